@@ -1,0 +1,18 @@
+"""relay_proto: a pure sans-I/O implementation of the SignalWire RELAY protocol.
+
+Bytes and commands go in; JSON-RPC frames (over wsproto) and typed events come out. No sockets,
+no clock, no threads, no randomness: time comes in as ``now``, ids from an injected factory.
+"""
+
+from ._conn_events import *  # noqa: F403
+from ._conn_events import __all__ as _conn_events_all
+from ._errors import *  # noqa: F403
+from ._errors import __all__ as _errors_all
+from ._events import *  # noqa: F403
+from ._events import __all__ as _events_all
+from ._ids import *  # noqa: F403
+from ._ids import __all__ as _ids_all
+from ._types import *  # noqa: F403
+from ._types import __all__ as _types_all
+
+__all__ = [*_conn_events_all, *_errors_all, *_events_all, *_ids_all, *_types_all]

@@ -1,0 +1,370 @@
+"""Connection-level events: what ``RelayConnection.next_event()`` and
+``RelayServerConnection.next_event()`` return.
+
+These are distinct from the typed RELAY events in :mod:`relay_proto._events` (``PlayEvent``,
+``CallStateEvent`` ...), which describe what the *server* said about a call or message and travel
+inside some of these (``CallEvent.event``, ``ActionCompleted.event`` ...).
+
+Every class is a frozen, slotted, keyword-only dataclass, never mutated after it is emitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._events import RelayEvent
+from ._types import CallInfo, MessageInfo
+
+__all__ = [
+    "ActionCompleted",
+    "AuthRejected",
+    "CallEvent",
+    "CallOverflow",
+    "CallReceived",
+    "ClientClosed",
+    "ClientConnected",
+    "ClientRequest",
+    "ClientResponse",
+    "DialAnswered",
+    "DialFailed",
+    "DialLegCreated",
+    "Event",
+    "EventIgnored",
+    "FrameDropped",
+    "MessageReceived",
+    "MessageStateChanged",
+    "OrphanHungUp",
+    "ReconnectDue",
+    "RequestFailed",
+    "RequestSucceeded",
+    "RequestTimedOut",
+    "ServerDisconnect",
+    "SessionReady",
+    "TransportLost",
+    "UnroutedEvent",
+]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Event:
+    """Base class of every connection-level event."""
+
+
+# --------------------------------------------------------------------------- session (client)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionReady(Event):
+    """``signalwire.connect`` succeeded; queued requests are being flushed.
+
+    ``resumed`` is true when the server kept the previous session (we sent a ``protocol`` and got
+    the same one back, or ``session_restored`` was true). ``result`` is the raw connect result.
+    """
+
+    protocol: str
+    identity: str = ""
+    resumed: bool = False
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuthRejected(Event):
+    """The server answered ``signalwire.connect`` with an error (or it timed out).
+
+    ``final`` is true when the core gives up: 3 consecutive rejections before the first ever
+    successful authentication. After ``final`` the connection is closed for good. Rejections
+    after a successful authentication are never final: the core reconnects with backoff.
+    """
+
+    code: int
+    message: str
+    attempt: int
+    final: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServerDisconnect(Event):
+    """The server sent ``signalwire.disconnect`` (already acknowledged by the core).
+
+    With ``restart`` true the resume data was wiped: the next session starts fresh. The core does
+    not close the transport itself; the server will.
+    """
+
+    restart: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TransportLost(Event):
+    """The transport is finished: the adapter must close its socket (after writing any
+    remaining ``data_to_send()``).
+
+    ``reason`` says why (``"eof"``, ``"closed by peer"``, ``"ping timeout"``,
+    ``"websocket error: ..."``, ``"closed by client"``, ``"auth rejected"`` ...).
+    ``reconnect_at`` is the monotonic time at which the core wants a new transport (it will also
+    emit :class:`ReconnectDue` then), or ``None`` when it will not reconnect (intentional close,
+    final auth rejection).
+    """
+
+    reason: str
+    code: int | None = None
+    reconnect_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReconnectDue(Event):
+    """Time to open a new transport and call ``RelayConnection.start(now)`` again.
+
+    ``attempt`` counts reconnect attempts since the last successful authentication (1-based).
+    """
+
+    attempt: int
+
+
+# --------------------------------------------------------------------------- requests
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequestSucceeded(Event):
+    """A request got a successful reply (already code-checked).
+
+    ``result`` is the result object; a non-object result arrives as ``{"raw": value}``. For a
+    call command whose reply was 404/410 ("call gone") the core reports success with
+    ``result == {}`` and ``call_gone`` true, as the official SDK's Call methods do.
+    """
+
+    request_id: str
+    method: str
+    result: dict[str, Any]
+    call_gone: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequestFailed(Event):
+    """A request failed: JSON-RPC error, non-2xx result code, connection closed, queue full...
+
+    ``code``/``message`` are what ``RelayError(code, message)`` carries: the server's values, or
+    ``-1`` and one of the client-side messages (``"Connection closed"``,
+    ``"Execute queue full — too many requests while disconnected"``, ``"Client disconnected"``).
+    ``data`` is the JSON-RPC error's ``data`` member, if any.
+    """
+
+    request_id: str
+    method: str
+    code: int
+    message: str
+    data: Any = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequestTimedOut(Event):
+    """No reply within the request's deadline (``RelayError(-1, "Request timeout for <method>")``).
+
+    A late reply for it is ignored.
+    """
+
+    request_id: str
+    method: str
+
+
+# --------------------------------------------------------------------------- calls and actions
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallReceived(Event):
+    """A new inbound call was registered (``calling.call.receive``); run the ``on_call`` handler."""
+
+    call: CallInfo
+    event: RelayEvent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallOverflow(Event):
+    """An inbound call arrived while ``max_active_calls`` calls were tracked.
+
+    The core already queued ``calling.pass`` for it so another consumer can take it; it is not
+    tracked.
+    """
+
+    call: CallInfo
+    event: RelayEvent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallEvent(Event):
+    """A RELAY event routed to a tracked call (deliver to ``call.on`` listeners / waiters).
+
+    ``call_state`` is the call's state after the event was applied. When it is ``"ended"`` the
+    call has been moved to the core's memory of recently ended calls; later events for it are
+    ignored.
+    """
+
+    call_id: str
+    event: RelayEvent
+    call_state: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionCompleted(Event):
+    """An action (play, record, collect, ...) finished.
+
+    ``reason`` is one of:
+
+    * ``"event"``: a terminal event for its ``control_id`` arrived (``event`` is it);
+    * ``"call_gone"``: the start request was answered 404/410 or with an empty result
+      (``event`` is ``RelayEvent("", {})``);
+    * ``"call_ended"``: the call ended while the action was pending, or had already ended when the
+      action was started (``event`` is the call's ``ended`` state event, or ``RelayEvent("", {})``
+      when none is known).
+    """
+
+    call_id: str
+    control_id: str
+    event: RelayEvent
+    reason: str = "event"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DialLegCreated(Event):
+    """A leg of a pending dial appeared (first tagged ``calling.call.state``); it is now tracked."""
+
+    tag: str
+    call: CallInfo
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DialAnswered(Event):
+    """A dial resolved with a winner (``calling.call.dial`` answered). ``call`` is tracked."""
+
+    tag: str
+    call: CallInfo
+    event: RelayEvent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DialFailed(Event):
+    """A dial resolved without a winner.
+
+    ``code``/``message`` are what ``RelayError`` carries: ``"Dial failed (tag=<tag>)"``,
+    ``"Dial timed out waiting for answer (tag=<tag>)"`` or ``"Connection closed during dial"``.
+    ``timed_out`` marks the dial_timeout case. ``event`` is the failing ``calling.call.dial``
+    event when there was one.
+    """
+
+    tag: str
+    code: int
+    message: str
+    timed_out: bool = False
+    event: RelayEvent | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrphanHungUp(Event):
+    """A dial that had already timed out answered later; the core hung the winner up."""
+
+    tag: str
+    call_id: str
+
+
+# --------------------------------------------------------------------------- messages
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageReceived(Event):
+    """An inbound SMS/MMS (``messaging.receive``); run the ``on_message`` handler."""
+
+    message: MessageInfo
+    event: RelayEvent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageStateChanged(Event):
+    """A ``messaging.state`` event for a tracked outbound message.
+
+    ``terminal`` is true for ``delivered``, ``undelivered`` and ``failed``; the message is no
+    longer tracked after that. ``event`` is the base :class:`RelayEvent` (as the official SDK
+    hands to message listeners).
+    """
+
+    message_id: str
+    state: str
+    reason: str
+    terminal: bool
+    event: RelayEvent
+
+
+# --------------------------------------------------------------------------- dropped input
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FrameDropped(Event):
+    """A malformed or unusable frame was dropped (bad JSON, not an object, wrong types, oversized,
+    reply for an unknown request id...). The session keeps working. ``raw`` is at most the first
+    200 characters of the frame."""
+
+    reason: str
+    raw: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventIgnored(Event):
+    """A well-formed RELAY event that routes nowhere was dropped (already ACKed): unknown or
+    recently ended call, unknown message, duplicate delivery, empty event type..."""
+
+    reason: str
+    event: RelayEvent
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnroutedEvent(Event):
+    """A RELAY event that is not about a tracked call or message but may interest the application
+    (``calling.conference`` without ``call_id``, ``calling.error`` without ``call_id``, an unknown
+    event type with no call). Adapters may offer these to session-level listeners."""
+
+    event: RelayEvent
+
+
+# --------------------------------------------------------------------------- server role
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientConnected(Event):
+    """(server role) The WebSocket handshake completed. ``path`` is the request target."""
+
+    path: str
+    host: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientRequest(Event):
+    """(server role) A JSON-RPC request from the client (``signalwire.connect``, ``calling.*`` ...).
+
+    Answer it with ``send_result`` or ``send_error``. ``params`` is always a dict (a request whose
+    params were not an object is answered -32602 by the core and not reported).
+    """
+
+    request_id: Any
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientResponse(Event):
+    """(server role) The client answered a server request (event ACK, pong, disconnect ack).
+
+    ``method`` is the method of the server request it answers; ``error`` is the error object
+    when the client replied with one.
+    """
+
+    request_id: str
+    method: str
+    result: Any = None
+    error: Any = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClientClosed(Event):
+    """(server role) The client closed the WebSocket or the stream ended."""
+
+    code: int | None = None
+    reason: str = ""
