@@ -1,26 +1,660 @@
-"""Typed RELAY events (PLACEHOLDER: base class only; the catalogue is being written)."""
+"""Typed RELAY events: what the server said about a call or a message.
+
+:class:`RelayEvent` and its 23 subclasses mirror the official SDK's ``signalwire.relay.event``
+classes (same names, fields, field order and defaults), as frozen slotted dataclasses. Every
+class keeps the full inner ``params`` dict, so keys we do not model stay reachable.
+
+The input is untrusted JSON, so building an event never raises: a missing key *or a value of
+the wrong type* gives the field's default (``"device": 5`` gives ``device == {}``). This module
+is on the hot path (one call per inbound event), so dispatch is a dict lookup and each class
+reads its own keys directly: no reflection over dataclass fields.
+
+Decision D17: ``timestamp`` is the inner ``params.timestamp`` when it is a number, else the
+envelope's ``timestamp``, else ``0.0`` (servers put it on the envelope; the SDK reads only the
+inner one, which is usually absent).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["RelayEvent", "parse_event"]
+__all__ = [
+    "EVENT_CLASSES",
+    "CallReceiveEvent",
+    "CallStateEvent",
+    "CallingErrorEvent",
+    "CollectEvent",
+    "ConferenceEvent",
+    "ConnectEvent",
+    "DenoiseEvent",
+    "DetectEvent",
+    "DialEvent",
+    "EchoEvent",
+    "FaxEvent",
+    "HoldEvent",
+    "MessageReceiveEvent",
+    "MessageStateEvent",
+    "PayEvent",
+    "PlayEvent",
+    "QueueEvent",
+    "RecordEvent",
+    "ReferEvent",
+    "RelayEvent",
+    "SendDigitsEvent",
+    "StreamEvent",
+    "TapEvent",
+    "TranscribeEvent",
+    "parse_event",
+]
+
+_Params = dict[str, Any]
+
+
+# --------------------------------------------------------------------------- field readers
+# Each reader returns the value when it has the right type and the default otherwise. bool is
+# excluded from the numeric readers because JSON ``true`` is a Python int.
+
+
+def _str(p: _Params, key: str) -> str:
+    v = p.get(key)
+    return v if isinstance(v, str) else ""
+
+
+def _code(p: _Params, key: str) -> str:
+    # SIP and RELAY error codes are strings on the wire, but a server may send a number.
+    v = p.get(key)
+    if isinstance(v, str):
+        return v
+    if isinstance(v, int) and not isinstance(v, bool):
+        try:
+            return str(v)
+        except ValueError:  # more digits than int->str conversion allows
+            return ""
+    return ""
+
+
+def _number(v: object) -> float | None:
+    if isinstance(v, float):
+        return v
+    if isinstance(v, int) and not isinstance(v, bool):
+        try:
+            return float(v)
+        except OverflowError:  # an int too large for a float
+            return None
+    return None
+
+
+def _float(p: _Params, key: str) -> float:
+    v = _number(p.get(key))
+    return 0.0 if v is None else v
+
+
+def _whole(v: object) -> int | None:
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v
+    if isinstance(v, float) and v.is_integer():  # 4096.0 is a size; nan/inf are not
+        return int(v)
+    return None
+
+
+def _int(p: _Params, key: str) -> int:
+    v = _whole(p.get(key))
+    return 0 if v is None else v
+
+
+def _dict(p: _Params, key: str) -> _Params:
+    v = p.get(key)
+    return v if isinstance(v, dict) else {}
+
+
+def _strs(p: _Params, key: str) -> list[str]:
+    # A copy holding only the strings: the event must not alias a list the caller may reuse.
+    v = p.get(key)
+    if not isinstance(v, list):
+        return []
+    return [item for item in v if isinstance(item, str)]
+
+
+def _envelope(payload: object) -> tuple[tuple[str, _Params, str, float], _Params]:
+    """((event_type, params, call_id, timestamp), params) of an envelope, never raising."""
+    if not isinstance(payload, dict):
+        empty: _Params = {}
+        return ("", empty, "", 0.0), empty
+    event_type = payload.get("event_type")
+    if not isinstance(event_type, str):
+        event_type = ""
+    p = payload.get("params")
+    if not isinstance(p, dict):
+        p = {}
+    call_id = p.get("call_id")
+    if not isinstance(call_id, str):
+        call_id = ""
+    ts = _number(p.get("timestamp"))
+    if ts is None:
+        ts = _number(payload.get("timestamp"))
+    return (event_type, p, call_id, 0.0 if ts is None else ts), p
+
+
+# --------------------------------------------------------------------------- base class
 
 
 @dataclass(frozen=True, slots=True)
 class RelayEvent:
-    """A RELAY event as the server sent it."""
+    """A RELAY event: ``event_type``, the inner ``params`` and the common fields.
+
+    Event types without a typed class are delivered as this base class.
+    """
 
     event_type: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     call_id: str = ""
     timestamp: float = 0.0
 
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> RelayEvent:
+        """Build the event from an envelope ``{"event_type": ..., "params": {...}}``.
+
+        Never raises: missing keys and values of the wrong type give the defaults.
+        """
+        return cls(*_envelope(payload)[0])
+
+
+# --------------------------------------------------------------------------- calls
+
+
+@dataclass(frozen=True, slots=True)
+class CallStateEvent(RelayEvent):
+    """``calling.call.state``: the call moved to ``call_state``."""
+
+    call_state: str = ""
+    end_reason: str = ""
+    direction: str = ""
+    device: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> CallStateEvent:
+        b, p = _envelope(payload)
+        return cls(
+            *b,
+            call_state=_str(p, "call_state"),
+            end_reason=_str(p, "end_reason"),
+            direction=_str(p, "direction"),
+            device=_dict(p, "device"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CallReceiveEvent(RelayEvent):
+    """``calling.call.receive``: an inbound call. ``context`` falls back to ``protocol``."""
+
+    call_state: str = ""
+    direction: str = ""
+    device: dict[str, Any] = field(default_factory=dict)
+    node_id: str = ""
+    project_id: str = ""
+    context: str = ""
+    segment_id: str = ""
+    tag: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> CallReceiveEvent:
+        b, p = _envelope(payload)
+        # The SDK falls back to ``protocol`` only when ``context`` is absent; a context of the
+        # wrong type is treated as absent too.
+        context = p.get("context")
+        if not isinstance(context, str):
+            context = _str(p, "protocol")
+        return cls(
+            *b,
+            call_state=_str(p, "call_state"),
+            direction=_str(p, "direction"),
+            device=_dict(p, "device"),
+            node_id=_str(p, "node_id"),
+            project_id=_str(p, "project_id"),
+            context=context,
+            segment_id=_str(p, "segment_id"),
+            tag=_str(p, "tag"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlayEvent(RelayEvent):
+    """``calling.call.play``: playback progress (``playing``, ``paused``, ``finished``...)."""
+
+    control_id: str = ""
+    state: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> PlayEvent:
+        b, p = _envelope(payload)
+        return cls(*b, control_id=_str(p, "control_id"), state=_str(p, "state"))
+
+
+@dataclass(frozen=True, slots=True)
+class RecordEvent(RelayEvent):
+    """``calling.call.record``: ``url``/``duration``/``size`` prefer the nested ``record``."""
+
+    control_id: str = ""
+    state: str = ""
+    url: str = ""
+    duration: float = 0.0
+    size: int = 0
+    record: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> RecordEvent:
+        b, p = _envelope(payload)
+        rec = _dict(p, "record")
+        # Nested value when valid, else the top-level one (servers use either place).
+        url = rec.get("url")
+        if not isinstance(url, str):
+            url = _str(p, "url")
+        duration = _number(rec.get("duration"))
+        size = _whole(rec.get("size"))
+        return cls(
+            *b,
+            control_id=_str(p, "control_id"),
+            state=_str(p, "state"),
+            url=url,
+            duration=_float(p, "duration") if duration is None else duration,
+            size=_int(p, "size") if size is None else size,
+            record=rec,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CollectEvent(RelayEvent):
+    """``calling.call.collect``: ``final`` is ``None`` when absent (absent is not ``False``)."""
+
+    control_id: str = ""
+    state: str = ""
+    result: dict[str, Any] = field(default_factory=dict)
+    final: bool | None = None
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> CollectEvent:
+        b, p = _envelope(payload)
+        final = p.get("final")
+        return cls(
+            *b,
+            control_id=_str(p, "control_id"),
+            state=_str(p, "state"),
+            result=_dict(p, "result"),
+            final=final if isinstance(final, bool) else None,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectEvent(RelayEvent):
+    """``calling.call.connect``: bridging progress; ``peer`` describes the other leg."""
+
+    connect_state: str = ""
+    peer: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> ConnectEvent:
+        b, p = _envelope(payload)
+        return cls(*b, connect_state=_str(p, "connect_state"), peer=_dict(p, "peer"))
+
+
+@dataclass(frozen=True, slots=True)
+class DetectEvent(RelayEvent):
+    """``calling.call.detect``: ``detect`` is ``{"type": ..., "params": {"event": ...}}``."""
+
+    control_id: str = ""
+    detect: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> DetectEvent:
+        b, p = _envelope(payload)
+        return cls(*b, control_id=_str(p, "control_id"), detect=_dict(p, "detect"))
+
+
+@dataclass(frozen=True, slots=True)
+class FaxEvent(RelayEvent):
+    """``calling.call.fax``: ``fax`` is ``{"type": "page"|"finished"|"error", "params": ...}``."""
+
+    control_id: str = ""
+    fax: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> FaxEvent:
+        b, p = _envelope(payload)
+        return cls(*b, control_id=_str(p, "control_id"), fax=_dict(p, "fax"))
+
+
+@dataclass(frozen=True, slots=True)
+class TapEvent(RelayEvent):
+    """``calling.call.tap``: media tap progress."""
+
+    control_id: str = ""
+    state: str = ""
+    tap: dict[str, Any] = field(default_factory=dict)
+    device: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> TapEvent:
+        b, p = _envelope(payload)
+        return cls(
+            *b,
+            control_id=_str(p, "control_id"),
+            state=_str(p, "state"),
+            tap=_dict(p, "tap"),
+            device=_dict(p, "device"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent(RelayEvent):
+    """``calling.call.stream``: media stream progress."""
+
+    control_id: str = ""
+    state: str = ""
+    url: str = ""
+    name: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> StreamEvent:
+        b, p = _envelope(payload)
+        return cls(
+            *b,
+            control_id=_str(p, "control_id"),
+            state=_str(p, "state"),
+            url=_str(p, "url"),
+            name=_str(p, "name"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SendDigitsEvent(RelayEvent):
+    """``calling.call.send_digits``: DTMF sending progress."""
+
+    control_id: str = ""
+    state: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> SendDigitsEvent:
+        b, p = _envelope(payload)
+        return cls(*b, control_id=_str(p, "control_id"), state=_str(p, "state"))
+
+
+@dataclass(frozen=True, slots=True)
+class DialEvent(RelayEvent):
+    """``calling.call.dial``: the dial's outcome. The call id is nested in ``call``."""
+
+    tag: str = ""
+    dial_state: str = ""
+    call: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> DialEvent:
+        b, p = _envelope(payload)
+        return cls(*b, tag=_str(p, "tag"), dial_state=_str(p, "dial_state"), call=_dict(p, "call"))
+
+
+@dataclass(frozen=True, slots=True)
+class ReferEvent(RelayEvent):
+    """``calling.call.refer``: SIP REFER progress; the SIP codes are strings."""
+
+    state: str = ""
+    sip_refer_to: str = ""
+    sip_refer_response_code: str = ""
+    sip_notify_response_code: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> ReferEvent:
+        b, p = _envelope(payload)
+        return cls(
+            *b,
+            state=_str(p, "state"),
+            sip_refer_to=_str(p, "sip_refer_to"),
+            sip_refer_response_code=_code(p, "sip_refer_response_code"),
+            sip_notify_response_code=_code(p, "sip_notify_response_code"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DenoiseEvent(RelayEvent):
+    """``calling.call.denoise``: whether noise reduction is on."""
+
+    denoised: bool = False
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> DenoiseEvent:
+        b, p = _envelope(payload)
+        return cls(*b, denoised=p.get("denoised") is True)
+
+
+@dataclass(frozen=True, slots=True)
+class PayEvent(RelayEvent):
+    """``calling.call.pay``: payment collection progress."""
+
+    control_id: str = ""
+    state: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> PayEvent:
+        b, p = _envelope(payload)
+        return cls(*b, control_id=_str(p, "control_id"), state=_str(p, "state"))
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEvent(RelayEvent):
+    """``calling.call.queue``: ``queue_id`` is the wire ``id``, ``queue_name`` the ``name``."""
+
+    control_id: str = ""
+    status: str = ""
+    queue_id: str = ""
+    queue_name: str = ""
+    position: int = 0
+    size: int = 0
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> QueueEvent:
+        b, p = _envelope(payload)
+        return cls(
+            *b,
+            control_id=_str(p, "control_id"),
+            status=_str(p, "status"),
+            queue_id=_str(p, "id"),
+            queue_name=_str(p, "name"),
+            position=_int(p, "position"),
+            size=_int(p, "size"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class EchoEvent(RelayEvent):
+    """``calling.call.echo``: echo test progress."""
+
+    state: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> EchoEvent:
+        b, p = _envelope(payload)
+        return cls(*b, state=_str(p, "state"))
+
+
+@dataclass(frozen=True, slots=True)
+class TranscribeEvent(RelayEvent):
+    """``calling.call.transcribe``: transcription progress and result location."""
+
+    control_id: str = ""
+    state: str = ""
+    url: str = ""
+    recording_id: str = ""
+    duration: float = 0.0
+    size: int = 0
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> TranscribeEvent:
+        b, p = _envelope(payload)
+        return cls(
+            *b,
+            control_id=_str(p, "control_id"),
+            state=_str(p, "state"),
+            url=_str(p, "url"),
+            recording_id=_str(p, "recording_id"),
+            duration=_float(p, "duration"),
+            size=_int(p, "size"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HoldEvent(RelayEvent):
+    """``calling.call.hold``: hold state."""
+
+    state: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> HoldEvent:
+        b, p = _envelope(payload)
+        return cls(*b, state=_str(p, "state"))
+
+
+@dataclass(frozen=True, slots=True)
+class ConferenceEvent(RelayEvent):
+    """``calling.conference``: conference or participant status."""
+
+    conference_id: str = ""
+    name: str = ""
+    status: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> ConferenceEvent:
+        b, p = _envelope(payload)
+        return cls(
+            *b,
+            conference_id=_str(p, "conference_id"),
+            name=_str(p, "name"),
+            status=_str(p, "status"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CallingErrorEvent(RelayEvent):
+    """``calling.error``: an asynchronous error; ``code`` is a string such as ``"5001"``."""
+
+    code: str = ""
+    message: str = ""
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> CallingErrorEvent:
+        b, p = _envelope(payload)
+        return cls(*b, code=_code(p, "code"), message=_str(p, "message"))
+
+
+# --------------------------------------------------------------------------- messaging
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceiveEvent(RelayEvent):
+    """``messaging.receive``: an inbound SMS/MMS."""
+
+    message_id: str = ""
+    context: str = ""
+    direction: str = ""
+    from_number: str = ""
+    to_number: str = ""
+    body: str = ""
+    media: list[str] = field(default_factory=list)
+    segments: int = 0
+    message_state: str = ""
+    tags: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> MessageReceiveEvent:
+        b, p = _envelope(payload)
+        return cls(
+            *b,
+            message_id=_str(p, "message_id"),
+            context=_str(p, "context"),
+            direction=_str(p, "direction"),
+            from_number=_str(p, "from_number"),
+            to_number=_str(p, "to_number"),
+            body=_str(p, "body"),
+            media=_strs(p, "media"),
+            segments=_int(p, "segments"),
+            message_state=_str(p, "message_state"),
+            tags=_strs(p, "tags"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MessageStateEvent(RelayEvent):
+    """``messaging.state``: an outbound message changed state; ``reason`` on failures."""
+
+    message_id: str = ""
+    context: str = ""
+    direction: str = ""
+    from_number: str = ""
+    to_number: str = ""
+    body: str = ""
+    media: list[str] = field(default_factory=list)
+    segments: int = 0
+    message_state: str = ""
+    reason: str = ""
+    tags: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> MessageStateEvent:
+        b, p = _envelope(payload)
+        return cls(
+            *b,
+            message_id=_str(p, "message_id"),
+            context=_str(p, "context"),
+            direction=_str(p, "direction"),
+            from_number=_str(p, "from_number"),
+            to_number=_str(p, "to_number"),
+            body=_str(p, "body"),
+            media=_strs(p, "media"),
+            segments=_int(p, "segments"),
+            message_state=_str(p, "message_state"),
+            reason=_str(p, "reason"),
+            tags=_strs(p, "tags"),
+        )
+
+
+# --------------------------------------------------------------------------- dispatch
+
+#: ``event_type`` -> typed class. Types not listed parse as :class:`RelayEvent`.
+EVENT_CLASSES: dict[str, type[RelayEvent]] = {
+    "calling.call.state": CallStateEvent,
+    "calling.call.receive": CallReceiveEvent,
+    "calling.call.play": PlayEvent,
+    "calling.call.record": RecordEvent,
+    "calling.call.collect": CollectEvent,
+    "calling.call.connect": ConnectEvent,
+    "calling.call.detect": DetectEvent,
+    "calling.call.fax": FaxEvent,
+    "calling.call.tap": TapEvent,
+    "calling.call.stream": StreamEvent,
+    "calling.call.send_digits": SendDigitsEvent,
+    "calling.call.dial": DialEvent,
+    "calling.call.refer": ReferEvent,
+    "calling.call.denoise": DenoiseEvent,
+    "calling.call.pay": PayEvent,
+    "calling.call.queue": QueueEvent,
+    "calling.call.echo": EchoEvent,
+    "calling.call.transcribe": TranscribeEvent,
+    "calling.call.hold": HoldEvent,
+    "calling.conference": ConferenceEvent,
+    "calling.error": CallingErrorEvent,
+    "messaging.receive": MessageReceiveEvent,
+    "messaging.state": MessageStateEvent,
+}
+
+# The official SDK's name for the same mapping (module only, like the SDK's).
+EVENT_CLASS_MAP = EVENT_CLASSES
+
 
 def parse_event(payload: dict[str, Any]) -> RelayEvent:
-    """Build the typed event for an envelope ``{"event_type": ..., "params": {...}}``."""
-    params = payload.get("params")
-    if not isinstance(params, dict):
-        params = {}
-    return RelayEvent(str(payload.get("event_type") or ""), params, str(params.get("call_id", "")))
+    """Build the typed event for an envelope ``{"event_type": ..., "params": {...}}``.
+
+    Unknown event types give a plain :class:`RelayEvent`; an empty or malformed envelope gives
+    ``RelayEvent("", {}, "", 0.0)``. Never raises, whatever JSON it is given.
+    """
+    event_type = payload.get("event_type") if isinstance(payload, dict) else None
+    cls = EVENT_CLASSES.get(event_type, RelayEvent) if isinstance(event_type, str) else RelayEvent
+    return cls.from_payload(payload)
