@@ -6,6 +6,8 @@ no clock, no threads, no randomness: time comes in as ``now``, ids from an injec
 
 from ._conn_events import *  # noqa: F403
 from ._conn_events import __all__ as _conn_events_all
+from ._constants import *  # noqa: F403
+from ._constants import __all__ as _constants_all
 from ._errors import *  # noqa: F403
 from ._errors import __all__ as _errors_all
 from ._events import *  # noqa: F403
@@ -15,4 +17,4 @@ from ._ids import __all__ as _ids_all
 from ._types import *  # noqa: F403
 from ._types import __all__ as _types_all
 
-__all__ = [*_conn_events_all, *_errors_all, *_events_all, *_ids_all, *_types_all]
+__all__ = [*_conn_events_all, *_constants_all, *_errors_all, *_events_all, *_ids_all, *_types_all]
