@@ -1,7 +1,68 @@
-"""Calls, actions, dials and messages (STUB: interface only, being implemented).
+"""Calls, actions, dials and messages: what the core does with a ``signalwire.event`` once the
+session has ACKed it, and the bookkeeping around call commands, dials and messages.
 
-See docs/design/architecture.md, "Core ↔ domain interface".
+See docs/design/architecture.md, "Core ↔ domain interface", for how the connection drives it.
 """
+
+# Theory of operation
+# ===================
+#
+# The session (``_session.py``) owns JSON-RPC: it ACKs every event, drops duplicates and hands
+# the envelope of each remaining ``signalwire.event`` to ``Domain.handle_event``. The domain owns
+# everything about calls and messages and reports it through ``emit`` (connection-level events).
+# It never raises on network input: a value of the wrong type counts as absent, and an event it
+# cannot use becomes ``EventIgnored(reason)``.
+#
+# Call state machine (one record per tracked call_id)
+# ---------------------------------------------------
+#
+#     (untracked) --calling.call.receive-------------------------> tracked   CallReceived
+#                 --receive while max_active_calls are tracked---> (untracked) calling.pass +
+#                                                                             CallOverflow
+#                 --tagged calling.call.state, dial pending------> tracked   DialLegCreated
+#                 --calling.call.dial answered, winner unknown---> tracked   DialAnswered
+#     tracked     --calling.call.state (call_state)--------------> tracked   CallEvent
+#                   created -> ringing -> answered -> ending; states may be skipped
+#     tracked     --calling.call.state "ended"-------------------> ended     CallEvent, then
+#                                                      ActionCompleted("call_ended") per action
+#     ended       --any event----------------------------------> ended     EventIgnored
+#
+# "ended" is not a record in the registry: the call is moved to a FIFO memory of the last 1024
+# ended calls (D15), which keeps its last snapshot and its ``ended`` event. An action started on
+# a call that is ended or unknown sends nothing and completes at once with that event (D14).
+#
+# Actions: ``prepare_call_command`` registers (call_id, control_id) -> kind *before* the request
+# is returned for sending, so an event racing the reply is not lost. An event whose control_id
+# names a pending action of its call is offered to that kind's rule (``_actions.py``); if it
+# completes, the action is unregistered and ``ActionCompleted`` follows the ``CallEvent``. The
+# start request's outcome: ``{}`` or a 404/410 failure means the call is gone (the action
+# completes with ``reason="call_gone"``); any other failure or a timeout unregisters it (the
+# request error is its outcome). The call's end completes what is left.
+#
+# Routing (spec 2.2 with our fixes), for ``et`` = event_type and ``p`` = inner params:
+#
+#   1. ``et`` missing/empty or ``p`` not an object            -> EventIgnored
+#   2. messaging.receive                                       -> MessageReceived
+#   3. messaging.state                                         -> MessageStateChanged by message_id,
+#                                                                 else EventIgnored
+#   4. calling.call.receive                                    -> new inbound call (above)
+#   5. calling.call.dial                                       -> dial outcome by ``p.tag``
+#   6. calling.call.state with the tag of a pending dial and a new call_id -> track the leg,
+#                                                                 then continue with 7
+#   7. by ``p.call_id``: tracked -> CallEvent (+ action completion, + end of call);
+#      calling.conference / calling.error not routable to a tracked call, and unknown event
+#      types without call_id -> UnroutedEvent; recently ended -> EventIgnored("call ended");
+#      otherwise -> EventIgnored("unknown call").
+#
+# Dials (spec 4, D5, D18): see ``_dials.py`` for what ends a pending dial. The event that
+# resolves a dial is reported as ``DialAnswered`` / ``DialFailed``, never as a ``CallEvent``.
+# Progress (``dialing``) of a pending dial is an ``UnroutedEvent``. A dial event for a tag that
+# is no longer pending goes to the call named in ``p.call.call_id`` if it is tracked, except an
+# ``answered`` outcome for a dial that timed out: the core hangs that orphan winner up.
+#
+# Bounded memory: tracked inbound calls (max_active_calls), ended calls (1024), timed-out dial
+# tags (256), tracked outbound messages (10,000). Dial legs are bounded by the dials the
+# application makes, actions by the commands it sends; both go when their call ends.
 
 from __future__ import annotations
 
@@ -9,16 +70,85 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ._conn_events import Event
+from ._actions import (
+    ACTION_KINDS,
+    CallRecord,
+    CallRegistry,
+    CommandPurpose,
+    action_completes,
+    dict_field,
+    str_field,
+)
+from ._conn_events import (
+    ActionCompleted,
+    CallEvent,
+    CallOverflow,
+    CallReceived,
+    DialAnswered,
+    DialFailed,
+    DialLegCreated,
+    Event,
+    EventIgnored,
+    OrphanHungUp,
+    UnroutedEvent,
+)
+from ._dials import DialPurpose, DialTable, HangupPurpose, PassPurpose
+from ._errors import LocalProtocolError
+from ._events import RelayEvent, parse_event
 from ._ids import IdFactory
+from ._messages import MessageTable, SendMessagePurpose
 from ._types import CallCommand, CallInfo
 
 __all__ = ["Domain", "Outgoing"]
 
+_Params = dict[str, Any]
+
+# Request failures that mean "the call does not exist (any more)" (spec 1.9 item 5).
+_CALL_GONE_CODES = frozenset((404, 410))
+
+# Event types about a call that the core knows; an event of another type and without a call_id
+# is offered to the application as an UnroutedEvent (it might be a new server feature).
+_CALL_EVENT_TYPES = frozenset(
+    (
+        "calling.call.state",
+        "calling.call.receive",
+        "calling.call.play",
+        "calling.call.record",
+        "calling.call.collect",
+        "calling.call.connect",
+        "calling.call.detect",
+        "calling.call.fax",
+        "calling.call.tap",
+        "calling.call.stream",
+        "calling.call.send_digits",
+        "calling.call.dial",
+        "calling.call.refer",
+        "calling.call.denoise",
+        "calling.call.pay",
+        "calling.call.queue",
+        "calling.call.echo",
+        "calling.call.transcribe",
+        "calling.call.hold",
+        "calling.call.ai",
+    )
+)
+# Session-wide event types that may or may not name a call.
+_MAYBE_CALL_EVENT_TYPES = frozenset(("calling.conference", "calling.error"))
+
+_EMPTY_EVENT_PARAMS: _Params = {}
+
+
+def _empty_event() -> RelayEvent:
+    return RelayEvent("", {})
+
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
-    """A request the domain wants sent; ``purpose`` comes back with its outcome."""
+    """A request the domain wants sent; ``purpose`` comes back with its outcome.
+
+    ``purpose`` is opaque to the session: it hands it back to ``Domain.request_succeeded`` /
+    ``request_failed`` / ``request_timed_out``.
+    """
 
     method: str
     params: dict[str, Any]
@@ -26,7 +156,19 @@ class Outgoing:
 
 
 class Domain:
-    """Stub with the final signatures; every method is a no-op or raises NotImplementedError."""
+    """Calls, actions, dials and messages of one client, across reconnects.
+
+    Args:
+        emit: receives every connection-level event the domain produces, in order.
+        id_factory: the connection's id factory (the domain itself needs no ids today: control
+            ids and tags are chosen by the connection and passed in).
+        max_active_calls: inbound calls accepted while this many calls are tracked are passed
+            back with ``calling.pass`` (values below 1 mean 1, as in the official SDK).
+        project_id: reported as a call's ``project_id`` when its event carries none.
+
+    Raises:
+        LocalProtocolError: ``max_active_calls`` is not an int.
+    """
 
     def __init__(
         self,
@@ -36,20 +178,294 @@ class Domain:
         max_active_calls: int = 1000,
         project_id: str = "",
     ) -> None:
+        if not isinstance(max_active_calls, int) or isinstance(max_active_calls, bool):
+            raise LocalProtocolError("max_active_calls must be an int")
         self._emit = emit
         self._id_factory = id_factory
+        self._project_id = project_id
+        #: Protocol string of the current session, kept current by the connection.
         self.relay_protocol = ""
+        self._calls = CallRegistry(max(1, max_active_calls))
+        self._dials = DialTable()
+        self._messages = MessageTable(emit)
+        self._outgoing: list[Outgoing] = []
 
+    # ---------------------------------------------------------------- queries
     def take_outgoing(self) -> list[Outgoing]:
-        return []
+        """Requests the domain wants sent by itself (``calling.pass``, orphan ``calling.end``)."""
+        out, self._outgoing = self._outgoing, []
+        return out
 
+    def get_call(self, call_id: str) -> CallInfo | None:
+        """Snapshot of a tracked call, or ``None`` (unknown or ended)."""
+        record = self._calls.get(call_id)
+        return record.snapshot() if record is not None else None
+
+    def next_deadline(self) -> float | None:
+        """The earliest dial deadline, or ``None``."""
+        return self._dials.next_deadline()
+
+    # ---------------------------------------------------------------- inbound events
     def handle_event(self, envelope: dict[str, Any], now: float) -> None:
-        return None
+        """Process the envelope of one ACKed ``signalwire.event`` (never raises)."""
+        # A deadline that passed before this event counts first: an outcome arriving after the
+        # dial timed out is a late one, whether or not handle_timeout ran in between.
+        self.handle_timeout(now)
+        if not isinstance(envelope, dict):
+            self._ignore("envelope is not an object", _empty_event())
+            return
+        event = parse_event(envelope)
+        event_type = envelope.get("event_type")
+        params = envelope.get("params", _EMPTY_EVENT_PARAMS)
+        if not isinstance(event_type, str) or not event_type:
+            self._ignore("empty event_type", event)
+        elif not isinstance(params, dict):
+            self._ignore("params is not an object", event)
+        elif event_type == "messaging.receive":
+            self._messages.on_receive(event, params)
+        elif event_type == "messaging.state":
+            self._messages.on_state(event, params)
+        elif event_type == "calling.call.receive":
+            self._on_call_receive(event, params)
+        elif event_type == "calling.call.dial":
+            self._on_call_dial(event, params)
+        else:
+            if event_type == "calling.call.state":
+                self._maybe_register_leg(event, params)
+            self._route(event, params, str_field(params, "call_id"))
 
+    def _on_call_receive(self, event: RelayEvent, params: _Params) -> None:
+        call_id = str_field(params, "call_id")
+        if not call_id:
+            self._ignore("receive without call_id", event)
+            return
+        if self._calls.get(call_id) is not None:
+            self._ignore("duplicate receive", event)
+            return
+        if self._calls.is_ended(call_id):
+            self._ignore("call ended", event)
+            return
+        record = CallRecord(
+            call_id=call_id,
+            node_id=str_field(params, "node_id"),
+            project_id=str_field(params, "project_id") or self._project_id,
+            # D16: the call's real context (older servers name it "protocol").
+            context=str_field(params, "context") or str_field(params, "protocol"),
+            tag=str_field(params, "tag"),
+            direction=str_field(params, "direction") or "inbound",
+            device=dict_field(params, "device"),
+            state=str_field(params, "call_state") or "created",
+            segment_id=str_field(params, "segment_id"),
+        )
+        if self._calls.is_full():
+            # D11: hand the call back so another consumer of the context can take it.
+            self._send(
+                "calling.pass",
+                {"node_id": record.node_id, "call_id": call_id},
+                PassPurpose(call_id),
+            )
+            self._emit(CallOverflow(call=record.snapshot(), event=event))
+            return
+        self._calls.add(record)
+        self._emit(CallReceived(call=record.snapshot(), event=event))
+        if record.state == "ended":
+            self._calls.archive(record, event)
+
+    # ---------------------------------------------------------------- routing to calls
+    def _route(self, event: RelayEvent, params: _Params, call_id: str) -> None:
+        record = self._calls.get(call_id) if call_id else None
+        if record is not None:
+            self._dispatch(record, event, params)
+            return
+        event_type = event.event_type
+        if event_type in _MAYBE_CALL_EVENT_TYPES or (
+            not call_id and event_type not in _CALL_EVENT_TYPES
+        ):
+            self._emit(UnroutedEvent(event=event))
+        elif call_id and self._calls.is_ended(call_id):
+            self._ignore("call ended", event)
+        else:
+            self._ignore("unknown call", event)
+
+    def _dispatch(self, record: CallRecord, event: RelayEvent, params: _Params) -> None:
+        """Apply an event to a tracked call and emit what follows, in the documented order."""
+        event_type = event.event_type
+        if event_type == "calling.call.state":
+            record.state = str_field(params, "call_state") or record.state
+            record.node_id = record.node_id or str_field(params, "node_id")
+        control_id = str_field(params, "control_id")
+        kind = record.actions.get(control_id) if control_id else None
+        completed = kind is not None and action_completes(kind, event_type, params)
+        if completed:
+            del record.actions[control_id]
+        ended = record.state == "ended"
+        pending = self._calls.archive(record, event) if ended else []
+        call_id = record.call_id
+        self._emit(CallEvent(call_id=call_id, event=event, call_state=record.state))
+        if completed:
+            self._emit(ActionCompleted(call_id=call_id, control_id=control_id, event=event))
+        for pending_id in pending:
+            self._emit(
+                ActionCompleted(
+                    call_id=call_id, control_id=pending_id, event=event, reason="call_ended"
+                )
+            )
+
+    # ---------------------------------------------------------------- dials
+    def _maybe_register_leg(self, event: RelayEvent, params: _Params) -> None:
+        tag = str_field(params, "tag")
+        call_id = str_field(params, "call_id")
+        if not tag or not call_id or tag not in self._dials:
+            return
+        if self._calls.get(call_id) is not None or self._calls.is_ended(call_id):
+            return
+        # Legs are ours (we dialled them): never refused by max_active_calls (spec 4.4 step 8).
+        record = CallRecord(
+            call_id=call_id,
+            node_id=str_field(params, "node_id"),
+            project_id=str_field(params, "project_id") or self._project_id,
+            context=self._outbound_context(params),
+            tag=tag,
+            direction="outbound",
+            device=dict_field(params, "device"),
+            state=str_field(params, "call_state") or "created",
+            segment_id=str_field(params, "segment_id"),
+        )
+        self._calls.add(record)
+        self._emit(DialLegCreated(tag=tag, call=record.snapshot()))
+
+    def _outbound_context(self, params: _Params) -> str:
+        # An outbound call has no context of its own; report the event's if it names one, else
+        # the session protocol (what the official SDK reports for every call).
+        return str_field(params, "context") or self.relay_protocol
+
+    def _on_call_dial(self, event: RelayEvent, params: _Params) -> None:
+        tag = str_field(params, "tag")
+        dial_state = str_field(params, "dial_state")
+        winner = dict_field(params, "call")
+        winner_id = str_field(winner, "call_id")
+        if not tag or tag not in self._dials:
+            self._on_unpending_dial(event, params, tag, dial_state, winner_id)
+        elif dial_state == "answered":
+            if not winner_id:
+                # Malformed outcome: keep waiting (a well-formed one or the deadline ends it).
+                self._ignore("dial answered without call.call_id", event)
+                return
+            self._dials.remove(tag)
+            info = self._dial_winner(tag, params, winner, winner_id)
+            self._emit(DialAnswered(tag=tag, call=info, event=event))
+        elif dial_state == "failed":
+            self._dials.remove(tag)
+            self._emit(
+                DialFailed(tag=tag, code=-1, message=f"Dial failed (tag={tag})", event=event)
+            )
+        else:
+            # "dialing" or a state we do not know: progress only.
+            self._emit(UnroutedEvent(event=event))
+
+    def _dial_winner(self, tag: str, params: _Params, winner: _Params, winner_id: str) -> CallInfo:
+        node_id = str_field(winner, "node_id") or str_field(params, "node_id")
+        record = self._calls.get(winner_id)
+        if record is not None:
+            # The leg tracked from its state events is the winner; its state is left as the
+            # last calling.call.state said (spec 4.4 step 4).
+            record.node_id = record.node_id or node_id
+            return record.snapshot()
+        ended = self._calls.ended(winner_id)
+        if ended is not None:
+            # The winning leg already ended (events out of order): report it as it ended.
+            return ended[0]
+        record = CallRecord(
+            call_id=winner_id,
+            node_id=node_id,
+            project_id=str_field(winner, "project_id") or self._project_id,
+            context=self._outbound_context(winner),
+            tag=tag,
+            direction="outbound",
+            device=dict_field(winner, "device"),
+            state="answered",
+        )
+        self._calls.add(record)
+        return record.snapshot()
+
+    def _on_unpending_dial(
+        self, event: RelayEvent, params: _Params, tag: str, dial_state: str, winner_id: str
+    ) -> None:
+        if tag and self._dials.is_timed_out(tag):
+            if dial_state == "answered" and winner_id:
+                self._dials.forget_timed_out(tag)
+                self._hang_up_orphan(tag, params, winner_id)
+                return
+            if dial_state == "failed":
+                self._dials.forget_timed_out(tag)
+            self._ignore("dial timed out", event)
+        elif winner_id:
+            self._route(event, params, winner_id)
+        else:
+            self._ignore("dial event for an unknown tag", event)
+
+    def _hang_up_orphan(self, tag: str, params: _Params, winner_id: str) -> None:
+        # D18: nobody waits for this dial any more; a winner left up would be billed and stay
+        # connected to no one.
+        record = self._calls.get(winner_id)
+        node_id = str_field(dict_field(params, "call"), "node_id") or str_field(params, "node_id")
+        if not node_id and record is not None:
+            node_id = record.node_id
+        self._send(
+            "calling.end",
+            {"node_id": node_id, "call_id": winner_id, "reason": "hangup"},
+            HangupPurpose(tag, winner_id),
+        )
+        self._emit(OrphanHungUp(tag=tag, call_id=winner_id))
+
+    # ---------------------------------------------------------------- commands
     def prepare_call_command(
         self, call_id: str, command: CallCommand, control_id: str | None
     ) -> Outgoing | None:
-        raise NotImplementedError
+        """Build the request of a call command, registering its action first.
+
+        Adds ``node_id``/``call_id`` (and ``control_id`` when given). Returns ``None`` when the
+        call is ended or unknown: nothing is to be sent, and for an action
+        ``ActionCompleted(reason="call_ended")`` has been emitted.
+
+        Raises:
+            LocalProtocolError: an action without a control id, an unknown action kind, or a
+                control id already used by a pending action of the same call.
+        """
+        kind = command.action
+        if kind is not None and kind not in ACTION_KINDS:
+            raise LocalProtocolError(f"unknown action kind {kind!r}")
+        control: str | None = None
+        if kind is not None or command.uses_control_id:
+            if not control_id or not isinstance(control_id, str):
+                raise LocalProtocolError(f"{command.method} needs a control_id")
+            control = control_id
+        record = self._calls.get(call_id)
+        if record is None:
+            if kind is not None:
+                self._complete_unstartable(call_id, control or "")
+            return None
+        if kind is not None and control in record.actions:
+            raise LocalProtocolError(
+                f"control_id {control!r} is already used by a pending action of this call"
+            )
+        params: _Params = {"node_id": record.node_id, "call_id": call_id}
+        params.update(command.params)
+        if control is not None:
+            # The id the action is registered under must be the one on the wire.
+            params["control_id"] = control
+            if kind is not None:
+                record.actions[control] = kind
+        return Outgoing(command.method, params, CommandPurpose(call_id, control, kind))
+
+    def _complete_unstartable(self, call_id: str, control_id: str) -> None:
+        ended = self._calls.ended(call_id)
+        event = ended[1] if ended is not None else _empty_event()
+        self._emit(
+            ActionCompleted(
+                call_id=call_id, control_id=control_id, event=event, reason="call_ended"
+            )
+        )
 
     def prepare_dial(
         self,
@@ -61,38 +477,126 @@ class Domain:
         extra: dict[str, Any] | None,
         now: float,
     ) -> Outgoing:
-        raise NotImplementedError
+        """Register a pending dial (deadline ``now + dial_timeout``) and build its request.
+
+        ``max_duration`` is sent only when truthy (as the SDK); ``extra`` keys (``region``,
+        ``max_price_per_minute`` ...) are merged last.
+
+        Raises:
+            LocalProtocolError: empty tag, or a dial with this tag is already pending.
+        """
+        if not isinstance(tag, str) or not tag:
+            raise LocalProtocolError("a dial needs a non-empty tag")
+        params: _Params = {"tag": tag, "devices": devices}
+        if max_duration:
+            params["max_duration"] = max_duration
+        if extra:
+            params.update(extra)
+            params["tag"] = tag  # events are matched by this tag: it must be the one sent
+        self._dials.add(tag, now + dial_timeout)
+        return Outgoing("calling.dial", params, DialPurpose(tag))
 
     def prepare_send_message(self, params: dict[str, Any]) -> Outgoing:
-        raise NotImplementedError
+        """Build a ``messaging.send`` request from params built by ``commands.send_message_params``.
 
+        A missing or empty ``context`` becomes the session protocol, else ``"default"``.
+        """
+        method, out, purpose = self._messages.prepare(params, self.relay_protocol)
+        return Outgoing(method, out, purpose)
+
+    # ---------------------------------------------------------------- request outcomes
     def request_succeeded(
         self, purpose: object, result: dict[str, Any], now: float
     ) -> tuple[dict[str, Any], bool]:
+        """A request with ``purpose`` succeeded; returns (result to report, call_gone)."""
+        if isinstance(purpose, CommandPurpose):
+            if purpose.kind is not None and not result:
+                # Spec 3.3 step 4 / A3: an empty result to an action start means "call gone".
+                self._complete_gone(purpose)
+                return {}, True
+        elif isinstance(purpose, DialPurpose):
+            self._dials.accept(purpose.tag)
+        elif isinstance(purpose, SendMessagePurpose):
+            self._messages.accepted(result)
         return result, False
 
     def request_failed(
         self, purpose: object, code: int, message: str, now: float
     ) -> tuple[dict[str, Any], bool] | None:
+        """A request failed. ``None``: report the failure; a tuple: report success instead."""
+        if isinstance(purpose, CommandPurpose):
+            if code in _CALL_GONE_CODES:
+                # Spec 1.9 item 5: every call command treats 404/410 as "call gone".
+                self._complete_gone(purpose)
+                return {}, True
+            self._unregister(purpose)
+        elif isinstance(purpose, DialPurpose):
+            self._dials.remove(purpose.tag)
         return None
 
     def request_timed_out(self, purpose: object, now: float) -> None:
-        return None
+        """A request with ``purpose`` got no reply in time (reported as ``RequestTimedOut``)."""
+        if isinstance(purpose, CommandPurpose):
+            self._unregister(purpose)
+        elif isinstance(purpose, DialPurpose):
+            self._dials.remove(purpose.tag)
 
+    def _unregister(self, purpose: CommandPurpose) -> bool:
+        """Forget the action of a command if it is still pending; returns whether it was."""
+        record = self._calls.get(purpose.call_id)
+        if purpose.kind is None or record is None or purpose.control_id is None:
+            return False
+        return record.actions.pop(purpose.control_id, None) is not None
+
+    def _complete_gone(self, purpose: CommandPurpose) -> None:
+        if self._unregister(purpose):
+            self._emit(
+                ActionCompleted(
+                    call_id=purpose.call_id,
+                    control_id=purpose.control_id or "",
+                    event=_empty_event(),
+                    reason="call_gone",
+                )
+            )
+
+    # ---------------------------------------------------------------- session lifecycle
     def session_ready(self, resumed: bool, now: float) -> None:
-        return None
+        """A session is ready. If it is not a resume, dials the last one accepted fail (D5)."""
+        if resumed:
+            self._dials.resume()
+            return
+        for tag in self._dials.take_interrupted():
+            self._emit(DialFailed(tag=tag, code=-1, message="Connection closed during dial"))
 
     def transport_lost(self, now: float) -> None:
-        return None
+        """The transport is gone.
+
+        Dials the server had accepted stay pending until the next session says whether it
+        resumed. Dials whose request had not been answered are dropped when the session fails
+        that request (``request_failed``); those still queued stay pending and go out with it.
+        """
+        self._dials.mark_interrupted()
 
     def closed(self, now: float) -> None:
-        return None
-
-    def next_deadline(self) -> float | None:
-        return None
+        """Intentional close: every pending dial fails with "Client disconnected"."""
+        for tag in self._dials.take_all():
+            self._emit(DialFailed(tag=tag, code=-1, message="Client disconnected"))
 
     def handle_timeout(self, now: float) -> None:
-        return None
+        """Fail the dials whose deadline is at or before ``now`` (D18)."""
+        for tag in self._dials.take_expired(now):
+            self._emit(
+                DialFailed(
+                    tag=tag,
+                    code=-1,
+                    message=f"Dial timed out waiting for answer (tag={tag})",
+                    timed_out=True,
+                )
+            )
 
-    def get_call(self, call_id: str) -> CallInfo | None:
-        return None
+    # ---------------------------------------------------------------- helpers
+    def _ignore(self, reason: str, event: RelayEvent) -> None:
+        self._emit(EventIgnored(reason=reason, event=event))
+
+    def _send(self, method: str, params: _Params, purpose: object) -> None:
+        self._outgoing.append(Outgoing(method, params, purpose))

@@ -1,0 +1,223 @@
+"""Per-call state: call records, their action tables and the action completion rules.
+
+A *call record* is the core's mutable view of one tracked call (the adapters only ever see frozen
+:class:`~relay_proto.CallInfo` snapshots). Each record owns a small table of the actions started on
+it, keyed by ``control_id`` and holding the action *kind* (``CallCommand.action``).
+
+The :class:`CallRegistry` keeps the tracked calls plus a bounded memory of recently ended ones,
+so a late event for an ended call is recognised (decision D15) and an action started on it can
+complete with the call's ``ended`` event (D14).
+
+Completion rules (spec 3.5 and 8.3 with decisions D12/D13): an event completes an action only if
+its ``event_type`` is the action's own. Everything here reads untrusted JSON, so every field is
+type-checked and a value of the wrong type counts as absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._events import RelayEvent
+from ._types import CallInfo
+
+__all__ = [
+    "ACTION_KINDS",
+    "ENDED_CALL_MEMORY",
+    "CallRecord",
+    "CallRegistry",
+    "CommandPurpose",
+    "action_completes",
+    "dict_field",
+    "str_field",
+]
+
+# Ended calls remembered so that late events for them are dropped as "call ended" rather than
+# "unknown call", and so an action started on one can carry its ``ended`` event. FIFO: the
+# server stops talking about a call soon after it ends, so the last 1024 are plenty and the
+# memory stays bounded however long the client runs (decision D15).
+ENDED_CALL_MEMORY = 1024
+
+_Params = dict[str, Any]
+_Rule = Callable[[str, _Params], bool]
+
+
+# --------------------------------------------------------------------------- field readers
+
+
+def str_field(params: _Params, key: str) -> str:
+    """``params[key]`` when it is a string, else ``""`` (wrong types count as absent)."""
+    value = params.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def dict_field(params: _Params, key: str) -> _Params:
+    """``params[key]`` when it is an object, else a new empty dict."""
+    value = params.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+# --------------------------------------------------------------------------- completion rules
+
+
+def _on_state(event_type: str, *states: str) -> _Rule:
+    """Rule: the action's own event type with a top-level ``state`` in ``states``."""
+    terminal = frozenset(states)
+
+    def rule(et: str, params: _Params) -> bool:
+        return et == event_type and str_field(params, "state") in terminal
+
+    return rule
+
+
+def _detect(et: str, params: _Params) -> bool:
+    # The first result completes a detect (spec 9.9): any non-empty ``detect`` object, whatever
+    # it says; later detect events only reach listeners because the action is unregistered.
+    if et != "calling.call.detect":
+        return False
+    return bool(dict_field(params, "detect")) or str_field(params, "state") in ("finished", "error")
+
+
+_COLLECT_TERMINAL = frozenset(("finished", "error", "no_input", "no_match"))
+
+
+def _collect(et: str, params: _Params) -> bool:
+    # play_and_collect shares its control_id with the prompt's calling.call.play events: only
+    # collect events count. ``final: false`` marks an interim result of partial_results /
+    # continuous collection, which must not end the action (D12; the SDK ignores ``final``).
+    if et != "calling.call.collect" or params.get("final") is False:
+        return False
+    return bool(dict_field(params, "result")) or str_field(params, "state") in _COLLECT_TERMINAL
+
+
+def _fax(et: str, params: _Params) -> bool:
+    # Real frames carry the outcome in ``fax.type``; the SDK only reads a top-level ``state``
+    # and so never completes on them (D13). Accept either.
+    if et != "calling.call.fax":
+        return False
+    if str_field(params, "state") in ("finished", "error"):
+        return True
+    return str_field(dict_field(params, "fax"), "type") in ("finished", "error")
+
+
+_RULES: dict[str, _Rule] = {
+    "play": _on_state("calling.call.play", "finished", "error"),
+    "record": _on_state("calling.call.record", "finished", "no_input"),
+    "detect": _detect,
+    "play_and_collect": _collect,
+    "collect": _collect,
+    "send_fax": _fax,
+    "receive_fax": _fax,
+    "tap": _on_state("calling.call.tap", "finished"),
+    # The SDK waits for "finished" only; a stream that fails reports "error" and would otherwise
+    # wait until the call ends.
+    "stream": _on_state("calling.call.stream", "finished", "error"),
+    "pay": _on_state("calling.call.pay", "finished", "error"),
+    "transcribe": _on_state("calling.call.transcribe", "finished"),
+    "ai": _on_state("calling.call.ai", "finished", "error"),
+}
+
+#: Every action kind the core knows how to complete (``CallCommand.action`` values).
+ACTION_KINDS = frozenset(_RULES)
+
+
+def action_completes(kind: str, event_type: str, params: _Params) -> bool:
+    """Whether an event with this type and inner params completes an action of ``kind``.
+
+    The caller has already matched the event's ``control_id`` to the action. An unknown kind
+    never completes (the domain refuses to register one).
+    """
+    rule = _RULES.get(kind)
+    return rule is not None and rule(event_type, params)
+
+
+# --------------------------------------------------------------------------- call records
+
+
+@dataclass(slots=True, kw_only=True)
+class CallRecord:
+    """The core's mutable state of one tracked call."""
+
+    call_id: str
+    node_id: str
+    project_id: str = ""
+    context: str = ""
+    tag: str = ""
+    direction: str = ""
+    device: _Params = field(default_factory=dict)
+    state: str = ""
+    segment_id: str = ""
+    # control_id -> action kind, in registration order (call_ended completions follow it).
+    actions: dict[str, str] = field(default_factory=dict)
+
+    def snapshot(self) -> CallInfo:
+        """A frozen :class:`CallInfo` of the record as it is now."""
+        return CallInfo(
+            call_id=self.call_id,
+            node_id=self.node_id,
+            project_id=self.project_id,
+            context=self.context,
+            tag=self.tag,
+            direction=self.direction,
+            device=dict(self.device),
+            state=self.state,
+            segment_id=self.segment_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CommandPurpose:
+    """``Outgoing.purpose`` of a call command: which call (and action, if any) it concerns."""
+
+    call_id: str
+    control_id: str | None
+    kind: str | None
+
+
+class CallRegistry:
+    """Tracked calls by ``call_id`` plus a FIFO memory of recently ended ones.
+
+    ``max_active_calls`` is only consulted by :meth:`is_full`: the domain applies it to inbound
+    calls, never to dial legs or winners (spec 4.4 step 8).
+    """
+
+    def __init__(self, max_active_calls: int) -> None:
+        self.max_active_calls = max_active_calls
+        self._tracked: dict[str, CallRecord] = {}
+        # call_id -> (last snapshot, the event that ended it); insertion order is FIFO order.
+        self._ended: dict[str, tuple[CallInfo, RelayEvent]] = {}
+
+    def __len__(self) -> int:
+        return len(self._tracked)
+
+    def get(self, call_id: str) -> CallRecord | None:
+        """The tracked record for ``call_id``, or ``None``."""
+        return self._tracked.get(call_id)
+
+    def is_full(self) -> bool:
+        """True when ``max_active_calls`` calls are tracked (inbound, outbound and legs)."""
+        return len(self._tracked) >= self.max_active_calls
+
+    def add(self, record: CallRecord) -> None:
+        """Start tracking ``record``."""
+        self._tracked[record.call_id] = record
+
+    def is_ended(self, call_id: str) -> bool:
+        """True when ``call_id`` is in the memory of recently ended calls."""
+        return call_id in self._ended
+
+    def ended(self, call_id: str) -> tuple[CallInfo, RelayEvent] | None:
+        """(last snapshot, ended event) of a recently ended call, or ``None``."""
+        return self._ended.get(call_id)
+
+    def archive(self, record: CallRecord, event: RelayEvent) -> list[str]:
+        """Stop tracking an ended call and remember it; return its still-pending control ids."""
+        self._tracked.pop(record.call_id, None)
+        self._ended.pop(record.call_id, None)
+        self._ended[record.call_id] = (record.snapshot(), event)
+        while len(self._ended) > ENDED_CALL_MEMORY:
+            del self._ended[next(iter(self._ended))]
+        pending = list(record.actions)
+        record.actions.clear()
+        return pending
