@@ -19,12 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._constants import ENDED_CALL_MEMORY
 from ._events import RelayEvent
 from ._types import CallInfo
 
 __all__ = [
     "ACTION_KINDS",
-    "ENDED_CALL_MEMORY",
     "CallRecord",
     "CallRegistry",
     "CommandPurpose",
@@ -32,12 +32,6 @@ __all__ = [
     "dict_field",
     "str_field",
 ]
-
-# Ended calls remembered so that late events for them are dropped as "call ended" rather than
-# "unknown call", and so an action started on one can carry its ``ended`` event. FIFO: the
-# server stops talking about a call soon after it ends, so the last 1024 are plenty and the
-# memory stays bounded however long the client runs (decision D15).
-ENDED_CALL_MEMORY = 1024
 
 _Params = dict[str, Any]
 _Rule = Callable[[str, _Params], bool]
@@ -216,6 +210,8 @@ class CallRegistry:
         self._tracked.pop(record.call_id, None)
         self._ended.pop(record.call_id, None)
         self._ended[record.call_id] = (record.snapshot(), event)
+        # Bounded FIFO (D15): the server stops talking about a call soon after it ends, so the
+        # last ENDED_CALL_MEMORY ids are enough to recognise its late events.
         while len(self._ended) > ENDED_CALL_MEMORY:
             del self._ended[next(iter(self._ended))]
         pending = list(record.actions)

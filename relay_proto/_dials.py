@@ -20,14 +20,10 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
+from ._constants import TIMED_OUT_DIAL_MEMORY
 from ._errors import LocalProtocolError
 
-__all__ = ["TIMED_OUT_DIAL_MEMORY", "DialPurpose", "DialTable", "HangupPurpose", "PassPurpose"]
-
-# Tags of dials that timed out, remembered so that a late "answered" outcome can be recognised
-# and its winner hung up. Servers resolve a dial within seconds of its devices' own timeouts, so
-# a FIFO of 256 covers any realistic burst of timeouts while keeping memory bounded (D18).
-TIMED_OUT_DIAL_MEMORY = 256
+__all__ = ["DialPurpose", "DialTable", "HangupPurpose", "PassPurpose"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +160,8 @@ class DialTable:
         return pending is not None and pending.seq == entry[1]
 
     def _remember_timed_out(self, tag: str) -> None:
+        # Bounded FIFO (D18): a late outcome follows its timeout within the devices' own
+        # timeouts, so only recent tags matter.
         self._timed_out[tag] = None
         while len(self._timed_out) > TIMED_OUT_DIAL_MEMORY:
             del self._timed_out[next(iter(self._timed_out))]

@@ -20,19 +20,19 @@ from typing import Any
 
 from ._actions import str_field
 from ._conn_events import Event, EventIgnored, MessageReceived, MessageStateChanged
+from ._constants import MESSAGE_TERMINAL_STATES
 from ._events import RelayEvent
 from ._types import MessageInfo
 
 __all__ = [
     "MAX_TRACKED_MESSAGES",
-    "MESSAGE_TERMINAL_STATES",
     "MessageTable",
     "SendMessagePurpose",
     "message_info",
 ]
 
-#: States after which the server sends nothing more about a message.
-MESSAGE_TERMINAL_STATES = frozenset(("delivered", "undelivered", "failed"))
+# States after which the server sends nothing more about a message.
+_TERMINAL_STATES = frozenset(MESSAGE_TERMINAL_STATES)
 
 # Outbound messages tracked at once. A message whose terminal state never arrives (a carrier
 # that never reports, an event lost with a non-resumed session) would otherwise be kept forever;
@@ -138,7 +138,7 @@ class MessageTable:
         # As the SDK: ``reason`` is replaced whenever the key is present.
         if "reason" in params:
             tracked.reason = str_field(params, "reason")
-        terminal = new_state in MESSAGE_TERMINAL_STATES
+        terminal = new_state in _TERMINAL_STATES
         if terminal:
             del self._tracked[message_id]
         # Message listeners get the base RelayEvent, as in the official SDK.

@@ -18,7 +18,7 @@ from relay_proto import (
     RelayEvent,
     UnroutedEvent,
 )
-from relay_proto._actions import ENDED_CALL_MEMORY
+from relay_proto._constants import ENDED_CALL_MEMORY
 from relay_proto._domain import Domain, Outgoing
 from relay_proto._ids import counter_ids
 
