@@ -1,0 +1,233 @@
+"""JSON-RPC 2.0 framing for RELAY: encoding, decoding, frame classification, result codes.
+
+This is the hot path of the core: every inbound WebSocket message goes through
+:func:`decode_frame` exactly once (one ``json.loads``, no re-serialising), and every outbound
+frame is produced by one call of the module's compact encoder.
+
+Classification follows the wire spec (section 1.2); the order of the tests matters:
+
+1. not JSON, or JSON that is not an object -> :class:`Invalid`;
+2. ``id`` and ``error`` present -> :class:`ErrorReply` (a non-object ``error`` becomes code -1
+   with the stringified value as message);
+3. ``id`` and ``result`` present -> :class:`Reply` (the result is left untouched: code checking
+   depends on the method, which only the request table knows);
+4. anything else is a request: ``method`` must be a string (else -32600 Invalid Request),
+   ``params`` defaults to ``{}`` and must be an object (else -32602 Invalid params).
+
+Both roles use it: the client classifies server frames, the server role classifies client frames.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, NamedTuple
+
+from ._errors import InvalidCommandError
+
+__all__ = [
+    "INVALID_PARAMS",
+    "INVALID_REQUEST",
+    "METHOD_NOT_FOUND",
+    "ErrorReply",
+    "Invalid",
+    "Reply",
+    "Request",
+    "decode_frame",
+    "encode",
+    "encode_error",
+    "encode_request",
+    "encode_result",
+    "preview",
+    "result_failure",
+    "wrap_result",
+]
+
+# JSON-RPC 2.0 error codes we send (D9). -32700 (parse error) is never sent: a frame that is
+# not JSON is dropped, because its id (if any) cannot be known.
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+
+# FrameDropped.raw keeps at most this many characters of the offending frame.
+PREVIEW_CHARS = 200
+
+# One shared encoder: json.dumps() with keyword arguments builds a new encoder per call.
+# allow_nan=False because NaN/Infinity are not JSON and a server may reject the whole frame.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_encode = _ENCODER.encode
+_loads = json.loads
+
+# Integer codes as servers write them ("404", "-32000"); anything else is "not numeric".
+_INT_RE = re.compile(r"-?[0-9]+")
+
+
+class Reply(NamedTuple):
+    """A success response: ``{"id": ..., "result": ...}`` (result not yet code-checked)."""
+
+    id: Any
+    result: Any
+
+
+class ErrorReply(NamedTuple):
+    """An error response, already normalised: ``code`` is an int, ``message`` a string."""
+
+    id: Any
+    code: int
+    message: str
+    data: Any
+
+
+class Request(NamedTuple):
+    """A request (or notification when ``has_id`` is false); ``params`` is always a dict."""
+
+    id: Any
+    has_id: bool
+    method: str
+    params: dict[str, Any]
+
+
+class Invalid(NamedTuple):
+    """A frame that cannot be used. When ``has_id`` and ``error_code`` are set, the receiver must
+    still answer it with that JSON-RPC error (D9: a frame with an id is never left unanswered)."""
+
+    reason: str
+    has_id: bool = False
+    id: Any = None
+    error_code: int = 0
+
+
+Frame = Reply | ErrorReply | Request | Invalid
+
+
+def preview(text: str) -> str:
+    """The part of a frame kept in ``FrameDropped.raw``."""
+    return text[:PREVIEW_CHARS]
+
+
+# --------------------------------------------------------------------------- encoding
+
+
+def encode(value: Any) -> str:
+    """Encode ``value`` as compact JSON (no spaces, non-ASCII kept as is).
+
+    Raises:
+        InvalidCommandError: ``value`` holds something JSON cannot represent (a set, an object,
+            NaN, a circular or absurdly deep structure).
+    """
+    try:
+        return _encode(value)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise InvalidCommandError(f"cannot encode as JSON: {exc}") from None
+
+
+def encode_request(request_id: Any, method: str, params: Any) -> str:
+    """``{"jsonrpc":"2.0","id":...,"method":...,"params":...}``.
+
+    Raises:
+        InvalidCommandError: ``params`` is not JSON-serialisable.
+    """
+    return encode({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+
+
+def encode_result(request_id: Any, result: Any) -> str:
+    """``{"jsonrpc":"2.0","id":...,"result":...}`` (an ACK or pong is ``result={}``).
+
+    Raises:
+        InvalidCommandError: ``result`` is not JSON-serialisable.
+    """
+    return encode({"jsonrpc": "2.0", "id": request_id, "result": result})
+
+
+def encode_error(request_id: Any, code: int, message: str, data: Any = None) -> str:
+    """``{"jsonrpc":"2.0","id":...,"error":{"code":...,"message":...[,"data":...]}}``.
+
+    Raises:
+        InvalidCommandError: ``data`` is not JSON-serialisable.
+    """
+    error: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        error["data"] = data
+    return encode({"jsonrpc": "2.0", "id": request_id, "error": error})
+
+
+# --------------------------------------------------------------------------- decoding
+
+
+def decode_frame(text: str) -> Frame:
+    """Parse and classify one WebSocket text message (see the module docstring)."""
+    try:
+        frame = _loads(text)
+    except (ValueError, RecursionError):
+        # RecursionError: json.loads recurses once per nesting level ("[[[[...").
+        return Invalid("invalid JSON")
+    if type(frame) is not dict:
+        return Invalid("not a JSON object")
+    has_id = "id" in frame
+    if has_id:
+        if "error" in frame:
+            return _error_reply(frame["id"], frame["error"])
+        if "result" in frame:
+            return Reply(frame["id"], frame["result"])
+    method = frame.get("method")
+    if type(method) is not str:
+        return Invalid("request without a string method", has_id, frame.get("id"), INVALID_REQUEST)
+    params = frame.get("params", {})
+    if type(params) is not dict:
+        return Invalid(
+            f"params of {method} is not an object", has_id, frame.get("id"), INVALID_PARAMS
+        )
+    return Request(frame.get("id"), has_id, method, params)
+
+
+def _error_reply(request_id: Any, error: Any) -> ErrorReply:
+    if type(error) is not dict:
+        return ErrorReply(request_id, -1, str(error), None)
+    return ErrorReply(
+        request_id,
+        _as_code(error.get("code", -1)),
+        _as_message(error.get("message")),
+        error.get("data"),
+    )
+
+
+def _as_code(value: Any) -> int:
+    """A JSON-RPC error code as an int: ints pass, numeric strings convert, the rest is -1."""
+    if type(value) is int:
+        return value
+    if type(value) is str and _INT_RE.fullmatch(value):
+        return int(value)
+    if type(value) is float and value.is_integer():
+        return int(value)
+    return -1
+
+
+def _as_message(value: Any) -> str:
+    if value is None:
+        return "Unknown error"
+    return value if type(value) is str else str(value)
+
+
+# --------------------------------------------------------------------------- result codes
+
+
+def wrap_result(result: Any) -> dict[str, Any]:
+    """The result as a dict: a non-object result arrives as ``{"raw": value}`` (spec 1.9.4)."""
+    return result if type(result) is dict else {"raw": result}
+
+
+def result_failure(result: dict[str, Any]) -> tuple[int, str] | None:
+    """Apply the result-code rule of spec 1.9 to a result object.
+
+    Returns ``None`` for success (no ``code``, or a code whose string form is exactly three
+    characters ``2xx``), else ``(code, message)`` where a non-numeric code becomes -1. Never
+    applied to ``signalwire.connect`` results.
+    """
+    code = result.get("code")
+    if code is None:
+        return None
+    text = code if type(code) is str else str(code)
+    if len(text) == 3 and text[0] == "2" and "0" <= text[1] <= "9" and "0" <= text[2] <= "9":
+        return None
+    number = int(text) if _INT_RE.fullmatch(text) else -1
+    return number, _as_message(result.get("message"))

@@ -1,0 +1,360 @@
+"""A WebSocket transport for RELAY frames, built on wsproto, for either role.
+
+The transport turns bytes into *whole text messages* and back. It knows nothing of JSON-RPC.
+What it adds to wsproto:
+
+* the opening handshake for both roles (client: ``GET /`` with the given ``Host``; server:
+  accept any path and report it);
+* reassembly of fragmented text messages, with a size limit: an oversized message is thrown
+  away piece by piece as it streams in (memory stays bounded by the limit) and reported as
+  :class:`Dropped` once it ends; the connection carries on;
+* binary messages are dropped with a reason (RELAY only uses text);
+* WebSocket pings are answered with pongs; the close handshake works both ways;
+* a broken stream (bad HTTP, bad framing, invalid UTF-8...) marks the transport closed, queues a
+  :class:`Closed` event and raises :class:`~relay_proto.RemoteProtocolError`.
+
+Incoming results are collected with :meth:`Transport.take_events`: a plain ``str`` for each
+complete text message (the fast path), or an :class:`Opened` / :class:`Dropped` /
+:class:`Closed` record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import NamedTuple
+
+from wsproto import ConnectionType, WSConnection
+from wsproto.connection import ConnectionState
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Ping,
+    RejectConnection,
+    Request,
+    TextMessage,
+)
+from wsproto.events import Event as WsEvent
+from wsproto.utilities import ProtocolError as WsProtocolError
+
+from ._errors import LocalProtocolError, RemoteProtocolError
+
+__all__ = [
+    "DEFAULT_MAX_MESSAGE_SIZE",
+    "Closed",
+    "Dropped",
+    "Opened",
+    "Transport",
+    "TransportEvent",
+    "TransportState",
+]
+
+# Spec 1.1: the largest inbound message the official SDK accepts. Larger ones are dropped, so
+# one huge frame cannot make the process buffer an unbounded amount of memory.
+DEFAULT_MAX_MESSAGE_SIZE = 10 * 1024 * 1024
+
+# Kept of a dropped message, for FrameDropped.raw.
+_PREVIEW_CHARS = 200
+
+# An authority (host, host:port, [v6]:port): no spaces, controls, or URL delimiters that would
+# make the Host header mean something else.
+_HOST_RE = re.compile(r"[^\s\x00-\x1f\x7f/?#@\\]+")
+
+# RFC 6455 close codes we send.
+_NORMAL_CLOSURE = 1000
+_PROTOCOL_ERROR = 1002
+
+
+class TransportState:
+    """String constants for :attr:`Transport.state`."""
+
+    CONNECTING = "connecting"  # opening handshake not finished
+    OPEN = "open"  # messages flow both ways
+    CLOSING = "closing"  # we sent a close frame and wait for the peer's
+    CLOSED = "closed"  # final
+
+
+class Opened(NamedTuple):
+    """The opening handshake completed. ``path`` is the request target, ``host`` its Host."""
+
+    path: str
+    host: str
+
+
+class Dropped(NamedTuple):
+    """An inbound message was discarded (too large, or binary). ``raw`` is its beginning."""
+
+    reason: str
+    raw: str
+
+
+class Closed(NamedTuple):
+    """The transport is finished (always the last event). ``code`` is the WebSocket close code
+    when there was one; ``broken`` is true when the peer broke the protocol."""
+
+    reason: str
+    code: int | None = None
+    broken: bool = False
+
+
+TransportEvent = str | Opened | Dropped | Closed
+
+
+def _utf8_size(text: str) -> int:
+    # isascii() is O(1) on CPython (a flag of the string), so ASCII JSON costs nothing here.
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+def _head(parts: list[str]) -> str:
+    """The first characters of a message split in ``parts`` (without joining all of them)."""
+    head = ""
+    for part in parts:
+        head += part[: _PREVIEW_CHARS - len(head)]
+        if len(head) >= _PREVIEW_CHARS:
+            break
+    return head
+
+
+class Transport:
+    """One WebSocket connection, client or server side, sans I/O.
+
+    Args:
+        client: ``True`` for the client role (call :meth:`start` to send the upgrade request),
+            ``False`` for the server role (the upgrade request is accepted when it arrives).
+        max_message_size: largest inbound message in bytes (UTF-8) that is delivered.
+
+    Raises:
+        LocalProtocolError: ``max_message_size`` is not a positive int.
+    """
+
+    def __init__(self, *, client: bool, max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE) -> None:
+        if type(max_message_size) is not int or max_message_size < 1:
+            raise LocalProtocolError("max_message_size must be a positive int")
+        self._client = client
+        self._ws = WSConnection(ConnectionType.CLIENT if client else ConnectionType.SERVER)
+        self._max = max_message_size
+        self._state = TransportState.CONNECTING
+        self._out: list[bytes] = []
+        self._events: list[TransportEvent] = []
+        self._host = ""
+        # Reassembly of the current inbound message.
+        self._parts: list[str] = []
+        self._size = 0
+        self._dropping = ""  # reason while the rest of an unusable message is discarded
+        self._drop_preview = ""
+
+    # ---------------------------------------------------------------- state
+    @property
+    def state(self) -> str:
+        """One of the :class:`TransportState` strings."""
+        return self._state
+
+    @property
+    def is_open(self) -> bool:
+        """True while messages can be sent."""
+        return self._state is TransportState.OPEN
+
+    # ---------------------------------------------------------------- output
+    def start(self, host: str, target: str = "/") -> None:
+        """(client role) Queue the HTTP upgrade request for ``host`` (the ``Host`` header).
+
+        Raises:
+            LocalProtocolError: server role, already started, or an invalid host.
+        """
+        if not self._client or self._host:
+            raise LocalProtocolError("start() is for a new client transport only")
+        if not _HOST_RE.fullmatch(host):
+            raise LocalProtocolError(f"invalid host for the WebSocket handshake: {host!r}")
+        try:
+            self._out.append(self._ws.send(Request(host=host, target=target)))
+        except (WsProtocolError, ValueError) as exc:  # IDNA encoding of the host
+            raise LocalProtocolError(f"cannot start the WebSocket handshake: {exc}") from None
+        self._host = host
+
+    def send_text(self, text: str) -> None:
+        """Queue one text message.
+
+        Lone surrogates (which JSON text can only hold inside strings, e.g. an id echoed from a
+        ``"\\ud800"`` escape) cannot be UTF-8 encoded; they are sent as ``\\uXXXX`` escapes,
+        which is the same JSON value.
+
+        Raises:
+            LocalProtocolError: the transport is not open.
+        """
+        if self._state is not TransportState.OPEN:
+            raise LocalProtocolError(f"cannot send a message in transport state {self._state}")
+        try:
+            data = self._ws.send(TextMessage(data=text))
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+            data = self._ws.send(TextMessage(data=text))
+        self._out.append(data)
+
+    def close(self, code: int = _NORMAL_CLOSURE, reason: str = "") -> bool:
+        """Start the close handshake (or just give up a transport that never opened).
+
+        Returns ``True`` when the transport is now closed (nothing to wait for), ``False`` when
+        a close frame was sent and the peer's answer is awaited. Closing twice is harmless.
+        """
+        if self._state is TransportState.OPEN:
+            self._out.append(self._ws.send(CloseConnection(code=code, reason=reason)))
+            self._state = TransportState.CLOSING
+            return False
+        if self._state is TransportState.CONNECTING:
+            self._state = TransportState.CLOSED
+        return self._state is TransportState.CLOSED
+
+    def data_to_send(self) -> bytes:
+        """Bytes to write to the socket now (possibly ``b""``)."""
+        if not self._out:
+            return b""
+        data = b"".join(self._out)
+        self._out.clear()
+        return data
+
+    # ---------------------------------------------------------------- input
+    def take_events(self) -> list[TransportEvent]:
+        """Return and forget the events produced by :meth:`receive_data` so far."""
+        events = self._events
+        self._events = []
+        return events
+
+    def receive_data(self, data: bytes | None) -> None:
+        """Feed bytes from the socket (``None`` = EOF); collect results with :meth:`take_events`.
+
+        Data after the transport closed is ignored.
+
+        Raises:
+            RemoteProtocolError: the peer broke the WebSocket protocol. The transport is then
+                closed and a ``Closed(broken=True)`` event is queued after whatever the data
+                produced before the fault.
+        """
+        if self._state is TransportState.CLOSED:
+            return
+        if data is None:
+            self._finish("eof")
+            return
+        try:
+            self._ws.receive_data(data)
+            for event in self._ws.events():
+                self._handle(event)
+                if self._state is TransportState.CLOSED:
+                    break
+        except (WsProtocolError, ValueError) as exc:
+            # ValueError: wsproto decodes the Host header and request target without guarding
+            # against bad bytes (UnicodeError).
+            self._reject_handshake(exc)
+            self._finish(f"websocket error: {exc}", _PROTOCOL_ERROR, broken=True)
+        if self._events and type(last := self._events[-1]) is Closed and last.broken:
+            raise RemoteProtocolError(last.reason)
+
+    # ---------------------------------------------------------------- internals
+    def _finish(self, reason: str, code: int | None = None, *, broken: bool = False) -> None:
+        self._state = TransportState.CLOSED
+        self._parts.clear()
+        self._events.append(Closed(reason, code, broken))
+
+    def _handle(self, event: WsEvent) -> None:
+        if isinstance(event, TextMessage):
+            self._text(event)
+        elif isinstance(event, Ping):
+            if self._ws.state is ConnectionState.OPEN:
+                self._out.append(self._ws.send(event.response()))
+        elif isinstance(event, CloseConnection):
+            self._close_frame(event)
+        elif isinstance(event, BytesMessage):
+            self._binary(event)
+        elif isinstance(event, Request):
+            self._accept(event)
+        elif isinstance(event, AcceptConnection):
+            self._state = TransportState.OPEN
+            self._events.append(Opened("/", self._host))
+        elif isinstance(event, RejectConnection):
+            self._finish(f"websocket handshake rejected (HTTP {event.status_code})")
+        # Pong and RejectData need nothing.
+
+    def _accept(self, request: Request) -> None:
+        self._out.append(self._ws.send(AcceptConnection()))
+        self._state = TransportState.OPEN
+        self._events.append(Opened(request.target, request.host))
+        # wsproto's server handshake forgets bytes that arrived right after the upgrade request
+        # (a client that pipelines its first frame); hand them over to the new connection.
+        h11_conn = getattr(self._ws.handshake, "_h11_connection", None)
+        trailing = getattr(h11_conn, "trailing_data", (b"", False))[0]
+        if trailing:
+            self._ws.receive_data(bytes(trailing))
+
+    def _reject_handshake(self, exc: Exception) -> None:
+        # A server answers a bad upgrade request with an HTTP error (wsproto's hint, else 400).
+        if self._client or self._state is not TransportState.CONNECTING:
+            return
+        hint = getattr(exc, "event_hint", None) or RejectConnection(status_code=400)
+        with contextlib.suppress(WsProtocolError, ValueError):  # h11 may refuse in its state
+            self._out.append(self._ws.send(hint))
+
+    def _close_frame(self, event: CloseConnection) -> None:
+        state = self._ws.state
+        if state is ConnectionState.REMOTE_CLOSING:
+            self._out.append(self._ws.send(event.response()))
+            self._finish("closed by peer", event.code)
+        elif state is ConnectionState.CLOSED:  # the peer answered our close frame
+            self._finish("close handshake complete", event.code)
+        else:
+            # wsproto reports a framing error (bad opcode, invalid UTF-8, unmasked frame...) as a
+            # CloseConnection without changing its state: the stream is broken.
+            if state is ConnectionState.OPEN:
+                self._out.append(self._ws.send(CloseConnection(code=event.code)))
+            self._finish(f"websocket error: {event.reason}", event.code, broken=True)
+
+    def _text(self, event: TextMessage) -> None:
+        text = event.data
+        if self._dropping:
+            if len(self._drop_preview) < _PREVIEW_CHARS:
+                # Keep the preview independent of how the message was chunked.
+                self._drop_preview += text[: _PREVIEW_CHARS - len(self._drop_preview)]
+            if event.message_finished:
+                self._end_drop()
+            return
+        if event.message_finished and not self._parts:
+            # Fast path: the whole message arrived in one piece.
+            if _utf8_size(text) <= self._max:
+                self._events.append(text)
+            else:
+                self._start_drop(text, "message too large")
+                self._end_drop()
+            return
+        self._size += _utf8_size(text)
+        self._parts.append(text)
+        if self._size > self._max:
+            self._start_drop(_head(self._parts), "message too large")
+            if event.message_finished:
+                self._end_drop()
+        elif event.message_finished:
+            self._events.append("".join(self._parts))
+            self._parts.clear()
+            self._size = 0
+
+    def _binary(self, event: BytesMessage) -> None:
+        # latin-1 maps each byte to one character, so the preview does not depend on chunking.
+        piece = bytes(event.data[:_PREVIEW_CHARS]).decode("latin-1")
+        if not self._dropping:
+            self._start_drop(piece, "binary message")
+        elif len(self._drop_preview) < _PREVIEW_CHARS:
+            self._drop_preview += piece[: _PREVIEW_CHARS - len(self._drop_preview)]
+        if event.message_finished:
+            self._end_drop()
+
+    def _start_drop(self, preview: str, reason: str) -> None:
+        self._dropping = reason
+        self._drop_preview = preview[:_PREVIEW_CHARS]
+        self._parts.clear()
+        self._size = 0
+
+    def _end_drop(self) -> None:
+        reason = self._dropping
+        if reason == "message too large":
+            reason = f"message too large (limit {self._max} bytes)"
+        self._events.append(Dropped(reason, self._drop_preview))
+        self._dropping = ""
+        self._drop_preview = ""

@@ -1,0 +1,246 @@
+"""JSON-RPC framing: encoding, classification (spec 1.2) and result codes (spec 1.9)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from relay_proto import InvalidCommandError
+from relay_proto._jsonrpc import (
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    ErrorReply,
+    Invalid,
+    Reply,
+    Request,
+    decode_frame,
+    encode,
+    encode_error,
+    encode_request,
+    encode_result,
+    preview,
+    result_failure,
+    wrap_result,
+)
+
+# --------------------------------------------------------------------------- encoding
+
+
+def test_encode_is_compact_and_keeps_non_ascii() -> None:
+    assert encode({"a": [1, 2], "b": "é"}) == '{"a":[1,2],"b":"é"}'
+
+
+def test_encode_request_shape() -> None:
+    text = encode_request("r-1", "calling.answer", {"node_id": "n", "call_id": "c"})
+    assert text == (
+        '{"jsonrpc":"2.0","id":"r-1","method":"calling.answer",'
+        '"params":{"node_id":"n","call_id":"c"}}'
+    )
+
+
+def test_encode_result_and_error() -> None:
+    assert encode_result("evt-1", {}) == '{"jsonrpc":"2.0","id":"evt-1","result":{}}'
+    assert encode_error(7, -32601, "Method not found") == (
+        '{"jsonrpc":"2.0","id":7,"error":{"code":-32601,"message":"Method not found"}}'
+    )
+    assert json.loads(encode_error("x", 1, "m", {"k": 1}))["error"]["data"] == {"k": 1}
+
+
+@pytest.mark.parametrize("bad", [{1, 2}, object(), float("nan"), float("inf")])
+def test_encode_refuses_non_json_values(bad: Any) -> None:
+    with pytest.raises(InvalidCommandError, match="cannot encode as JSON"):
+        encode_request("r", "m", {"v": bad})
+
+
+def test_encode_refuses_circular_structures() -> None:
+    loop: dict[str, Any] = {}
+    loop["self"] = loop
+    with pytest.raises(InvalidCommandError):
+        encode(loop)
+
+
+def test_invalid_command_error_is_a_value_error() -> None:
+    with pytest.raises(ValueError):
+        encode({"v": {1}})
+
+
+# --------------------------------------------------------------------------- classification
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("not json", "invalid JSON"),
+        ("", "invalid JSON"),
+        ('{"id": 1,', "invalid JSON"),
+        ("[" * 100_000 + "]" * 100_000, "invalid JSON"),  # RecursionError inside json
+        ("1" * 5000, "invalid JSON"),  # int too long for int() conversion
+        ("[1,2,3]", "not a JSON object"),
+        ('"text"', "not a JSON object"),
+        ("null", "not a JSON object"),
+        ("42", "not a JSON object"),
+    ],
+)
+def test_unusable_text_is_invalid(text: str, reason: str) -> None:
+    frame = decode_frame(text)
+    assert frame == Invalid(reason)
+    assert not frame.has_id
+
+
+def test_error_reply_with_object() -> None:
+    frame = decode_frame('{"id":"r","error":{"code":-32000,"message":"nope","data":{"x":1}}}')
+    assert frame == ErrorReply("r", -32000, "nope", {"x": 1})
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "message"),
+    [
+        ({}, -1, "Unknown error"),
+        ({"code": "404", "message": "gone"}, 404, "gone"),
+        ({"code": "-32000"}, -32000, "Unknown error"),
+        ({"code": "abc", "message": 5}, -1, "5"),
+        ({"code": 12.0}, 12, "Unknown error"),
+        ({"code": 12.5}, -1, "Unknown error"),
+        ({"code": True}, -1, "Unknown error"),
+        ({"code": None, "message": None}, -1, "Unknown error"),
+        ("boom", -1, "boom"),
+        (42, -1, "42"),
+        (None, -1, "None"),
+        ([1, 2], -1, "[1, 2]"),
+    ],
+)
+def test_error_reply_normalisation(error: Any, code: int, message: str) -> None:
+    frame = decode_frame(json.dumps({"id": "r", "error": error}))
+    assert isinstance(frame, ErrorReply)
+    assert (frame.code, frame.message) == (code, message)
+
+
+def test_error_wins_over_result() -> None:
+    # Spec 1.2: "id and error" is tested before "id and result".
+    frame = decode_frame('{"id":"r","result":{},"error":{"code":1,"message":"m"}}')
+    assert isinstance(frame, ErrorReply)
+
+
+def test_reply_keeps_result_untouched() -> None:
+    assert decode_frame('{"id":"r","result":{"code":"500"}}') == Reply("r", {"code": "500"})
+    assert decode_frame('{"id":"r","result":"ok"}') == Reply("r", "ok")
+    assert decode_frame('{"id":null,"result":null}') == Reply(None, None)
+
+
+def test_result_without_id_is_not_a_reply() -> None:
+    frame = decode_frame('{"result":{}}')
+    assert frame == Invalid("request without a string method", False, None, INVALID_REQUEST)
+
+
+def test_request_with_params() -> None:
+    frame = decode_frame('{"jsonrpc":"2.0","id":"e1","method":"signalwire.event","params":{"a":1}}')
+    assert frame == Request("e1", True, "signalwire.event", {"a": 1})
+
+
+def test_request_params_default_to_empty_object() -> None:
+    assert decode_frame('{"id":5,"method":"signalwire.ping"}') == Request(
+        5, True, "signalwire.ping", {}
+    )
+
+
+def test_notification_has_no_id() -> None:
+    frame = decode_frame('{"method":"signalwire.ping","params":{}}')
+    assert isinstance(frame, Request)
+    assert not frame.has_id
+
+
+@pytest.mark.parametrize("params", ["[]", '"x"', "1", "null", "true"])
+def test_non_object_params_are_invalid_params(params: str) -> None:
+    frame = decode_frame('{"id":"e","method":"signalwire.event","params":' + params + "}")
+    assert frame == Invalid(
+        "params of signalwire.event is not an object", True, "e", INVALID_PARAMS
+    )
+
+
+@pytest.mark.parametrize("method", ["1", "null", "[]", "{}"])
+def test_non_string_method_is_invalid_request(method: str) -> None:
+    frame = decode_frame('{"id":"e","method":' + method + "}")
+    assert frame == Invalid("request without a string method", True, "e", INVALID_REQUEST)
+
+
+def test_preview_is_bounded() -> None:
+    assert preview("x" * 1000) == "x" * 200
+    assert preview("short") == "short"
+
+
+@given(st.text(max_size=300))
+def test_decode_never_raises_on_any_text(text: str) -> None:
+    assert isinstance(decode_frame(text), Reply | ErrorReply | Request | Invalid)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=10,
+)
+
+
+@given(st.dictionaries(st.sampled_from(["id", "method", "params", "result", "error"]), json_values))
+def test_decode_any_object_is_classified(obj: dict[str, Any]) -> None:
+    frame = decode_frame(json.dumps(obj))
+    if "id" in obj and ("error" in obj or "result" in obj):
+        assert isinstance(frame, ErrorReply if "error" in obj else Reply)
+    elif isinstance(frame, Request):
+        assert frame.method == obj["method"]
+        assert isinstance(frame.params, dict)
+    else:
+        assert isinstance(frame, Invalid)
+
+
+# --------------------------------------------------------------------------- result codes
+
+
+@pytest.mark.parametrize("code", ["200", "201", "204", "299", 200, 250])
+def test_2xx_codes_succeed(code: Any) -> None:
+    assert result_failure({"code": code, "message": "ok"}) is None
+
+
+def test_missing_code_succeeds() -> None:
+    assert result_failure({"message": "whatever"}) is None
+    assert result_failure({}) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("100", 100),
+        ("199", 199),
+        ("300", 300),
+        ("400", 400),
+        ("404", 404),
+        ("500", 500),
+        ("2000", 2000),
+        ("20", 20),
+        (404, 404),
+        ("bad_code", -1),
+        ("2x0", -1),
+        ("200\n", -1),
+        ("２００", -1),  # full-width digits are not a 2xx code
+        (True, -1),
+        (200.0, -1),
+    ],
+)
+def test_other_codes_fail(code: Any, expected: int) -> None:
+    assert result_failure({"code": code, "message": "why"}) == (expected, "why")
+
+
+def test_failure_message_defaults() -> None:
+    assert result_failure({"code": "500"}) == (500, "Unknown error")
+    assert result_failure({"code": "500", "message": 3}) == (500, "3")
+
+
+def test_wrap_result() -> None:
+    result = {"a": 1}
+    assert wrap_result(result) is result
+    assert wrap_result("text") == {"raw": "text"}
+    assert wrap_result([1]) == {"raw": [1]}
+    assert wrap_result(None) == {"raw": None}
