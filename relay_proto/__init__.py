@@ -12,9 +12,22 @@ from ._errors import *  # noqa: F403
 from ._errors import __all__ as _errors_all
 from ._events import *  # noqa: F403
 from ._events import __all__ as _events_all
+from ._host import *  # noqa: F403
+from ._host import __all__ as _host_all
 from ._ids import *  # noqa: F403
 from ._ids import __all__ as _ids_all
+from ._masking import *  # noqa: F403
+from ._masking import __all__ as _masking_all
 from ._types import *  # noqa: F403
 from ._types import __all__ as _types_all
 
-__all__ = [*_conn_events_all, *_constants_all, *_errors_all, *_events_all, *_ids_all, *_types_all]
+__all__ = [
+    *_conn_events_all,
+    *_constants_all,
+    *_errors_all,
+    *_events_all,
+    *_host_all,
+    *_ids_all,
+    *_masking_all,
+    *_types_all,
+]
