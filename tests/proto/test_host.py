@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relay_proto import Endpoint, parse_host
@@ -141,6 +141,7 @@ def test_longest_valid_name_is_accepted() -> None:
     assert parse_host(name + ".").host == name + "."
 
 
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(st.text(max_size=40))
 def test_any_text_parses_or_raises_value_error(text: str) -> None:
     try:

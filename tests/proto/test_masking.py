@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from relay_proto import _masking, mask_frame
@@ -197,6 +197,7 @@ def _strings_and_key_values(node: Any) -> list[tuple[str | None, Any]]:
     return found
 
 
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(data=_json, secret=_secret, ascii_only=st.booleans(), indent=st.none() | st.just(1))
 def test_no_credential_survives(
     data: Any, secret: str, ascii_only: bool, indent: int | None
@@ -219,6 +220,7 @@ def test_no_credential_survives(
             assert value == "***"
 
 
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(data=_json, secret=_secret)
 def test_nothing_to_mask_means_unchanged(data: Any, secret: str) -> None:
     frame = json.dumps(data)
