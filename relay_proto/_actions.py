@@ -129,6 +129,20 @@ def action_completes(kind: str, event_type: str, params: _Params) -> bool:
 # --------------------------------------------------------------------------- call records
 
 
+@dataclass(frozen=True, slots=True)
+class CommandPurpose:
+    """``Outgoing.purpose`` of a call command: which call (and action, if any) it concerns.
+
+    ``seq`` numbers the commands of a domain: a control id may be reused once its action is
+    complete, and the late outcome of the earlier start must not touch the new action.
+    """
+
+    call_id: str
+    control_id: str | None
+    kind: str | None
+    seq: int = 0
+
+
 @dataclass(slots=True, kw_only=True)
 class CallRecord:
     """The core's mutable state of one tracked call."""
@@ -142,8 +156,9 @@ class CallRecord:
     device: _Params = field(default_factory=dict)
     state: str = ""
     segment_id: str = ""
-    # control_id -> action kind, in registration order (call_ended completions follow it).
-    actions: dict[str, str] = field(default_factory=dict)
+    # control_id -> the start command's purpose (kind and start number), in registration order
+    # (call_ended completions follow it).
+    actions: dict[str, CommandPurpose] = field(default_factory=dict)
 
     def snapshot(self) -> CallInfo:
         """A frozen :class:`CallInfo` of the record as it is now."""
@@ -158,15 +173,6 @@ class CallRecord:
             state=self.state,
             segment_id=self.segment_id,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class CommandPurpose:
-    """``Outgoing.purpose`` of a call command: which call (and action, if any) it concerns."""
-
-    call_id: str
-    control_id: str | None
-    kind: str | None
 
 
 class CallRegistry:

@@ -28,9 +28,14 @@ __all__ = ["DialPurpose", "DialTable", "HangupPurpose", "PassPurpose"]
 
 @dataclass(frozen=True, slots=True)
 class DialPurpose:
-    """``Outgoing.purpose`` of a ``calling.dial`` request."""
+    """``Outgoing.purpose`` of a ``calling.dial`` request.
+
+    ``seq`` tells dials with the same tag apart: a tag may be dialled again once its dial is
+    resolved, and the late outcome of the earlier request must not touch the new dial.
+    """
 
     tag: str
+    seq: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +77,8 @@ class DialTable:
     def __contains__(self, tag: object) -> bool:
         return tag in self._pending
 
-    def add(self, tag: str, deadline: float) -> None:
-        """Register a pending dial.
+    def add(self, tag: str, deadline: float) -> int:
+        """Register a pending dial; returns its sequence number.
 
         Raises:
             LocalProtocolError: a dial with this tag is already pending (its events could not be
@@ -87,15 +92,23 @@ class DialTable:
         self._timed_out.pop(tag, None)
         heapq.heappush(self._heap, (deadline, self._seq, tag))
         self._compact()
+        return self._seq
 
-    def remove(self, tag: str) -> bool:
-        """Forget a pending dial; returns whether it was pending."""
-        return self._pending.pop(tag, None) is not None
+    def remove(self, tag: str, seq: int | None = None) -> bool:
+        """Forget a pending dial (only the one numbered ``seq`` when given).
 
-    def accept(self, tag: str) -> None:
-        """Note that the dial's request was accepted by the server."""
+        Returns whether a dial was removed.
+        """
         pending = self._pending.get(tag)
-        if pending is not None:
+        if pending is None or (seq is not None and pending.seq != seq):
+            return False
+        del self._pending[tag]
+        return True
+
+    def accept(self, tag: str, seq: int) -> None:
+        """Note that the request of dial ``seq`` was accepted by the server."""
+        pending = self._pending.get(tag)
+        if pending is not None and pending.seq == seq:
             pending.accepted = True
 
     def mark_interrupted(self) -> None:

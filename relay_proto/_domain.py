@@ -94,7 +94,7 @@ from ._conn_events import (
 )
 from ._dials import DialPurpose, DialTable, HangupPurpose, PassPurpose
 from ._errors import LocalProtocolError
-from ._events import RelayEvent, parse_event
+from ._events import EVENT_CLASSES, RelayEvent, parse_event
 from ._ids import IdFactory
 from ._messages import MessageTable, SendMessagePurpose
 from ._types import CallCommand, CallInfo
@@ -109,28 +109,7 @@ _CALL_GONE_CODES = frozenset((404, 410))
 # Event types about a call that the core knows; an event of another type and without a call_id
 # is offered to the application as an UnroutedEvent (it might be a new server feature).
 _CALL_EVENT_TYPES = frozenset(
-    (
-        "calling.call.state",
-        "calling.call.receive",
-        "calling.call.play",
-        "calling.call.record",
-        "calling.call.collect",
-        "calling.call.connect",
-        "calling.call.detect",
-        "calling.call.fax",
-        "calling.call.tap",
-        "calling.call.stream",
-        "calling.call.send_digits",
-        "calling.call.dial",
-        "calling.call.refer",
-        "calling.call.denoise",
-        "calling.call.pay",
-        "calling.call.queue",
-        "calling.call.echo",
-        "calling.call.transcribe",
-        "calling.call.hold",
-        "calling.call.ai",
-    )
+    [et for et in EVENT_CLASSES if et.startswith("calling.call.")] + ["calling.call.ai"]
 )
 # Session-wide event types that may or may not name a call.
 _MAYBE_CALL_EVENT_TYPES = frozenset(("calling.conference", "calling.error"))
@@ -189,6 +168,7 @@ class Domain:
         self._dials = DialTable()
         self._messages = MessageTable(emit)
         self._outgoing: list[Outgoing] = []
+        self._command_seq = 0
 
     # ---------------------------------------------------------------- queries
     def take_outgoing(self) -> list[Outgoing]:
@@ -294,8 +274,12 @@ class Domain:
             record.state = str_field(params, "call_state") or record.state
             record.node_id = record.node_id or str_field(params, "node_id")
         control_id = str_field(params, "control_id")
-        kind = record.actions.get(control_id) if control_id else None
-        completed = kind is not None and action_completes(kind, event_type, params)
+        action = record.actions.get(control_id) if control_id else None
+        completed = (
+            action is not None
+            and action.kind is not None
+            and action_completes(action.kind, event_type, params)
+        )
         if completed:
             del record.actions[control_id]
         ended = record.state == "ended"
@@ -451,12 +435,14 @@ class Domain:
             )
         params: _Params = {"node_id": record.node_id, "call_id": call_id}
         params.update(command.params)
+        self._command_seq += 1
+        purpose = CommandPurpose(call_id, control, kind, self._command_seq)
         if control is not None:
             # The id the action is registered under must be the one on the wire.
             params["control_id"] = control
             if kind is not None:
-                record.actions[control] = kind
-        return Outgoing(command.method, params, CommandPurpose(call_id, control, kind))
+                record.actions[control] = purpose
+        return Outgoing(command.method, params, purpose)
 
     def _complete_unstartable(self, call_id: str, control_id: str) -> None:
         ended = self._calls.ended(call_id)
@@ -493,8 +479,8 @@ class Domain:
         if extra:
             params.update(extra)
             params["tag"] = tag  # events are matched by this tag: it must be the one sent
-        self._dials.add(tag, now + dial_timeout)
-        return Outgoing("calling.dial", params, DialPurpose(tag))
+        seq = self._dials.add(tag, now + dial_timeout)
+        return Outgoing("calling.dial", params, DialPurpose(tag, seq))
 
     def prepare_send_message(self, params: dict[str, Any]) -> Outgoing:
         """Build a ``messaging.send`` request from params built by ``commands.send_message_params``.
@@ -515,7 +501,7 @@ class Domain:
                 self._complete_gone(purpose)
                 return {}, True
         elif isinstance(purpose, DialPurpose):
-            self._dials.accept(purpose.tag)
+            self._dials.accept(purpose.tag, purpose.seq)
         elif isinstance(purpose, SendMessagePurpose):
             self._messages.accepted(result)
         return result, False
@@ -531,7 +517,7 @@ class Domain:
                 return {}, True
             self._unregister(purpose)
         elif isinstance(purpose, DialPurpose):
-            self._dials.remove(purpose.tag)
+            self._dials.remove(purpose.tag, purpose.seq)
         return None
 
     def request_timed_out(self, purpose: object, now: float) -> None:
@@ -539,14 +525,17 @@ class Domain:
         if isinstance(purpose, CommandPurpose):
             self._unregister(purpose)
         elif isinstance(purpose, DialPurpose):
-            self._dials.remove(purpose.tag)
+            self._dials.remove(purpose.tag, purpose.seq)
 
     def _unregister(self, purpose: CommandPurpose) -> bool:
         """Forget the action of a command if it is still pending; returns whether it was."""
         record = self._calls.get(purpose.call_id)
         if purpose.kind is None or record is None or purpose.control_id is None:
             return False
-        return record.actions.pop(purpose.control_id, None) is not None
+        if record.actions.get(purpose.control_id) != purpose:
+            return False  # completed already; the control id may belong to a newer action
+        del record.actions[purpose.control_id]
+        return True
 
     def _complete_gone(self, purpose: CommandPurpose) -> None:
         if self._unregister(purpose):

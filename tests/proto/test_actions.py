@@ -427,3 +427,21 @@ def test_wire_control_id_is_the_registered_one() -> None:
     )
     assert out is not None
     assert out.params == {"node_id": "node-1", "call_id": "call-1", "control_id": "ctl", "play": []}
+
+
+def test_late_failure_of_an_earlier_start_leaves_a_reused_control_id_alone() -> None:
+    h = Harness()
+    h.receive_call()
+    first = h.start("play", "p")
+    assert first is not None
+    h.feed(P, call_id="call-1", control_id="p", state="finished")
+    second = h.start("play", "p")
+    assert second is not None
+    # The first start's reply arrives late and fails: the second action must stay registered.
+    assert h.fail(first, 500) is None
+    assert h.fail(first, 404) == ({}, True)
+    assert h.succeed(first, {}) == ({}, True)
+    h.domain.request_timed_out(first.purpose, h.now)
+    assert h.take() == []
+    [_, done] = h.feed(P, call_id="call-1", control_id="p", state="finished")
+    assert isinstance(done, ActionCompleted)

@@ -546,5 +546,21 @@ def test_stale_heap_entry_does_not_expire_a_reused_tag() -> None:
 
 def test_accept_unknown_tag_is_harmless() -> None:
     table = DialTable()
-    table.accept("nope")
+    table.accept("nope", 1)
     assert table.remove("nope") is False
+
+
+def test_late_failure_of_an_earlier_dial_leaves_a_reused_tag_alone() -> None:
+    h = Harness()
+    first = dial(h)
+    dial_event(h, "answered", call_id="w1")
+    second = dial(h)
+    assert h.fail(first, 500) is None
+    h.domain.request_timed_out(first.purpose, h.now)
+    h.succeed(first)  # must not mark the second dial accepted
+    h.domain.transport_lost(h.now)
+    h.domain.session_ready(False, h.now)
+    assert h.take() == []
+    [ev] = dial_event(h, "answered", call_id="w2")
+    assert isinstance(ev, DialAnswered)
+    assert second.purpose != first.purpose

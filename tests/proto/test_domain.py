@@ -142,8 +142,10 @@ def test_limit_counts_dial_legs() -> None:
         tag="t", devices=[[{}]], max_duration=None, dial_timeout=60, extra=None, now=h.now
     )
     h.state("leg", "created", tag="t", node_id="n")
+    assert len(h.domain._calls) == 1
     [ev] = h.feed("calling.call.receive", call_id="in", node_id="n")
     assert isinstance(ev, CallOverflow)
+    assert len(h.domain._calls) == 1
 
 
 @pytest.mark.parametrize(("given", "effective"), [(0, 1), (-5, 1), (3, 3)])
