@@ -1,0 +1,343 @@
+"""Action handles: what ``Call.play()``, ``Call.record()`` ... return.
+
+An action is a long-running operation on a call (playback, recording, input collection...)
+identified by its ``control_id``. The handle is created and registered with the client *before*
+the start request goes out, so a completion that races the reply is never lost. It completes
+when the core reports ``ActionCompleted``: the core alone decides which event completes which
+action (decisions D12-D14); the handle just stores the event and wakes its waiters.
+
+The hierarchy and names follow ``signalwire.relay``::
+
+    Action                      wait, is_done, completed, result, control_id, call
+    └─ StoppableAction          + stop()
+       ├─ PausableAction        + pause(behavior=None), resume()
+       │  ├─ RecordAction
+       │  └─ VolumeAction       + volume(volume)
+       │     ├─ PlayAction
+       │     └─ CollectAction   + start_input_timers()
+       ├─ StandaloneCollectAction + start_input_timers()
+       ├─ DetectAction, FaxAction, TapAction, StreamAction, PayAction, TranscribeAction, AIAction
+
+This module is a source for relay_sync (see ``_primitives``): it must not import anyio, asyncio
+or trio, and may only ``await`` the Waiter and the client's private ``_call_command``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from relay_proto import CallCommand, RelayEvent, commands
+
+from ._primitives import Waiter, run_callback
+
+if TYPE_CHECKING:
+    from ._call import Call
+
+__all__ = [
+    "AIAction",
+    "Action",
+    "CollectAction",
+    "DetectAction",
+    "FaxAction",
+    "PausableAction",
+    "PayAction",
+    "PlayAction",
+    "RecordAction",
+    "StandaloneCollectAction",
+    "StoppableAction",
+    "StreamAction",
+    "TapAction",
+    "TranscribeAction",
+    "VolumeAction",
+]
+
+CompletionCallback = Callable[[RelayEvent], Any]
+
+
+class Action:
+    """Handle of a long-running operation on a call.
+
+    Attributes:
+        call: the :class:`Call` the action runs on.
+        control_id: the operation's control id (generated unless the caller gave one).
+        completed: ``True`` once the action finished.
+        result: the event that finished it (``None`` before). An action whose call was gone
+            (404/410) finishes with ``RelayEvent("", {})``; one whose call ended first finishes
+            with the call's ``ended`` state event.
+
+    Args:
+        call: the owning call.
+        control_id: the operation's control id.
+        terminal_event, terminal_states: accepted for compatibility with ``signalwire.relay``
+            and kept for information only: which event completes an action is decided by
+            relay_proto (decision D12).
+    """
+
+    _kind = ""  # wire prefix of the sub-commands: calling.<kind>.stop ...
+
+    def __init__(
+        self,
+        call: Call,
+        control_id: str,
+        terminal_event: str = "",
+        terminal_states: tuple[str, ...] = (),
+    ) -> None:
+        self.call = call
+        self.control_id = control_id
+        self._terminal_event = terminal_event
+        self._terminal_states = terminal_states
+        self.result: RelayEvent | None = None
+        self.completed = False
+        self._done: Waiter[RelayEvent] = Waiter()
+        self._on_completed: CompletionCallback | None = None
+
+    def __repr__(self) -> str:
+        state = "done" if self.completed else "pending"
+        return f"<{type(self).__name__} control_id={self.control_id!r} {state}>"
+
+    @property
+    def is_done(self) -> bool:
+        """Whether :meth:`wait` would return (or raise) at once."""
+        return self._done.is_set()
+
+    async def wait(self, timeout: float | None = None) -> RelayEvent:
+        """Wait until the action finishes and return the event that finished it.
+
+        Args:
+            timeout: seconds to wait at most; ``None`` waits until the action finishes (which
+                it always does: at the latest when its call ends).
+
+        Returns:
+            The completing event (typed, e.g. a ``PlayEvent``).
+
+        Raises:
+            TimeoutError: ``timeout`` elapsed first. The action stays usable: a later
+                ``wait()`` still returns the result.
+            RelayError: the request that started the action failed.
+        """
+        return await self._done.wait(timeout)
+
+    # ---------------------------------------------------------------- driven by the client
+
+    def _complete(self, event: RelayEvent) -> None:
+        """The core reported the action finished: store, wake waiters, run ``on_completed``."""
+        if self.completed or self._done.is_set():
+            return
+        self.result = event
+        self.completed = True
+        self._done.set(event)
+        callback = self._on_completed
+        if callback is not None:
+            self._on_completed = None
+            run_callback(self.call._client._spawn, callback, event, f"on_completed of {self!r}")
+
+    def _fail(self, error: BaseException) -> None:
+        """The start request failed: waiters get ``error``; ``on_completed`` never runs."""
+        self._on_completed = None
+        self._done.fail(error)
+
+    async def _sub_command(self, command: CallCommand) -> dict[str, Any]:
+        return await self.call._client._call_command(self.call, command)
+
+
+class StoppableAction(Action):
+    """An action that can be stopped (``calling.<kind>.stop``)."""
+
+    async def stop(self) -> dict[str, Any]:
+        """Ask the server to stop the operation.
+
+        The action is not completed here: its final event (or the end of the call) completes
+        it, so ``await action.wait()`` after ``stop()`` returns that event.
+
+        Returns:
+            The result object of the request (``{}`` when the call is gone).
+
+        Raises:
+            RelayError: the server refused the request, or it timed out.
+        """
+        return await self._sub_command(commands.action_stop(self._kind, self.control_id))
+
+
+class PausableAction(StoppableAction):
+    """An action that can be paused and resumed."""
+
+    async def pause(self, behavior: str | None = None) -> dict[str, Any]:
+        """Pause the operation (``calling.<kind>.pause``).
+
+        Args:
+            behavior: for recordings, ``"skip"`` or ``"silence"``; sent only when given.
+
+        Returns:
+            The result object (``{}`` when the call is gone).
+
+        Raises:
+            RelayError: the server refused the request, or it timed out.
+        """
+        return await self._sub_command(
+            commands.action_pause(self._kind, self.control_id, behavior=behavior)
+        )
+
+    async def resume(self) -> dict[str, Any]:
+        """Resume a paused operation (``calling.<kind>.resume``).
+
+        Returns:
+            The result object (``{}`` when the call is gone).
+
+        Raises:
+            RelayError: the server refused the request, or it timed out.
+        """
+        return await self._sub_command(commands.action_resume(self._kind, self.control_id))
+
+
+class VolumeAction(PausableAction):
+    """An action whose playback volume can be changed."""
+
+    async def volume(self, volume: float) -> dict[str, Any]:
+        """Set the playback volume (``calling.<kind>.volume``).
+
+        Args:
+            volume: gain in dB, -40 to +40.
+
+        Returns:
+            The result object (``{}`` when the call is gone).
+
+        Raises:
+            ValueError: ``volume`` is not a number in range.
+            RelayError: the server refused the request, or it timed out.
+        """
+        return await self._sub_command(commands.action_volume(self._kind, self.control_id, volume))
+
+
+class _InputTimersMixin(StoppableAction):
+    async def start_input_timers(self) -> dict[str, Any]:
+        """Start the ``initial_timeout`` timer now (``calling.collect.start_input_timers``).
+
+        Returns:
+            The result object (``{}`` when the call is gone).
+
+        Raises:
+            RelayError: the server refused the request, or it timed out.
+        """
+        return await self._sub_command(commands.action_start_input_timers(self.control_id))
+
+
+class PlayAction(VolumeAction):
+    """Playback started by ``Call.play()`` and its helpers (``calling.play``)."""
+
+    _kind = "play"
+
+    def __init__(self, call: Call, control_id: str) -> None:
+        super().__init__(call, control_id, "calling.call.play", ("finished", "error"))
+
+
+class RecordAction(PausableAction):
+    """A recording started by ``Call.record()``; its result carries ``url``, ``duration`` and
+    ``size``."""
+
+    _kind = "record"
+
+    def __init__(self, call: Call, control_id: str) -> None:
+        super().__init__(call, control_id, "calling.call.record", ("finished", "no_input"))
+
+
+class CollectAction(_InputTimersMixin, VolumeAction):
+    """Prompt and input collection started by ``Call.play_and_collect()`` / ``prompt_*()``.
+
+    Only a ``calling.call.collect`` event finishes it (the prompt's play events do not).
+    """
+
+    _kind = "play_and_collect"
+
+    def __init__(self, call: Call, control_id: str) -> None:
+        super().__init__(
+            call,
+            control_id,
+            "calling.call.collect",
+            ("finished", "error", "no_input", "no_match"),
+        )
+
+
+class StandaloneCollectAction(_InputTimersMixin):
+    """Input collection without a prompt, started by ``Call.collect()``."""
+
+    _kind = "collect"
+
+    def __init__(self, call: Call, control_id: str) -> None:
+        super().__init__(
+            call,
+            control_id,
+            "calling.call.collect",
+            ("finished", "error", "no_input", "no_match"),
+        )
+
+
+class DetectAction(StoppableAction):
+    """Detection (machine, fax tone, digits) started by ``Call.detect()`` and its helpers.
+
+    It finishes with the first detection result.
+    """
+
+    _kind = "detect"
+
+    def __init__(self, call: Call, control_id: str) -> None:
+        super().__init__(call, control_id, "calling.call.detect", ("finished", "error"))
+
+
+class FaxAction(StoppableAction):
+    """Fax sending or receiving; ``stop()`` uses the method that started it.
+
+    Args:
+        call: the owning call.
+        control_id: the operation's control id.
+        method_prefix: ``"send_fax"`` or ``"receive_fax"``.
+    """
+
+    def __init__(self, call: Call, control_id: str, method_prefix: str) -> None:
+        super().__init__(call, control_id, "calling.call.fax", ("finished", "error"))
+        self._kind = method_prefix
+
+
+class TapAction(StoppableAction):
+    """Media tap started by ``Call.tap()``."""
+
+    _kind = "tap"
+
+    def __init__(self, call: Call, control_id: str) -> None:
+        super().__init__(call, control_id, "calling.call.tap", ("finished",))
+
+
+class StreamAction(StoppableAction):
+    """Media stream started by ``Call.stream()``."""
+
+    _kind = "stream"
+
+    def __init__(self, call: Call, control_id: str) -> None:
+        super().__init__(call, control_id, "calling.call.stream", ("finished",))
+
+
+class PayAction(StoppableAction):
+    """Payment collection started by ``Call.pay()``."""
+
+    _kind = "pay"
+
+    def __init__(self, call: Call, control_id: str) -> None:
+        super().__init__(call, control_id, "calling.call.pay", ("finished", "error"))
+
+
+class TranscribeAction(StoppableAction):
+    """Transcription started by ``Call.transcribe()``."""
+
+    _kind = "transcribe"
+
+    def __init__(self, call: Call, control_id: str) -> None:
+        super().__init__(call, control_id, "calling.call.transcribe", ("finished",))
+
+
+class AIAction(StoppableAction):
+    """An AI agent session started by ``Call.ai()``."""
+
+    _kind = "ai"
+
+    def __init__(self, call: Call, control_id: str) -> None:
+        super().__init__(call, control_id, "calling.call.ai", ("finished", "error"))

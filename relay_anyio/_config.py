@@ -1,0 +1,136 @@
+"""Constructor settings of RelayClient: environment fallbacks and their validation (spec 8.1,
+1.12), and the process-wide connection limit (``RELAY_MAX_CONNECTIONS``).
+
+Every rule here matches the official SDK except where a decision says otherwise: the host may
+also be a ``ws://``/``wss://`` URL (D24) and ``RELAY_MAX_CONNECTIONS`` is read at each connect
+rather than once at import (spec open question 15).
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from relay_proto import Endpoint, parse_host
+
+__all__ = ["ConnectionSlots", "Settings", "resolve_settings"]
+
+DEFAULT_HOST = "relay.signalwire.com"
+DEFAULT_MAX_ACTIVE_CALLS = 1000
+DEFAULT_MAX_CONNECTIONS = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Resolved constructor arguments."""
+
+    project: str
+    token: str
+    jwt_token: str
+    host: str
+    endpoint: Endpoint
+    contexts: list[str]
+    max_active_calls: int
+
+
+def _env(name: str) -> str:
+    return os.environ.get(name, "")
+
+
+def _int_env(name: str, default: int) -> int:
+    # As the SDK: a missing or invalid value gives the default; anything below 1 becomes 1.
+    text = _env(name)
+    if not text:
+        return default
+    try:
+        return max(1, int(text))
+    except ValueError:
+        return default
+
+
+def resolve_settings(
+    project: str | None,
+    token: str | None,
+    jwt_token: str | None,
+    host: str | None,
+    contexts: list[str] | None,
+    max_active_calls: int | None,
+) -> Settings:
+    """Apply the environment fallbacks (empty strings count as not given) and validate.
+
+    Raises:
+        ValueError: without a JWT, a missing project (checked first) or token, naming the
+            variable that supplies it; an invalid host, saying why; bad contexts.
+    """
+    project = project or _env("SIGNALWIRE_PROJECT_ID")
+    token = token or _env("SIGNALWIRE_API_TOKEN")
+    jwt_token = jwt_token or _env("SIGNALWIRE_JWT_TOKEN")
+    host = host or _env("SIGNALWIRE_SPACE") or DEFAULT_HOST
+    if not jwt_token:
+        if not project:
+            raise ValueError(
+                "project is required: pass project=... or set SIGNALWIRE_PROJECT_ID "
+                "(or authenticate with jwt_token=... / SIGNALWIRE_JWT_TOKEN instead)"
+            )
+        if not token:
+            raise ValueError(
+                "token is required: pass token=... or set SIGNALWIRE_API_TOKEN "
+                "(or authenticate with jwt_token=... / SIGNALWIRE_JWT_TOKEN instead)"
+            )
+    try:
+        endpoint = parse_host(host)
+    except ValueError as exc:
+        raise ValueError(f"invalid host (host= or SIGNALWIRE_SPACE): {exc}") from None
+    context_list = _check_contexts(contexts)
+    if max_active_calls is not None:
+        limit = max(1, int(max_active_calls))
+    else:
+        limit = _int_env("RELAY_MAX_ACTIVE_CALLS", DEFAULT_MAX_ACTIVE_CALLS)
+    return Settings(project, token, jwt_token, host, endpoint, context_list, limit)
+
+
+def _check_contexts(contexts: Any) -> list[str]:
+    if contexts is None:
+        return []
+    if isinstance(contexts, str):
+        # A lone string would otherwise be split into one-letter contexts.
+        raise ValueError(f"contexts must be a list of strings, not the string {contexts!r}")
+    result = list(contexts)
+    for context in result:
+        if not isinstance(context, str) or not context:
+            raise ValueError(f"contexts must be non-empty strings, got {context!r}")
+    return result
+
+
+class ConnectionSlots:
+    """The process-wide count of connected (or connecting) clients.
+
+    Weak references: a client that is garbage-collected gives its slot back.
+    """
+
+    def __init__(self) -> None:
+        self._holders: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def acquire(self, holder: object) -> None:
+        """Take a slot for ``holder`` (no-op if it holds one).
+
+        Raises:
+            RuntimeError: ``RELAY_MAX_CONNECTIONS`` (read now) clients already hold one.
+        """
+        if holder in self._holders:
+            return
+        limit = _int_env("RELAY_MAX_CONNECTIONS", DEFAULT_MAX_CONNECTIONS)
+        others = len(self._holders)
+        if others >= limit:
+            raise RuntimeError(
+                f"RelayClient connection limit reached ({limit}): {others} client(s) already "
+                "connected in this process. Disconnect one first, or raise the limit with the "
+                "RELAY_MAX_CONNECTIONS environment variable."
+            )
+        self._holders.add(holder)
+
+    def release(self, holder: object) -> None:
+        """Give ``holder``'s slot back (no-op if it holds none)."""
+        self._holders.discard(holder)

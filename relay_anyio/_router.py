@@ -1,0 +1,252 @@
+"""Where the core's events go: request and dial waiters, Call / Action / Message objects.
+
+The core has already decided everything (which call an event belongs to, which action it
+completes, whether a dial failed); the router only maps ids to the user-facing objects the
+adapter created and resolves their waiters. It runs inside ``SessionRunner.pump``, so nothing
+here may block or raise; user callbacks go through ``run_callback`` and handlers are spawned.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from relay_proto import (
+    ActionCompleted,
+    CallEvent,
+    CallInfo,
+    CallOverflow,
+    CallReceived,
+    DialAnswered,
+    DialFailed,
+    DialLegCreated,
+    Event,
+    EventIgnored,
+    FrameDropped,
+    MessageInfo,
+    MessageReceived,
+    MessageStateChanged,
+    OrphanHungUp,
+    RequestFailed,
+    RequestSucceeded,
+    RequestTimedOut,
+    UnroutedEvent,
+)
+
+from ._call import Call
+from ._errors import RelayError, error_from_event
+from ._message import Message
+from ._primitives import Waiter
+
+if TYPE_CHECKING:
+    from ._actions import Action
+    from ._client import RelayClient
+
+__all__ = ["Router"]
+
+logger = logging.getLogger("relay_anyio")
+
+# Outbound messages remembered for their state events. The core forgets the oldest tracked
+# message past the same bound (relay_proto._messages.MAX_TRACKED_MESSAGES), so ours can too.
+_MAX_MESSAGES = 10_000
+
+
+@dataclass(slots=True)
+class _Request:
+    waiter: Waiter[dict[str, Any]]
+    on_result: Callable[[dict[str, Any]], None] | None
+
+
+class Router:
+    """Registries of the objects the client handed out, and the event dispatch to them."""
+
+    def __init__(self, client: RelayClient) -> None:
+        self._client = client
+        self.calls: dict[str, Call] = {}
+        self.actions: dict[str, Action] = {}
+        self.dials: dict[str, Waiter[Call]] = {}
+        self.messages: dict[str, Message] = {}
+        self.requests: dict[str, _Request] = {}
+
+    # ---------------------------------------------------------------- registration
+
+    def expect(
+        self, request_id: str, on_result: Callable[[dict[str, Any]], None] | None = None
+    ) -> Waiter[dict[str, Any]]:
+        """A waiter for the outcome of request ``request_id``; ``on_result`` runs at dispatch
+        time with a successful result (before any later event is dispatched)."""
+        waiter: Waiter[dict[str, Any]] = Waiter()
+        self.requests[request_id] = _Request(waiter, on_result)
+        return waiter
+
+    def track_message(self, message: Message) -> None:
+        """Route state events for ``message`` (it has a non-empty ``message_id``)."""
+        self.messages.pop(message.message_id, None)
+        self.messages[message.message_id] = message
+        while len(self.messages) > _MAX_MESSAGES:
+            del self.messages[next(iter(self.messages))]
+
+    def fail_all(self, error: RelayError) -> None:
+        """The session is over: every request and dial still waiting gets ``error``."""
+        requests, self.requests = self.requests, {}
+        for request in requests.values():
+            request.waiter.fail(error)
+        dials, self.dials = self.dials, {}
+        for waiter in dials.values():
+            waiter.fail(error)
+
+    def forget_unknown_calls(self, known: Callable[[str], bool]) -> None:
+        """Drop calls the core no longer tracks (after a session that was not a resume)."""
+        for call_id in [cid for cid in self.calls if not known(cid)]:
+            del self.calls[call_id]
+
+    # ---------------------------------------------------------------- dispatch
+
+    def handle(self, event: Event) -> None:
+        """Dispatch one event (session-level events are the client's, not handled here)."""
+        handler = _HANDLERS.get(type(event))
+        if handler is not None:
+            handler(self, event)
+
+    def _request_succeeded(self, event: RequestSucceeded) -> None:
+        request = self.requests.pop(event.request_id, None)
+        if request is None:
+            return
+        if event.call_gone:
+            logger.warning("%s: the call is gone (404/410); returning {}", event.method)
+        if request.on_result is not None:
+            try:
+                request.on_result(event.result)
+            except Exception as exc:  # a bug in our own hook: fail the request, not the loop
+                logger.exception("error handling the result of %s", event.method)
+                request.waiter.fail(exc)
+                return
+        request.waiter.set(event.result)
+
+    def _request_failed(self, event: RequestFailed | RequestTimedOut) -> None:
+        request = self.requests.pop(event.request_id, None)
+        if request is not None:
+            request.waiter.fail(error_from_event(event))
+
+    def _call_received(self, event: CallReceived) -> None:
+        call = self._new_call(event.call)
+        self._client._inbound_call(call)
+
+    def _call_overflow(self, event: CallOverflow) -> None:
+        logger.warning(
+            "inbound call %s over max_active_calls: passed back to the server",
+            event.call.call_id,
+        )
+
+    def _call_event(self, event: CallEvent) -> None:
+        call = self.calls.get(event.call_id)
+        if call is None:
+            return
+        call._dispatch(event.event, event.call_state)
+        if event.call_state == "ended":
+            self.calls.pop(event.call_id, None)
+
+    def _action_completed(self, event: ActionCompleted) -> None:
+        action = self.actions.pop(event.control_id, None)
+        if action is not None:
+            action._complete(event.event)
+
+    def _dial_leg(self, event: DialLegCreated) -> None:
+        if event.call.call_id not in self.calls:
+            self._new_call(event.call)
+
+    def _dial_answered(self, event: DialAnswered) -> None:
+        call = self.calls.get(event.call.call_id)
+        if call is None:
+            call = self._new_call(event.call)
+        elif not call.node_id:
+            call.node_id = event.call.node_id
+        waiter = self.dials.pop(event.tag, None)
+        if waiter is not None:
+            waiter.set(call)
+
+    def _dial_failed(self, event: DialFailed) -> None:
+        waiter = self.dials.pop(event.tag, None)
+        if waiter is not None:
+            waiter.fail(error_from_event(event))
+
+    def _orphan(self, event: OrphanHungUp) -> None:
+        logger.warning(
+            "dial %s answered after it timed out: call %s hung up", event.tag, event.call_id
+        )
+
+    def _message_received(self, event: MessageReceived) -> None:
+        message = new_message(event.message)
+        message._spawn = self._client._spawn
+        self._client._inbound_message(message)
+
+    def _message_state(self, event: MessageStateChanged) -> None:
+        message = self.messages.get(event.message_id)
+        if message is None:
+            return
+        if event.terminal:
+            del self.messages[event.message_id]
+        message._dispatch(event.event, event.state, event.reason, event.terminal)
+
+    def _dropped(self, event: FrameDropped | EventIgnored | UnroutedEvent) -> None:
+        if isinstance(event, FrameDropped):
+            logger.debug("frame dropped (%s): %s", event.reason, event.raw)
+        elif isinstance(event, EventIgnored):
+            logger.debug("event ignored (%s): %s", event.reason, event.event.event_type)
+        else:
+            logger.debug("unrouted event: %s", event.event.event_type)
+
+    def _new_call(self, info: CallInfo) -> Call:
+        call = Call(
+            self._client,
+            info.call_id,
+            info.node_id,
+            info.project_id or self._client.project,
+            info.context,
+            tag=info.tag,
+            direction=info.direction,
+            device=dict(info.device),
+            state=info.state,
+            segment_id=info.segment_id,
+        )
+        self.calls[info.call_id] = call
+        return call
+
+
+def new_message(info: MessageInfo) -> Message:
+    """A :class:`Message` from the core's snapshot."""
+    return Message(
+        message_id=info.message_id,
+        context=info.context,
+        direction=info.direction,
+        from_number=info.from_number,
+        to_number=info.to_number,
+        body=info.body,
+        media=list(info.media),
+        segments=info.segments,
+        state=info.state,
+        reason=info.reason,
+        tags=list(info.tags),
+    )
+
+
+_HANDLERS: dict[type[Event], Callable[[Router, Any], None]] = {
+    RequestSucceeded: Router._request_succeeded,
+    RequestFailed: Router._request_failed,
+    RequestTimedOut: Router._request_failed,
+    CallReceived: Router._call_received,
+    CallOverflow: Router._call_overflow,
+    CallEvent: Router._call_event,
+    ActionCompleted: Router._action_completed,
+    DialLegCreated: Router._dial_leg,
+    DialAnswered: Router._dial_answered,
+    DialFailed: Router._dial_failed,
+    OrphanHungUp: Router._orphan,
+    MessageReceived: Router._message_received,
+    MessageStateChanged: Router._message_state,
+    FrameDropped: Router._dropped,
+    EventIgnored: Router._dropped,
+    UnroutedEvent: Router._dropped,
+}

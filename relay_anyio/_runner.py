@@ -1,0 +1,259 @@
+"""The I/O loop around one :class:`relay_proto.RelayConnection`: sockets, reader, timer, writes.
+
+This is the "driving loop" of docs/design/architecture.md and nothing more: it makes no
+protocol decision. Three pieces run in the client's task group:
+
+* :meth:`SessionRunner.serve_transports` opens a socket whenever the core wants one (at start
+  and on each ``ReconnectDue``), calls ``conn.start(now)`` and reads: every chunk goes to
+  ``conn.receive_data``; EOF or a broken socket is ``receive_data(None)``. When the core reports
+  ``TransportLost`` the reader stops, the remaining output is written and the socket closed.
+* :meth:`SessionRunner.run_timer` sleeps in a ``CancelScope`` whose deadline is the core's
+  ``next_deadline()``, re-armed after every change, and calls ``handle_timeout``.
+* :meth:`SessionRunner.flush` writes ``data_to_send()`` under a lock, so output leaves in the
+  order the core produced it whichever task triggered it.
+
+After every core call the runner drains ``next_event()`` (:meth:`pump`) and hands each event to
+the client's dispatcher. Time is ``anyio.current_time()``, the clock cancel scopes use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import ssl
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import anyio
+import anyio.abc
+import sniffio
+
+from relay_proto import (
+    Endpoint,
+    Event,
+    LocalProtocolError,
+    ReconnectDue,
+    RemoteProtocolError,
+    TransportLost,
+)
+from relay_proto._connection import RelayConnection  # until relay_proto exports it
+
+from ._transport import OPEN_ERRORS, describe_error, open_stream
+
+__all__ = ["SessionRunner", "spawn_detached"]
+
+logger = logging.getLogger("relay_anyio")
+
+# Bytes asked from the socket per read; larger messages arrive in several reads.
+_READ_SIZE = 65536
+# A TCP/TLS open that has not completed by then counts as failed (the core then backs off).
+OPEN_TIMEOUT = 10.0
+# Bound on writing the last bytes (a WebSocket close frame) and closing a socket that is going
+# away: a peer that stopped reading must not hold the shutdown.
+_CLOSE_TIMEOUT = 2.0
+# Errors that mean the socket is gone (EOF excepted, which is reported as such).
+_SOCKET_ERRORS = (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError, ssl.SSLError)
+
+
+class SessionRunner:
+    """Drive one RelayConnection over successive sockets.
+
+    Args:
+        conn: the core.
+        endpoint: where to connect.
+        ssl_context: TLS context for ``wss`` (``None`` for ``ws``).
+        on_event: the client's dispatcher, called with every event the core emits (after the
+            runner has reacted to ``TransportLost`` / ``ReconnectDue`` itself). It must not
+            raise; if it does, the error is logged.
+        on_open_error: called when a socket cannot be opened; returning ``True`` means "give
+            up" (``connect()`` raising at the first failure); ``False`` lets the core back off
+            and retry.
+    """
+
+    def __init__(
+        self,
+        conn: RelayConnection,
+        endpoint: Endpoint,
+        ssl_context: ssl.SSLContext | None,
+        on_event: Callable[[Event], None],
+        on_open_error: Callable[[BaseException], bool],
+    ) -> None:
+        self._conn = conn
+        self._endpoint = endpoint
+        self._ssl_context = ssl_context
+        self._on_event = on_event
+        self._on_open_error = on_open_error
+        self._write_lock = anyio.Lock()
+        self._stream: anyio.abc.ByteStream | None = None
+        self._lost = True  # no transport yet
+        self._reader_scope: anyio.CancelScope | None = None
+        self._timer_scope: anyio.CancelScope | None = None
+        self._want_transport = anyio.Event()
+        self._want_transport.set()  # the first transport
+        self._pumping = False
+
+    @property
+    def connected(self) -> bool:
+        """Whether a socket is open (the session may still be authenticating)."""
+        return self._stream is not None and not self._lost
+
+    # ---------------------------------------------------------------- core plumbing
+
+    def pump(self) -> None:
+        """Dispatch every pending core event, then re-arm the timer."""
+        if self._pumping:
+            return  # re-entered from a dispatch: the outer loop picks the new events up
+        self._pumping = True
+        try:
+            while (event := self._conn.next_event()) is not None:
+                if isinstance(event, TransportLost):
+                    self._transport_lost()
+                elif isinstance(event, ReconnectDue):
+                    self._want_transport.set()
+                try:
+                    self._on_event(event)
+                except Exception:
+                    logger.exception("error while dispatching %s", type(event).__name__)
+        finally:
+            self._pumping = False
+        if self._timer_scope is not None:
+            deadline = self._conn.next_deadline()
+            self._timer_scope.deadline = math.inf if deadline is None else deadline
+
+    async def flush(self) -> None:
+        """Write what the core has queued; a failed write is reported to the core as EOF."""
+        async with self._write_lock:
+            data = self._conn.data_to_send()
+            stream = self._stream
+            if not data or stream is None:
+                # Nothing to write, or no socket: bytes produced between transports belong to
+                # the dead one (the core replays what matters after the next start()).
+                return
+            try:
+                await stream.send(data)
+            except _SOCKET_ERRORS as exc:
+                logger.debug("write failed: %s", describe_error(exc))
+                failed = True
+            else:
+                failed = False
+        if failed and not self._lost:
+            self._feed(None)
+
+    def _feed(self, data: bytes | None) -> None:
+        try:
+            self._conn.receive_data(data, anyio.current_time())
+        except RemoteProtocolError as exc:
+            # The core has already emitted TransportLost for it.
+            logger.debug("broken WebSocket stream: %s", exc)
+        self.pump()
+
+    def _transport_lost(self) -> None:
+        self._lost = True
+        if self._reader_scope is not None:
+            self._reader_scope.cancel()
+
+    # ---------------------------------------------------------------- tasks
+
+    async def run_timer(self) -> None:
+        """Call ``handle_timeout`` whenever the core's next deadline passes (runs for ever)."""
+        while True:
+            deadline = self._conn.next_deadline()
+            with anyio.CancelScope(deadline=math.inf if deadline is None else deadline) as scope:
+                self._timer_scope = scope
+                await anyio.sleep_forever()
+            self._timer_scope = None
+            now = anyio.current_time()
+            deadline = self._conn.next_deadline()
+            if deadline is not None and deadline <= now:
+                self._conn.handle_timeout(now)
+                self.pump()
+                await self.flush()
+
+    async def serve_transports(self) -> None:
+        """Open a socket each time the core wants one and read it until it is lost (for ever,
+        or until ``on_open_error`` says to give up)."""
+        while True:
+            await self._want_transport.wait()
+            self._want_transport = anyio.Event()
+            try:
+                stream = await open_stream(self._endpoint, self._ssl_context, OPEN_TIMEOUT)
+            except OPEN_ERRORS as exc:
+                logger.warning("cannot connect to %s: %s", self._endpoint.url, describe_error(exc))
+                if self._on_open_error(exc):
+                    return
+                self._conn.connect_failed(anyio.current_time(), describe_error(exc))
+                self.pump()
+                continue
+            await self._run_transport(stream)
+
+    async def _run_transport(self, stream: anyio.abc.ByteStream) -> None:
+        self._stream = stream
+        self._lost = False
+        try:
+            with anyio.CancelScope() as scope:
+                self._reader_scope = scope
+                try:
+                    self._conn.start(anyio.current_time())
+                except LocalProtocolError:
+                    return  # closed meanwhile (disconnect() during the open)
+                self.pump()
+                await self.flush()
+                while not self._lost:
+                    try:
+                        data: bytes | None = await stream.receive(_READ_SIZE)
+                    except anyio.EndOfStream:
+                        data = None
+                    except _SOCKET_ERRORS as exc:
+                        logger.debug("read failed: %s", describe_error(exc))
+                        data = None
+                    self._feed(data)
+                    await self.flush()
+        finally:
+            self._reader_scope = None
+            await self._close_stream()
+
+    async def _close_stream(self) -> None:
+        # Runs on the way out, possibly under cancellation: shield the last write and the close,
+        # but bound them.
+        with anyio.CancelScope(shield=True):
+            with anyio.move_on_after(_CLOSE_TIMEOUT):
+                await self.flush()
+            stream, self._stream = self._stream, None
+            self._lost = True
+            if stream is not None:
+                with anyio.move_on_after(_CLOSE_TIMEOUT) as scope:
+                    await stream.aclose()
+                if scope.cancelled_caught:
+                    await anyio.aclose_forcefully(stream)
+
+    # ---------------------------------------------------------------- commands
+
+    def close(self) -> None:
+        """Start the core's intentional close (idempotent)."""
+        with contextlib.suppress(LocalProtocolError):  # already closing or closed
+            self._conn.close(anyio.current_time())
+        self.pump()
+
+
+def spawn_detached(fn: Callable[[], Coroutine[Any, Any, None]], name: str) -> None:
+    """Run ``await fn()`` in a task that outlives the caller's scope.
+
+    ``RelayClient.connect()`` must return while the connection keeps running, which structured
+    concurrency has no portable way to express; this is the one backend-specific line of the
+    adapter. On trio the task is a system task (cancelled when the main task ends); on asyncio a
+    plain task kept alive by a strong reference. ``fn`` must not raise.
+    """
+    if sniffio.current_async_library() == "trio":
+        import trio
+
+        trio.lowlevel.spawn_system_task(fn, name=name)
+        return
+    task = asyncio.get_running_loop().create_task(fn(), name=name)
+    _DETACHED.add(task)
+    task.add_done_callback(_DETACHED.discard)
+
+
+# Strong references to detached asyncio tasks (the loop keeps only weak ones).
+_DETACHED: set[asyncio.Task[None]] = set()

@@ -1,0 +1,77 @@
+"""Opening the byte stream to a RELAY endpoint: TCP, plus TLS for ``wss``.
+
+Decision D22: ``wss`` verifies the server against the system trust store
+(``ssl.create_default_context()``); ``SIGNALWIRE_RELAY_CA_FILE``, when set, adds a CA bundle
+(the official SDK fails to connect to any ``wss`` endpoint without that variable). The variable
+is read when a connection is opened, so a bad path fails the connect with a clear error instead
+of the constructor.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+
+import anyio
+import anyio.abc
+
+from relay_proto import Endpoint
+
+__all__ = ["CA_FILE_ENV", "OPEN_ERRORS", "describe_error", "make_ssl_context", "open_stream"]
+
+CA_FILE_ENV = "SIGNALWIRE_RELAY_CA_FILE"
+
+# What opening a socket can raise for reasons outside the program's control: refused, DNS,
+# unreachable, TLS handshake or certificate failures, and the open timeout.
+OPEN_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    ssl.SSLError,
+    TimeoutError,
+    anyio.BrokenResourceError,
+)
+
+
+def make_ssl_context(endpoint: Endpoint) -> ssl.SSLContext | None:
+    """The TLS context for ``endpoint`` (``None`` for ``ws://``).
+
+    Raises:
+        OSError: the file named by ``SIGNALWIRE_RELAY_CA_FILE`` cannot be read.
+        ssl.SSLError: that file is not a PEM CA bundle.
+    """
+    if not endpoint.secure:
+        return None
+    context = ssl.create_default_context()
+    ca_file = os.environ.get(CA_FILE_ENV, "")
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+async def open_stream(
+    endpoint: Endpoint, ssl_context: ssl.SSLContext | None, timeout: float
+) -> anyio.abc.ByteStream:
+    """Open TCP (and TLS) to ``endpoint`` within ``timeout`` seconds.
+
+    Raises:
+        OSError, ssl.SSLError, anyio.BrokenResourceError: the connection failed.
+        TimeoutError: it did not complete within ``timeout``.
+    """
+    with anyio.fail_after(timeout):
+        if ssl_context is None:
+            return await anyio.connect_tcp(endpoint.host, endpoint.port)
+        # tls_standard_compatible=False: WebSocket has its own closing handshake, so a peer
+        # that closes without a TLS close_notify must not turn a clean close into an error.
+        return await anyio.connect_tcp(
+            endpoint.host,
+            endpoint.port,
+            ssl_context=ssl_context,
+            tls_hostname=endpoint.host,
+            tls_standard_compatible=False,
+        )
+
+
+def describe_error(error: BaseException) -> str:
+    """A short reason for logs and for ``RelayConnection.connect_failed``."""
+    text = str(error)
+    name = type(error).__name__
+    return f"{name}: {text}" if text else name
