@@ -1,56 +1,176 @@
 """The client side of a RELAY session, sans I/O.
 
-(SKELETON — the interface below is the contract adapters are written against. Bodies are being
-implemented; see docs/design/architecture.md.)
+:class:`RelayConnection` composes the three parts of the core (docs/design/architecture.md):
+the :class:`~relay_proto._session.Session` (transport, JSON-RPC, session state machine), the
+:class:`~relay_proto._domain.Domain` (calls, actions, dials, messages) and the command
+builders of :mod:`relay_proto.commands` (argument checking). The session knows JSON-RPC; the
+domain knows calls; this module carries requests from one to the other: every request the
+domain prepares goes out through the session with its ``purpose``, and every outcome of such a
+request is handed back to the domain before it is reported.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from ._conn_events import Event
-from ._ids import IdFactory, SupportsRandom
+from . import commands
+from ._conn_events import Event, RequestFailed, RequestSucceeded, RequestTimedOut
+from ._constants import (
+    AGENT_STRING,
+    DEFAULT_DIAL_TIMEOUT,
+    DEFAULT_MAX_ACTIVE_CALLS,
+    DEFAULT_RELAY_HOST,
+    DEFAULT_REQUEST_TIMEOUT,
+    MAX_MESSAGE_SIZE,
+    MAX_MISSED_PINGS,
+    MAX_OFFLINE_QUEUE,
+    PING_INTERVAL,
+)
+from ._domain import Domain, Outgoing
+from ._errors import InvalidCommandError, RelayProtoError
+from ._ids import IdFactory, SupportsRandom, counter_ids
+from ._requests import PendingRequest, RequestKind, check_seconds
+from ._session import Session, SessionState
+from ._session_parts import SessionConfig
+from ._transport import is_valid_host
 from ._types import CallCommand, CallInfo, Started
 
-__all__ = ["RelayConnection", "SessionState"]
+__all__ = ["FrameObserver", "RelayConnection", "SessionState"]
 
 FrameObserver = Callable[[str, str], None]
 """Called as ``observer("in" | "out", frame_text)`` for every JSON-RPC frame, when set."""
 
 
-class SessionState:
-    """String constants for ``RelayConnection.state``."""
+class _Glue:
+    """The session's hooks: carries request outcomes and events between session and domain.
 
-    IDLE = "idle"  # never started
-    CONNECTING = "connecting"  # WebSocket handshake in progress
-    AUTHENTICATING = "authenticating"  # signalwire.connect sent, no result yet
-    READY = "ready"  # authenticated; requests go straight out
-    DISCONNECTED = "disconnected"  # transport lost; waiting for ReconnectDue / start()
-    CLOSING = "closing"  # close() called, WebSocket close handshake in progress
-    CLOSED = "closed"  # final: closed by the client, or auth rejected for good
+    After every domain call it drains ``Domain.take_outgoing()`` into new requests, so that a
+    ``calling.pass`` or orphan ``calling.end`` the domain decided on goes out at once.
+    """
+
+    __slots__ = ("_domain", "_emit", "session")
+
+    def __init__(self, domain: Domain, emit: Callable[[Event], None]) -> None:
+        self._domain = domain
+        self._emit = emit
+        self.session: Session | None = None  # set right after the session is built
+
+    def drain(self, now: float) -> None:
+        for outgoing in self._domain.take_outgoing():
+            self.issue(outgoing, now, None)
+
+    def issue(self, outgoing: Outgoing, now: float, timeout: float | None) -> str:
+        """Send a request the domain prepared. If it cannot even be issued, the domain is told
+        (so that it forgets the action or dial it registered) and the error propagates."""
+        assert self.session is not None
+        try:
+            return self.session.request(
+                outgoing.method, outgoing.params, now=now, timeout=timeout, purpose=outgoing.purpose
+            )
+        except RelayProtoError as exc:
+            if outgoing.purpose is not None:
+                self._domain.request_failed(outgoing.purpose, -1, str(exc), now)
+            raise
+
+    # ---------------------------------------------------------------- SessionHooks
+    def relay_event(self, envelope: dict[str, Any], now: float) -> None:
+        self._domain.handle_event(envelope, now)
+        self.drain(now)
+
+    def request_succeeded(
+        self, request: PendingRequest, result: dict[str, Any], now: float
+    ) -> None:
+        call_gone = False
+        if request.purpose is not None:
+            result, call_gone = self._domain.request_succeeded(request.purpose, result, now)
+            self.drain(now)
+        self._emit(
+            RequestSucceeded(
+                request_id=request.id, method=request.method, result=result, call_gone=call_gone
+            )
+        )
+
+    def request_failed(
+        self, request: PendingRequest, code: int, message: str, data: Any, now: float
+    ) -> None:
+        if request.purpose is not None:
+            instead = self._domain.request_failed(request.purpose, code, message, now)
+            self.drain(now)
+            if instead is not None:
+                # 404/410 on a call command: the call is gone, which the SDK reports as success.
+                self._emit(
+                    RequestSucceeded(
+                        request_id=request.id,
+                        method=request.method,
+                        result=instead[0],
+                        call_gone=instead[1],
+                    )
+                )
+                return
+        self._emit(
+            RequestFailed(
+                request_id=request.id, method=request.method, code=code, message=message, data=data
+            )
+        )
+
+    def request_timed_out(self, request: PendingRequest, now: float) -> None:
+        if request.purpose is not None:
+            self._domain.request_timed_out(request.purpose, now)
+            self.drain(now)
+        self._emit(RequestTimedOut(request_id=request.id, method=request.method))
+
+    def protocol_changed(self, protocol: str) -> None:
+        self._domain.relay_protocol = protocol
+
+    def session_ready(self, resumed: bool, now: float) -> None:
+        self._domain.session_ready(resumed, now)
+        self.drain(now)
+
+    def transport_lost(self, now: float) -> None:
+        self._domain.transport_lost(now)
+        self.drain(now)
+
+    def closed(self, now: float) -> None:
+        self._domain.closed(now)
+        self.drain(now)
+
+
+def _check_credential(name: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidCommandError(f"{name} must be a string")
+    return value
 
 
 class RelayConnection:
     """One RELAY client session, across any number of transports (reconnects).
 
     Args:
-        project, token: project id and API token (ignored when ``jwt_token`` is given).
+        project, token: project id and API token (ignored when ``jwt_token`` is given). The
+            core does not insist on them: empty credentials are sent and the server rejects
+            them (the adapters check their environment fallbacks first).
         jwt_token: JWT credentials; takes precedence over project/token.
-        host: the ``Host`` header / authority for the WebSocket handshake (``"example.signalwire.com"``
-            or ``"127.0.0.1:8080"``). The path is always ``/``.
+        host: the ``Host`` header / authority for the WebSocket handshake
+            (``"example.signalwire.com"`` or ``"127.0.0.1:8080"``). The path is always ``/``.
         contexts: initial inbound contexts (sent in ``signalwire.connect``).
         max_active_calls: tracked-call limit; an inbound call over it is passed back.
-        agent: agent string sent in ``signalwire.connect``.
+        agent: agent string sent in ``signalwire.connect`` (default ``AGENT_STRING``).
         request_timeout: default per-request deadline in seconds (10).
         ping_interval: seconds between client ``signalwire.ping`` requests once ready (30).
         max_missed_pings: consecutive failed/unanswered pings that close the transport (3).
         max_offline_queue: requests kept while not ready (500).
         max_message_size: largest inbound WebSocket message accepted (10 MiB); larger ones are
             dropped with ``FrameDropped`` and the connection keeps going.
-        id_factory: source of request ids, control ids and dial tags.
+        id_factory: source of request ids, control ids and dial tags. The default is a counter,
+            fine for tests; real clients inject UUIDs (control ids and tags must be unique
+            across reconnects and across every client of a project).
         rng: source of backoff jitter (``random()``); ``None`` means no jitter.
         frame_observer: optional callback for tracing frames (see :data:`FrameObserver`).
+
+    Raises:
+        InvalidCommandError: an argument of the wrong type or out of range (a bare string as
+            ``contexts``, an invalid host, a non-positive timeout...).
     """
 
     def __init__(
@@ -59,20 +179,60 @@ class RelayConnection:
         project: str = "",
         token: str = "",
         jwt_token: str = "",
-        host: str = "relay.signalwire.com",
+        host: str = DEFAULT_RELAY_HOST,
         contexts: Sequence[str] = (),
-        max_active_calls: int = 1000,
-        agent: str = "relay-sansio/0.1",
-        request_timeout: float = 10.0,
-        ping_interval: float = 30.0,
-        max_missed_pings: int = 3,
-        max_offline_queue: int = 500,
-        max_message_size: int = 10 * 1024 * 1024,
+        max_active_calls: int = DEFAULT_MAX_ACTIVE_CALLS,
+        agent: str = AGENT_STRING,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        ping_interval: float = PING_INTERVAL,
+        max_missed_pings: int = MAX_MISSED_PINGS,
+        max_offline_queue: int = MAX_OFFLINE_QUEUE,
+        max_message_size: int = MAX_MESSAGE_SIZE,
         id_factory: IdFactory | None = None,
         rng: SupportsRandom | None = None,
         frame_observer: FrameObserver | None = None,
     ) -> None:
-        raise NotImplementedError
+        project = _check_credential("project", project)
+        token = _check_credential("token", token)
+        jwt_token = _check_credential("jwt_token", jwt_token)
+        if not is_valid_host(host):
+            raise InvalidCommandError(f"host must be a bare host or host:port, got {host!r}")
+        if type(max_active_calls) is not int or max_active_calls < 1:
+            raise InvalidCommandError("max_active_calls must be an int >= 1")
+        authentication = (
+            {"jwt_token": jwt_token} if jwt_token else {"project": project, "token": token}
+        )
+        config = SessionConfig(
+            authentication=authentication,
+            host=host,
+            agent=agent,
+            request_timeout=request_timeout,
+            ping_interval=ping_interval,
+            max_missed_pings=max_missed_pings,
+            max_offline_queue=max_offline_queue,
+            max_message_size=max_message_size,
+        )
+        initial_contexts = commands.context_params(contexts)["contexts"]
+        self._ids = id_factory or counter_ids("relay")
+        self._events: deque[Event] = deque()
+        emit = self._events.append
+        self._domain = Domain(
+            emit=emit,
+            id_factory=self._ids,
+            max_active_calls=max_active_calls,
+            project_id=project,
+        )
+        self._glue = _Glue(self._domain, emit)
+        self._session = Session(
+            config,
+            contexts=initial_contexts,
+            id_factory=self._ids,
+            rng=rng,
+            emit=emit,
+            hooks=self._glue,
+            observer=frame_observer,
+        )
+        self._glue.session = self._session
 
     # ---------------------------------------------------------------- transport lifecycle
     def start(self, now: float) -> None:
@@ -80,73 +240,106 @@ class RelayConnection:
 
         Queues the WebSocket upgrade request; after the handshake the core sends
         ``signalwire.connect`` by itself (with resume data when it has some). Allowed in
-        ``IDLE`` and ``DISCONNECTED``; raises ``LocalProtocolError`` otherwise.
+        ``IDLE`` and ``DISCONNECTED``.
+
+        Raises:
+            LocalProtocolError: in any other state.
         """
-        raise NotImplementedError
+        self._session.start(now)
 
     def connect_failed(self, now: float, reason: str) -> None:
         """The adapter could not open a socket (refused, DNS, TLS...). Schedules the next attempt
-        with backoff (emits ``TransportLost`` with ``reconnect_at``)."""
-        raise NotImplementedError
+        with backoff (emits ``TransportLost`` with ``reconnect_at``). Ignored once ``CLOSED``.
+
+        Raises:
+            LocalProtocolError: while ``AUTHENTICATING`` or ``READY`` (a transport is up: it
+                ends through ``receive_data``).
+        """
+        self._session.connect_failed(now, reason)
 
     def receive_data(self, data: bytes | None, now: float) -> None:
         """Feed bytes read from the socket; ``None`` means the socket reached EOF.
 
-        Raises ``RemoteProtocolError`` only for a broken WebSocket stream (and then also emits
-        ``TransportLost``). Everything else that is wrong is dropped with an event.
+        Data arriving when no transport is live (after ``TransportLost``) is ignored.
+
+        Raises:
+            RemoteProtocolError: only for a broken WebSocket stream (``TransportLost`` is
+                emitted first). Everything else that is wrong is dropped with an event.
         """
-        raise NotImplementedError
+        self._session.receive_data(data, now)
 
     def data_to_send(self) -> bytes:
         """Bytes to write to the socket now (possibly ``b""``). Includes ACKs and pongs the core
         queued by itself."""
-        raise NotImplementedError
+        return self._session.data_to_send()
 
     def next_event(self) -> Event | None:
         """Pop the next connection-level event, or ``None``."""
-        raise NotImplementedError
+        return self._events.popleft() if self._events else None
 
     def next_deadline(self) -> float | None:
         """The earliest monotonic time at which ``handle_timeout`` has work, or ``None``."""
-        raise NotImplementedError
+        deadline = self._session.next_deadline()
+        dial = self._domain.next_deadline()
+        if dial is not None and (deadline is None or dial < deadline):
+            return dial
+        return deadline
 
     def handle_timeout(self, now: float) -> None:
         """Do everything due at ``now``: request/dial timeouts, pings, reconnect, close timeout."""
-        raise NotImplementedError
+        self._session.handle_timeout(now)
+        self._domain.handle_timeout(now)
+        self._glue.drain(now)
 
     def close(self, now: float) -> None:
         """Intentional shutdown: fail pending requests (``RequestFailed`` code -1, "Client
         disconnected") and pending dials, start the WebSocket close handshake, never reconnect.
-        Ends with ``TransportLost(reason="closed by client", reconnect_at=None)`` and ``CLOSED``."""
-        raise NotImplementedError
+        Ends with ``TransportLost(reason="closed by client", reconnect_at=None)`` and ``CLOSED``
+        (at once when no WebSocket is open, else when the server answers the close or after a
+        5 s close timeout). Closing again does nothing. Requests issued afterwards fail at once
+        with "Client disconnected"."""
+        self._session.close(now)
 
     # ---------------------------------------------------------------- state
     @property
     def state(self) -> str:
         """One of the :class:`SessionState` strings."""
-        raise NotImplementedError
+        return self._session.state
 
     @property
     def relay_protocol(self) -> str:
         """Protocol string of the current/last session (``""`` before the first, after restart)."""
-        raise NotImplementedError
+        return self._session.protocol
+
+    @property
+    def authorization_state(self) -> str:
+        """The current ``signalwire.authorization.state`` blob (``""`` when none): a secret,
+        for :func:`~relay_proto.mask_frame` when tracing frames."""
+        return self._session.authorization_state
 
     @property
     def contexts(self) -> tuple[str, ...]:
         """Contexts that the next ``signalwire.connect`` will send (initial plus receive()d)."""
-        raise NotImplementedError
+        return self._session.contexts
 
     def get_call(self, call_id: str) -> CallInfo | None:
         """Snapshot of a tracked call, or ``None``."""
-        raise NotImplementedError
+        return self._domain.get_call(call_id)
 
     # ---------------------------------------------------------------- commands
     def execute(
         self, method: str, params: Mapping[str, Any], *, now: float, timeout: float | None = None
     ) -> str:
         """Send any JSON-RPC request (queued while not ``READY``). Returns its request id; the
-        outcome arrives as ``RequestSucceeded`` / ``RequestFailed`` / ``RequestTimedOut``."""
-        raise NotImplementedError
+        outcome arrives as ``RequestSucceeded`` / ``RequestFailed`` / ``RequestTimedOut``.
+
+        Raises:
+            InvalidCommandError: an empty method, params that are not a JSON-serialisable
+                mapping, or a non-positive timeout.
+        """
+        if not isinstance(params, Mapping):
+            raise InvalidCommandError(f"params must be a mapping, not {type(params).__name__}")
+        return self._session.request(method, dict(params), now=now, timeout=timeout)
 
     def call_command(
         self, call_id: str, command: CallCommand, *, now: float, timeout: float | None = None
@@ -164,8 +357,32 @@ class RelayConnection:
           unregisters the action and arrives as ``RequestFailed`` / ``RequestTimedOut``.
         * call ended or unknown: nothing is sent; ``ActionCompleted(reason="call_ended")`` (for an
           action) and ``RequestSucceeded(result={}, call_gone=True)`` are queued at once.
+
+        Raises:
+            InvalidCommandError: not a ``CallCommand``, an empty ``call_id``, a bad timeout or
+                params that cannot be encoded.
+            LocalProtocolError: the control id is already used by a pending action of the call.
         """
-        raise NotImplementedError
+        if not isinstance(command, CallCommand):
+            raise InvalidCommandError("command must be a CallCommand from relay_proto.commands")
+        if not isinstance(call_id, str) or not call_id:
+            raise InvalidCommandError("call_id must be a non-empty string")
+        if timeout is not None:
+            check_seconds("timeout", timeout)
+        control_id = command.control_id
+        if control_id is None and (command.uses_control_id or command.action is not None):
+            control_id = self._ids()
+        outgoing = self._domain.prepare_call_command(call_id, command, control_id)
+        if outgoing is None:
+            request_id = self._ids()
+            self._events.append(
+                RequestSucceeded(
+                    request_id=request_id, method=command.method, result={}, call_gone=True
+                )
+            )
+            return Started(request_id=request_id, control_id=control_id)
+        request_id = self._glue.issue(outgoing, now, timeout)
+        return Started(request_id=request_id, control_id=control_id)
 
     def dial(
         self,
@@ -174,12 +391,34 @@ class RelayConnection:
         now: float,
         tag: str | None = None,
         max_duration: int | None = None,
-        dial_timeout: float = 120.0,
+        dial_timeout: float = DEFAULT_DIAL_TIMEOUT,
         extra: Mapping[str, Any] | None = None,
     ) -> Started:
         """Start ``calling.dial``; the pending dial is registered before sending. Outcome:
-        ``DialAnswered`` / ``DialFailed`` (the request itself may fail with ``RequestFailed``)."""
-        raise NotImplementedError
+        ``DialAnswered`` / ``DialFailed`` (the request itself may fail with ``RequestFailed``).
+
+        ``tag`` defaults to a fresh id from the id factory; ``extra`` keys (``region``,
+        ``max_price_per_minute``...) are added to the params (they cannot change the tag).
+
+        Raises:
+            InvalidCommandError: malformed ``devices``, an empty tag, a bad ``max_duration`` or
+                ``dial_timeout``, or ``extra`` that is not a mapping.
+            LocalProtocolError: a dial with this tag is already pending.
+        """
+        if extra is not None and not isinstance(extra, Mapping):
+            raise InvalidCommandError("extra must be a mapping")
+        check_seconds("dial_timeout", dial_timeout)
+        tag = self._ids() if tag is None else tag
+        params = commands.dial_params(devices, tag=tag, max_duration=max_duration)
+        outgoing = self._domain.prepare_dial(
+            tag=tag,
+            devices=params["devices"],
+            max_duration=max_duration,
+            dial_timeout=dial_timeout,
+            extra=dict(extra) if extra else None,
+            now=now,
+        )
+        return Started(request_id=self._glue.issue(outgoing, now, None), tag=tag)
 
     def send_message(
         self,
@@ -194,14 +433,51 @@ class RelayConnection:
         region: str | None = None,
     ) -> Started:
         """Send ``messaging.send``; once accepted, the ``message_id`` from the result is tracked and
-        its ``messaging.state`` events arrive as ``MessageStateChanged``."""
-        raise NotImplementedError
+        its ``messaging.state`` events arrive as ``MessageStateChanged``.
+
+        ``context`` defaults to the session protocol, else ``"default"`` (as the official SDK).
+
+        Raises:
+            InvalidCommandError: neither ``body`` nor ``media``, an empty number, or a value of
+                the wrong type.
+        """
+        params = commands.send_message_params(
+            to_number=to_number,
+            from_number=from_number,
+            context=context or self._session.protocol or "default",
+            body=body,
+            media=media,
+            tags=tags,
+            region=region,
+        )
+        outgoing = self._domain.prepare_send_message(params)
+        return Started(request_id=self._glue.issue(outgoing, now, None))
 
     def receive(self, contexts: Iterable[str], *, now: float) -> Started:
-        """``signalwire.receive``; on success the contexts are remembered for reconnects.
-        An empty list sends nothing (``Started(request_id=None)``)."""
-        raise NotImplementedError
+        """``signalwire.receive``; on success the contexts are remembered for reconnects (D8).
+        An empty list sends nothing (``Started(request_id=None)``).
+
+        Raises:
+            InvalidCommandError: ``contexts`` is a bare string or holds a non-string or empty
+                name.
+        """
+        return self._contexts_request("signalwire.receive", RequestKind.RECEIVE, contexts, now)
 
     def unreceive(self, contexts: Iterable[str], *, now: float) -> Started:
-        """``signalwire.unreceive``; on success the contexts are forgotten."""
-        raise NotImplementedError
+        """``signalwire.unreceive``; on success the contexts are forgotten (D8, D27).
+        An empty list sends nothing (``Started(request_id=None)``).
+
+        Raises:
+            InvalidCommandError: as for :meth:`receive`.
+        """
+        return self._contexts_request("signalwire.unreceive", RequestKind.UNRECEIVE, contexts, now)
+
+    def _contexts_request(
+        self, method: str, kind: str, contexts: Iterable[str], now: float
+    ) -> Started:
+        params = commands.context_params(contexts)
+        names = tuple(params["contexts"])
+        if not names:
+            return Started(request_id=None)
+        request_id = self._session.request(method, params, now=now, kind=kind, contexts=names)
+        return Started(request_id=request_id)

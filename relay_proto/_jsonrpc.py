@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 from ._errors import InvalidCommandError
 
 __all__ = [
+    "ERROR_MESSAGES",
     "INVALID_PARAMS",
     "INVALID_REQUEST",
     "METHOD_NOT_FOUND",
@@ -48,6 +49,11 @@ __all__ = [
 INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
+ERROR_MESSAGES = {
+    INVALID_REQUEST: "Invalid Request",
+    METHOD_NOT_FOUND: "Method not found",
+    INVALID_PARAMS: "Invalid params",
+}
 
 # FrameDropped.raw keeps at most this many characters of the offending frame.
 PREVIEW_CHARS = 200

@@ -24,6 +24,7 @@ from ._conn_events import (
 from ._errors import LocalProtocolError
 from ._ids import IdFactory, counter_ids
 from ._jsonrpc import (
+    ERROR_MESSAGES,
     ErrorReply,
     Invalid,
     Reply,
@@ -41,8 +42,6 @@ __all__ = ["RelayServerConnection"]
 _EVENT = "signalwire.event"
 _PING = "signalwire.ping"
 _DISCONNECT = "signalwire.disconnect"
-
-_ERROR_MESSAGES = {-32600: "Invalid Request", -32601: "Method not found", -32602: "Invalid params"}
 
 
 def _default_ids() -> dict[str, IdFactory]:
@@ -252,7 +251,7 @@ class RelayServerConnection:
                 self._events.append(FrameDropped(reason=reason, raw=preview(text)))
         elif isinstance(frame, Invalid):
             if frame.has_id and frame.error_code:
-                message = _ERROR_MESSAGES[frame.error_code]
+                message = ERROR_MESSAGES[frame.error_code]
                 self._send(encode_error(frame.id, frame.error_code, message))
             self._events.append(FrameDropped(reason=frame.reason, raw=preview(text)))
         else:

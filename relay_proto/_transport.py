@@ -48,6 +48,7 @@ __all__ = [
     "Transport",
     "TransportEvent",
     "TransportState",
+    "is_valid_host",
 ]
 
 # Spec 1.1: the largest inbound message the official SDK accepts. Larger ones are dropped, so
@@ -99,6 +100,12 @@ class Closed(NamedTuple):
 
 
 TransportEvent = str | Opened | Dropped | Closed
+
+
+def is_valid_host(host: object) -> bool:
+    """Whether ``host`` can be the authority of the handshake (``host``, ``host:port``,
+    ``[v6]:port``): a non-empty string without spaces, controls or URL delimiters."""
+    return isinstance(host, str) and _HOST_RE.fullmatch(host) is not None
 
 
 def _utf8_size(text: str) -> int:
@@ -164,7 +171,7 @@ class Transport:
         """
         if not self._client or self._host:
             raise LocalProtocolError("start() is for a new client transport only")
-        if not _HOST_RE.fullmatch(host):
+        if not is_valid_host(host):
             raise LocalProtocolError(f"invalid host for the WebSocket handshake: {host!r}")
         try:
             self._out.append(self._ws.send(Request(host=host, target=target)))
@@ -253,7 +260,8 @@ class Transport:
     def _finish(self, reason: str, code: int | None = None, *, broken: bool = False) -> None:
         self._state = TransportState.CLOSED
         self._parts.clear()
-        self._events.append(Closed(reason, code, broken))
+        # wsproto gives close codes as an IntEnum for the known ones; report plain ints.
+        self._events.append(Closed(reason, None if code is None else int(code), broken))
 
     def _handle(self, event: WsEvent) -> None:
         if isinstance(event, TextMessage):

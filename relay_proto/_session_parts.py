@@ -1,0 +1,243 @@
+"""Building blocks of the client session (:mod:`relay_proto._session`): its validated settings,
+the hooks through which it reports to its owner, and three small pieces of policy kept apart so
+that each can be tested alone: the reconnect backoff (D6), the ping schedule (D2) and the memory
+of recent event ids (D10).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from ._constants import (
+    EVENT_ID_MEMORY,
+    RECONNECT_BACKOFF_FACTOR,
+    RECONNECT_MAX_DELAY,
+    RECONNECT_MIN_DELAY,
+)
+from ._errors import InvalidCommandError
+from ._ids import SupportsRandom
+from ._requests import PendingRequest, check_seconds
+
+__all__ = [
+    "MSG_CLIENT_DISCONNECTED",
+    "MSG_CONNECTION_CLOSED",
+    "MSG_QUEUE_FULL",
+    "Backoff",
+    "EventIdMemory",
+    "PingSchedule",
+    "SessionConfig",
+    "SessionHooks",
+    "connect_params",
+]
+
+# The RELAY protocol version the official SDK announces.
+PROTOCOL_VERSION = {"major": 2, "minor": 0, "revision": 0}
+
+MSG_CONNECTION_CLOSED = "Connection closed"
+MSG_CLIENT_DISCONNECTED = "Client disconnected"
+MSG_QUEUE_FULL = "Execute queue full — too many requests while disconnected"
+
+
+class SessionHooks(Protocol):
+    """What the session tells its owner (the connection, which involves the domain)."""
+
+    def relay_event(self, envelope: dict[str, Any], now: float) -> None:
+        """An ACKed, non-duplicate ``signalwire.event`` for the domain."""
+
+    def request_succeeded(
+        self, request: PendingRequest, result: dict[str, Any], now: float
+    ) -> None:
+        """A reported request succeeded (result already code-checked)."""
+
+    def request_failed(
+        self, request: PendingRequest, code: int, message: str, data: Any, now: float
+    ) -> None:
+        """A reported request failed (error reply, bad code, transport lost, close...)."""
+
+    def request_timed_out(self, request: PendingRequest, now: float) -> None:
+        """A reported request reached its deadline without a reply."""
+
+    def protocol_changed(self, protocol: str) -> None:
+        """The session protocol changed (new session, or wiped by a restart)."""
+
+    def session_ready(self, resumed: bool, now: float) -> None:
+        """Authenticated; called after ``SessionReady`` is emitted, before the queue is flushed."""
+
+    def transport_lost(self, now: float) -> None:
+        """The transport is gone (in-flight requests already failed)."""
+
+    def closed(self, now: float) -> None:
+        """Intentional close or final rejection (every request already failed)."""
+
+
+class SessionConfig:
+    """The session's settings, validated once (see ``RelayConnection`` for their meaning).
+
+    Raises:
+        InvalidCommandError: a setting of the wrong type or out of range.
+    """
+
+    __slots__ = (
+        "agent",
+        "authentication",
+        "host",
+        "max_message_size",
+        "max_missed_pings",
+        "max_offline_queue",
+        "ping_interval",
+        "request_timeout",
+    )
+
+    def __init__(
+        self,
+        *,
+        authentication: dict[str, str],
+        host: str,
+        agent: str,
+        request_timeout: float,
+        ping_interval: float,
+        max_missed_pings: int,
+        max_offline_queue: int,
+        max_message_size: int,
+    ) -> None:
+        self.authentication = authentication
+        self.host = _check_str("host", host)
+        self.agent = _check_str("agent", agent)
+        self.request_timeout = check_seconds("request_timeout", request_timeout)
+        self.ping_interval = check_seconds("ping_interval", ping_interval)
+        self.max_missed_pings = _check_int("max_missed_pings", max_missed_pings, 1)
+        self.max_offline_queue = _check_int("max_offline_queue", max_offline_queue, 0)
+        self.max_message_size = _check_int("max_message_size", max_message_size, 1)
+
+
+def _check_str(name: str, value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidCommandError(f"{name} must be a non-empty string")
+    return value
+
+
+def _check_int(name: str, value: object, minimum: int) -> int:
+    if type(value) is not int or value < minimum:
+        raise InvalidCommandError(f"{name} must be an int >= {minimum}")
+    return value
+
+
+def connect_params(
+    config: SessionConfig,
+    contexts: Iterable[str],
+    protocol: str,
+    authorization_state: str,
+) -> dict[str, Any]:
+    """The params of ``signalwire.connect`` (spec 1.3): ``contexts`` only when there are some,
+    ``protocol`` and ``authorization_state`` only when resuming with them."""
+    params: dict[str, Any] = {
+        "version": dict(PROTOCOL_VERSION),
+        "agent": config.agent,
+        "event_acks": True,
+        "authentication": dict(config.authentication),
+    }
+    context_list = list(contexts)
+    if context_list:
+        params["contexts"] = context_list
+    if protocol:
+        params["protocol"] = protocol
+    if authorization_state:
+        params["authorization_state"] = authorization_state
+    return params
+
+
+class Backoff:
+    """Reconnect delays (D6): 1 s, doubled after each wait, at most 30 s, times a jitter factor
+    in [0.8, 1.2) when an rng is given (it spreads the reconnects of many clients after a
+    server restart). Only :meth:`reset` (a successful authentication) starts over."""
+
+    __slots__ = ("_delay", "_rng")
+
+    def __init__(self, rng: SupportsRandom | None) -> None:
+        self._rng = rng
+        self._delay = RECONNECT_MIN_DELAY
+
+    def next_delay(self) -> float:
+        """The delay before the next attempt; the one after will be longer (up to the cap)."""
+        delay = self._delay
+        if self._rng is not None:
+            delay *= 0.8 + 0.4 * self._rng.random()
+        self._delay = min(self._delay * RECONNECT_BACKOFF_FACTOR, RECONNECT_MAX_DELAY)
+        return delay
+
+    def reset(self) -> None:
+        """Start again from the minimum delay."""
+        self._delay = RECONNECT_MIN_DELAY
+
+
+class PingSchedule:
+    """When the next client ping is due (D2), and whether failed pings mean a dead link.
+
+    A ping every ``interval`` seconds while the session is ready; after the n-th consecutive
+    failure the next one follows after min(2^n, 30) s; ``max_missed`` consecutive failures
+    give up. ``due`` is ``None`` while no ping is scheduled (not ready, or one in flight).
+    """
+
+    __slots__ = ("_interval", "_max_missed", "due", "failures")
+
+    # Cap of the pause after a failed ping, in seconds.
+    BACKOFF_CAP = 30.0
+
+    def __init__(self, interval: float, max_missed: int) -> None:
+        self._interval = interval
+        self._max_missed = max_missed
+        self.due: float | None = None
+        self.failures = 0
+
+    def start(self, now: float) -> None:
+        """The session became ready: first ping one interval from now."""
+        self.failures = 0
+        self.due = now + self._interval
+
+    def stop(self) -> None:
+        """No session: no pings."""
+        self.failures = 0
+        self.due = None
+
+    def sent(self) -> None:
+        """A ping went out; the next is scheduled by its outcome."""
+        self.due = None
+
+    def succeeded(self, now: float) -> None:
+        """The ping was answered: the count starts over."""
+        self.failures = 0
+        self.due = now + self._interval
+
+    def failed(self, now: float) -> bool:
+        """The ping failed or timed out. Returns ``True`` when the link must be given up."""
+        self.failures += 1
+        if self.failures >= self._max_missed:
+            self.due = None
+            return True
+        self.due = now + min(2.0 ** min(self.failures, 16), self.BACKOFF_CAP)
+        return False
+
+
+class EventIdMemory:
+    """The ids of the last ``size`` events (D10): redelivered events are recognised."""
+
+    __slots__ = ("_order", "_seen", "_size")
+
+    def __init__(self, size: int = EVENT_ID_MEMORY) -> None:
+        self._size = size
+        self._seen: set[str] = set()
+        self._order: deque[str] = deque()
+
+    def seen_before(self, event_id: Any) -> bool:
+        """Remember ``event_id``; ``True`` if it was already remembered."""
+        # Ids are opaque (D26): a non-string id gets a key no string id can collide with.
+        key = event_id if type(event_id) is str else "\0" + repr(event_id)
+        if key in self._seen:
+            return True
+        self._seen.add(key)
+        self._order.append(key)
+        if len(self._order) > self._size:
+            self._seen.discard(self._order.popleft())
+        return False
