@@ -1,0 +1,510 @@
+"""RelayClient: the blocking RELAY client, for code without an event loop.
+
+The same API as :class:`relay_anyio.RelayClient` (and ``signalwire.relay``), minus
+``async``/``await``. Three ways to run one:
+
+* ``client.run()`` blocks until ``client.stop()`` is called from any thread, or Ctrl+C /
+  SIGTERM (a graceful stop; a second Ctrl+C disconnects at once);
+* ``client.serve()`` is the same managed mode without the signal handling, for a thread of
+  your own (``threading.Thread(target=client.serve).start()``); it returns after ``stop()``;
+* ``client.connect()`` / ``with RelayClient(...) as client:`` returns once authenticated and
+  keeps the session running on background threads until ``disconnect()``.
+
+In every mode a lost socket comes back by itself: the core schedules reconnects (with backoff
+and session resume) and the reader thread opens the sockets. ``connect()`` raises if the first
+attempt fails (refused, TLS, rejected credentials); ``serve()``/``run()`` retry transport
+failures for ever and give up after 3 rejected authentications (decision D7).
+
+Threads (see ``_runner`` and ``_workers``): a reader and a timer thread drive the core; inbound
+call and message handlers run on a bounded pool of worker threads; listeners and
+``on_completed`` callbacks run in order on one callback thread. No user code ever runs on the
+reader or timer thread. Every method may be called from any thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from types import FrameType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from relay_proto import DEFAULT_DIAL_TIMEOUT, CallCommand, RelayEvent
+
+from ._call import Call
+from ._config import resolve_settings
+from ._errors import RelayError
+from ._message import Message
+from ._primitives import Waiter
+from ._runner import now
+from ._session import ClientSession, in_user_thread
+
+if TYPE_CHECKING:
+    from ._actions import Action
+    from ._call_base import CallBase
+
+__all__ = ["RelayClient"]
+
+logger = logging.getLogger("relay_sync")
+
+HandlerT = TypeVar("HandlerT", bound=Callable[..., Any])
+
+
+class RelayClient(ClientSession):
+    """The blocking RELAY client: inbound and outbound calls and messages over one session.
+
+    Args:
+        project: project id; falls back to ``SIGNALWIRE_PROJECT_ID``.
+        token: API token; falls back to ``SIGNALWIRE_API_TOKEN``.
+        jwt_token: JWT; falls back to ``SIGNALWIRE_JWT_TOKEN``. When set it is used instead of
+            project/token, which become optional.
+        host: space host (``example.signalwire.com``), ``host:port`` (both mean ``wss``), or
+            a ``ws://`` / ``wss://`` URL such as an emulator's; falls back to
+            ``SIGNALWIRE_SPACE``, then ``relay.signalwire.com``. ``wss`` checks the server
+            against the system trust store plus the CA file named by
+            ``SIGNALWIRE_RELAY_CA_FILE``, if set.
+        contexts: contexts to receive inbound calls and messages on.
+        max_active_calls: inbound calls tracked at once (default ``RELAY_MAX_ACTIVE_CALLS``,
+            else 1000); an inbound call over the limit is passed back to the server.
+        shutdown_timeout: seconds a graceful stop (``stop()``, Ctrl+C/SIGTERM under ``run()``)
+            lets running handlers finish before the client disconnects.
+        max_workers: threads that run ``on_call``/``on_message`` handlers at once (default:
+            ``max_active_calls``, so every tracked call can have its handler running). With a
+            smaller pool, further handlers wait for a free thread.
+
+    Raises:
+        ValueError: no project (checked first) or token without a JWT, naming the variable that
+            supplies it; an invalid host (user info, a path, a query, whitespace...), saying why;
+            a ``max_workers`` or ``shutdown_timeout`` that is not a positive number.
+
+    Attributes:
+        project, token, jwt_token, host: the resolved configuration.
+        contexts: the contexts given at construction (``receive``/``unreceive`` do not change
+            this list, but the session remembers them across reconnects: decision D8).
+    """
+
+    def __init__(
+        self,
+        project: str | None = None,
+        token: str | None = None,
+        jwt_token: str | None = None,
+        host: str | None = None,
+        contexts: list[str] | None = None,
+        max_active_calls: int | None = None,
+        *,
+        shutdown_timeout: float = 10.0,
+        max_workers: int | None = None,
+    ) -> None:
+        settings = resolve_settings(project, token, jwt_token, host, contexts, max_active_calls)
+        self.project = settings.project
+        self.token = settings.token
+        self.jwt_token = settings.jwt_token
+        self.host = settings.host
+        self.contexts = settings.contexts
+        self._endpoint = settings.endpoint
+        self._max_active_calls = settings.max_active_calls
+        self._shutdown_timeout = _check_seconds("shutdown_timeout", shutdown_timeout)
+        self._max_workers = _check_workers(max_workers, settings.max_active_calls)
+        self._on_call_handler = None
+        self._on_message_handler = None
+        self._init_session()
+
+    def __repr__(self) -> str:
+        state = "running" if self._running else "stopped"
+        return f"<RelayClient host={self.host!r} project={self.project!r} {state}>"
+
+    # ---------------------------------------------------------------- handlers
+
+    def on_call(self, handler: HandlerT) -> HandlerT:
+        """Register the inbound call handler (usable as a decorator); replaces any previous one.
+
+        ``handler(call)`` is a plain function. Each inbound call runs it on a worker thread;
+        an exception it raises is logged with the call id and hurts nothing else.
+
+        Raises:
+            TypeError: ``handler`` is not callable, or is an ``async def``.
+        """
+        self._on_call_handler = _check_handler(handler, "on_call")
+        return handler
+
+    def on_message(self, handler: HandlerT) -> HandlerT:
+        """Register the inbound message handler (usable as a decorator); replaces any previous.
+
+        ``handler(message)`` runs on a worker thread for each inbound SMS/MMS; exceptions are
+        logged.
+
+        Raises:
+            TypeError: ``handler`` is not callable, or is an ``async def``.
+        """
+        self._on_message_handler = _check_handler(handler, "on_message")
+        return handler
+
+    @property
+    def relay_protocol(self) -> str:
+        """The session's protocol string (``""`` before the first connect and after the server
+        asked for a fresh session)."""
+        conn = self._conn
+        return conn.relay_protocol if conn is not None else ""
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def connect(self) -> None:
+        """Connect and authenticate; return once the session is ready.
+
+        The session then runs on background threads until :meth:`disconnect`: a lost socket
+        is reopened automatically and the session resumed, and requests issued meanwhile wait
+        for it (up to their 10 s timeout).
+
+        Raises:
+            RuntimeError: already connected, or ``RELAY_MAX_CONNECTIONS`` clients are.
+            RelayError: the server rejected the credentials, or closed before authenticating.
+            OSError, ssl.SSLError, TimeoutError: the socket could not be opened.
+        """
+        self._prepare()
+        outcome: Waiter[None] = Waiter()
+        self._connect_outcome = outcome
+        threading.Thread(
+            target=self._detached_session, name="relay-sync-session", daemon=True
+        ).start()
+        try:
+            outcome.wait()
+        except BaseException:
+            self._request_stop()
+            self._finished.wait()
+            raise
+        finally:
+            self._connect_outcome = None
+
+    def disconnect(self) -> None:
+        """Close the session: requests and dials still pending fail with
+        ``RelayError(-1, "Client disconnected")``, waits on calls fail the same way, the socket
+        is closed. Handlers still running are not interrupted, but whatever they ask of the
+        client from then on fails. Does nothing when not connected."""
+        if not self._running:
+            return
+        self._request_stop()
+        self._finished.wait()
+
+    def __enter__(self) -> RelayClient:
+        self.connect()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.disconnect()
+
+    def serve(self) -> None:
+        """Run the session in the current thread until :meth:`stop` (or :meth:`disconnect`)
+        is called from another thread or a handler.
+
+        Connects, keeps reconnecting (transport failures are retried for ever with backoff),
+        and runs the handlers. If the client is already connected, just waits for it to stop.
+        A ``KeyboardInterrupt`` here disconnects at once and propagates (``run()`` turns it
+        into a graceful stop instead).
+
+        Raises:
+            RuntimeError: ``RELAY_MAX_CONNECTIONS`` clients are already connected.
+            RelayError: the credentials were rejected 3 times before any success.
+        """
+        if self._running:
+            self._finished.wait()
+        else:
+            self._prepare()
+            self._session()
+        fatal, self._fatal = self._fatal, None
+        if fatal is not None:
+            raise fatal
+
+    def stop(self) -> None:
+        """Stop gracefully: take no new calls (new ones are passed back to the server, and the
+        contexts are unreceived), let running handlers finish for up to ``shutdown_timeout``
+        seconds, then disconnect; returns when that is done. Called from a handler, listener
+        or callback, it returns at once and the stop proceeds on a thread of its own."""
+        if not self._running:
+            return
+        if in_user_thread():
+            threading.Thread(
+                target=self._graceful_stop, name="relay-sync-stop", daemon=True
+            ).start()
+            return
+        self._graceful_stop()
+
+    def run(self) -> None:
+        """Run the client until :meth:`stop`, Ctrl+C or SIGTERM (blocking).
+
+        The session runs on a thread of its own (:meth:`serve`); this thread only waits, so a
+        signal always lands somewhere safe. The first Ctrl+C/SIGTERM stops gracefully (see
+        :meth:`stop`); a second one disconnects at once. ``KeyboardInterrupt`` does not
+        propagate.
+
+        Raises:
+            RuntimeError: ``RELAY_MAX_CONNECTIONS`` clients are already connected.
+            RelayError: the credentials were rejected 3 times before any success.
+        """
+        done = threading.Event()
+        with _sigterm_as_interrupt():
+            try:
+                self._prepare()
+            except KeyboardInterrupt:
+                return
+            threading.Thread(
+                target=self._session_until, args=(done,), name="relay-sync-session", daemon=True
+            ).start()
+            _wait_with_interrupts(done, self._graceful_stop, self._request_stop)
+        fatal, self._fatal = self._fatal, None
+        if fatal is not None:
+            raise fatal
+
+    def _session_until(self, done: threading.Event) -> None:
+        try:
+            self._detached_session()
+        finally:
+            done.set()
+
+    # ---------------------------------------------------------------- requests
+
+    def execute(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Send any JSON-RPC request and return its result object.
+
+        ``calling.*`` methods need ``node_id``/``call_id`` in ``params``. While the session is
+        not ready (handshake, reconnect) the request is queued.
+
+        Raises:
+            RelayError: a JSON-RPC error, a non-2xx result code, a timeout (10 s), or the
+                client is not connected.
+        """
+        with self._core() as conn:
+            request_id = conn.execute(method, params, now=now())
+            waiter = self._router.expect(request_id)
+        return waiter.wait()
+
+    def dial(
+        self,
+        devices: Sequence[Sequence[Mapping[str, Any]]],
+        *,
+        tag: str | None = None,
+        max_duration: int | None = None,
+        dial_timeout: float | None = None,
+    ) -> Call:
+        """Place an outbound call and return it once a device answers.
+
+        Args:
+            devices: list of lists of device objects (``{"type": "phone", "params":
+                {"to_number": ..., "from_number": ...}}``); inner lists ring together.
+            tag: correlation tag (generated when omitted); set on the returned call.
+            max_duration: maximum call length in minutes.
+            dial_timeout: seconds to wait for an answer (default 120).
+
+        Returns:
+            The answered :class:`Call` (the same object that received the leg's events).
+
+        Raises:
+            ValueError: malformed ``devices``; nothing is sent.
+            RelayError: the dial was refused or failed (``"Dial failed (tag=...)"``), timed out
+                (``"Dial timed out waiting for answer (tag=...)"``; a late answer is hung up),
+                or the connection closed during the dial.
+        """
+        tag = tag or self._new_id()
+        dial_waiter: Waiter[Call] = Waiter()
+        request: Waiter[dict[str, Any]] | None = None
+        with self._core() as conn:
+            started = conn.dial(
+                devices,
+                now=now(),
+                tag=tag,
+                max_duration=max_duration,
+                dial_timeout=DEFAULT_DIAL_TIMEOUT if dial_timeout is None else dial_timeout,
+            )
+            self._router.dials[tag] = dial_waiter
+            if started.request_id is not None:
+                request = self._router.expect(started.request_id)
+        try:
+            if request is not None:
+                request.wait()
+            return dial_waiter.wait()
+        finally:
+            with self._registry_lock():
+                if self._router.dials.get(tag) is dial_waiter:
+                    del self._router.dials[tag]
+
+    def send_message(
+        self,
+        *,
+        to_number: str,
+        from_number: str,
+        context: str | None = None,
+        body: str | None = None,
+        media: list[str] | None = None,
+        tags: list[str] | None = None,
+        region: str | None = None,
+        on_completed: Callable[[RelayEvent], Any] | None = None,
+    ) -> Message:
+        """Send an SMS (``body``) or MMS (``media``) and return the outbound :class:`Message`.
+
+        The message starts ``queued``; ``message.wait()`` returns its terminal state event,
+        and ``on_completed(event)`` runs then (on the client's callback thread).
+
+        Raises:
+            ValueError: neither ``body`` nor ``media``, or other invalid arguments.
+            RelayError: the server refused the message, or the request timed out.
+        """
+        waiter: Waiter[dict[str, Any]] | None = None
+        with self._core() as conn:
+            started = conn.send_message(
+                now=now(),
+                to_number=to_number,
+                from_number=from_number,
+                context=context,
+                body=body,
+                media=media,
+                tags=tags,
+                region=region,
+            )
+            message = Message(
+                # The core filled in the same default (spec 5.1) in the frame it queued.
+                context=context or conn.relay_protocol or "default",
+                direction="outbound",
+                from_number=from_number,
+                to_number=to_number,
+                body=body or "",
+                media=media,
+                state="queued",
+                tags=tags,
+            )
+            message._on_completed = on_completed
+            message._spawn = self._spawn
+
+            def accepted(result: dict[str, Any]) -> None:
+                # Runs at dispatch time, so a state event right behind the reply finds it.
+                message_id = result.get("message_id")
+                if isinstance(message_id, str) and message_id:
+                    message.message_id = message_id
+                    self._router.track_message(message)
+
+            if started.request_id is not None:
+                waiter = self._router.expect(started.request_id, accepted)
+        if waiter is not None:
+            waiter.wait()
+        return message
+
+    def receive(self, contexts: list[str]) -> None:
+        """Start receiving calls and messages on ``contexts`` (``signalwire.receive``); an empty
+        list sends nothing. The contexts are kept across reconnects.
+
+        Raises:
+            ValueError: ``contexts`` is not a list of non-empty strings.
+            RelayError: the server refused, or the request timed out.
+        """
+        with self._core() as conn:
+            started = conn.receive(contexts, now=now())
+            waiter = None if started.request_id is None else self._router.expect(started.request_id)
+        if waiter is not None:
+            waiter.wait()
+
+    def unreceive(self, contexts: list[str]) -> None:
+        """Stop receiving on ``contexts`` (``signalwire.unreceive``); an empty list sends
+        nothing.
+
+        Raises:
+            ValueError: ``contexts`` is not a list of non-empty strings.
+            RelayError: the server refused, or the request timed out.
+        """
+        with self._core() as conn:
+            started = conn.unreceive(contexts, now=now())
+            waiter = None if started.request_id is None else self._router.expect(started.request_id)
+        if waiter is not None:
+            waiter.wait()
+
+    # ---------------------------------------------------------------- private interface
+    # Used by Call, the actions and Message (generated from relay_anyio's, which use the same).
+
+    def _call_command(
+        self, call: CallBase, command: CallCommand, action: Action | None = None
+    ) -> dict[str, Any]:
+        """Send ``command`` for ``call``; register ``action`` first if it starts one."""
+        try:
+            with self._core() as conn:
+                if action is not None:
+                    self._router.actions[action.control_id] = action
+                started = conn.call_command(call.call_id, command, now=now())
+                waiter = (
+                    None if started.request_id is None else self._router.expect(started.request_id)
+                )
+            return {} if waiter is None else waiter.wait()
+        except (RelayError, ValueError) as exc:
+            # A refused start: the core dropped the action; wake anyone waiting on it.
+            if action is not None:
+                with self._registry_lock():
+                    self._router.actions.pop(action.control_id, None)
+                action._fail(exc)
+            raise
+
+
+def _check_handler(handler: Any, name: str) -> Any:
+    if not callable(handler):
+        raise TypeError(f"{name} needs a callable, got {type(handler).__name__}")
+    if inspect.iscoroutinefunction(handler):
+        raise TypeError(
+            f"{name} got an async def handler; relay_sync runs plain functions "
+            "(use relay_anyio for async handlers)"
+        )
+    return handler
+
+
+def _check_seconds(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"{name} must be a number of seconds >= 0, got {value!r}")
+    return float(value)
+
+
+def _check_workers(value: Any, default: int) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"max_workers must be a positive int, got {value!r}")
+    return value
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While ``run()`` runs in the main thread, SIGTERM behaves like Ctrl+C (when nobody
+    installed a handler of their own)."""
+    sigterm = getattr(signal, "SIGTERM", None)
+    if sigterm is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if signal.getsignal(sigterm) is not signal.SIG_DFL:
+        yield
+        return
+    signal.signal(sigterm, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(sigterm, signal.SIG_DFL)
+
+
+def _wait_with_interrupts(
+    done: threading.Event, graceful: Callable[[], None], abrupt: Callable[[], None]
+) -> None:
+    # The first interrupt starts the graceful stop on a thread (so a second interrupt can still
+    # reach this one); the second asks for an immediate disconnect; a third stops waiting.
+    try:
+        done.wait()
+        return
+    except KeyboardInterrupt:
+        logger.info("interrupted: stopping gracefully (interrupt again to stop at once)")
+        threading.Thread(target=graceful, name="relay-sync-stop", daemon=True).start()
+    try:
+        done.wait()
+        return
+    except KeyboardInterrupt:
+        logger.warning("interrupted again: disconnecting now")
+        abrupt()
+    with contextlib.suppress(KeyboardInterrupt):
+        done.wait()

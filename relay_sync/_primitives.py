@@ -1,0 +1,136 @@
+"""Waiting and callback primitives of the blocking client, backed by threads.
+
+The generated modules (``_call*.py``, ``_actions.py``, ``_message.py``, see
+``scripts/unasync.py``) use only the names defined here; relay_anyio's ``_primitives.py``
+defines the same names on top of anyio.
+
+* :class:`Waiter` is a one-shot result slot: ``set(value)`` or ``fail(exc)`` once, from any
+  thread, then any number of threads may ``wait(timeout)`` for it. A wait that times out raises
+  :class:`TimeoutError` and changes nothing, so a later wait still gets the result (decision
+  D20).
+* :func:`run_callback` hands a user callback (listener, ``on_completed``) to the client's
+  callback thread through a :data:`Spawner`. User code never runs on the thread that reads the
+  socket, nor while the client holds the core's lock: a listener may therefore call blocking
+  client methods (``call.play(...).wait()``) without deadlocking the connection.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+__all__ = ["Spawner", "WaitTimeout", "Waiter", "run_callback"]
+
+logger = logging.getLogger("relay_sync")
+
+T = TypeVar("T")
+
+Spawner = Callable[[Callable[[], Any], str], object]
+"""``spawn(fn, name)``: run ``fn()`` later on one of the client's threads (never the reader).
+
+``fn`` must handle its own exceptions (``run_callback`` wraps user code so that it does);
+``name`` describes the work in logs. The result (whether the work was accepted) is ignored.
+"""
+
+WaitTimeout: type[TimeoutError] = TimeoutError
+"""What a timed-out wait raises: the built-in :class:`TimeoutError`."""
+
+# Guards the first-set-wins check of every Waiter. One lock for all of them is enough: the
+# critical section is a few attribute writes, never a blocking call.
+_SET_LOCK = threading.Lock()
+
+
+class Waiter(Generic[T]):
+    """A one-shot result that any number of threads can wait for.
+
+    The first :meth:`set` or :meth:`fail` wins (whichever thread calls it); later calls are
+    ignored. Thread-safe.
+    """
+
+    __slots__ = ("_done", "_error", "_event", "_value")
+
+    def __init__(self) -> None:
+        self._done = False
+        self._value: T | None = None
+        self._error: BaseException | None = None
+        self._event = threading.Event()
+
+    def is_set(self) -> bool:
+        """Whether a value or an error has been stored."""
+        return self._done
+
+    @property
+    def value(self) -> T | None:
+        """The stored value (``None`` before :meth:`set`, or after :meth:`fail`)."""
+        return self._value
+
+    def set(self, value: T) -> None:
+        """Store ``value`` and wake every waiter (ignored when already done)."""
+        with _SET_LOCK:
+            if self._done:
+                return
+            self._value = value
+            self._done = True
+        self._event.set()
+
+    def fail(self, error: BaseException) -> None:
+        """Make every current and future :meth:`wait` raise ``error`` (ignored when done)."""
+        with _SET_LOCK:
+            if self._done:
+                return
+            self._error = error
+            self._done = True
+        self._event.set()
+
+    def wait(self, timeout: float | None = None) -> T:
+        """Block until the result is there.
+
+        Args:
+            timeout: seconds to wait at most; ``None`` waits for ever.
+
+        Returns:
+            The value given to :meth:`set`.
+
+        Raises:
+            TimeoutError: ``timeout`` elapsed first. Nothing is spoiled: a later wait still
+                gets the result.
+            Exception: the error given to :meth:`fail`.
+        """
+        if timeout is not None:
+            timeout = max(timeout, 0.0)
+        if not self._event.wait(timeout):
+            raise WaitTimeout(f"no result within {timeout} s")
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]  # set() stored a T
+
+
+def run_callback(
+    spawn: Spawner | None, callback: Callable[[Any], Any], arg: Any, what: str
+) -> None:
+    """Run ``callback(arg)`` without letting it hurt the caller.
+
+    With a ``spawn`` (a running client) the call happens on the client's callback thread, in
+    the order callbacks were scheduled; without one (an object no client drives) it happens
+    inline. Either way an exception is logged with ``what`` and swallowed. An ``async def``
+    callback cannot run in the blocking client: its coroutine is closed and an error logged.
+    """
+
+    def guarded() -> None:
+        try:
+            result = callback(arg)
+        except Exception:
+            logger.exception("%s raised", what)
+            return
+        if inspect.isawaitable(result):
+            if inspect.iscoroutine(result):
+                result.close()  # never awaited: close it so Python does not warn later
+            logger.error("%s is async; relay_sync runs plain functions only", what)
+
+    if spawn is None:
+        guarded()
+    else:
+        spawn(guarded, what)

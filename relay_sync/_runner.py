@@ -1,0 +1,294 @@
+"""The threads around one :class:`relay_proto.RelayConnection`: reader, timer, writes.
+
+This is the "driving loop" of docs/design/architecture.md with threads, and nothing more: it
+makes no protocol decision.
+
+* The core is used only under one lock (:meth:`SessionRunner.core`). Leaving that block
+  dispatches every event the core queued (to the client, still under the lock: dispatch only
+  resolves waiters and hands user code to other threads) and then writes the core's output.
+* The **reader thread** opens a socket whenever the core wants one (at start and on each
+  ``ReconnectDue``), calls ``conn.start(now)`` and feeds everything it reads to
+  ``conn.receive_data``; EOF or a broken socket is ``receive_data(None)``. On ``TransportLost``
+  the last output is written and the socket closed.
+* The **timer thread** sleeps on a condition of the core's lock until ``next_deadline()``, and
+  calls ``handle_timeout``. Every use of the core notifies it, so a new, earlier deadline (a
+  request's 10 s timeout, say) re-arms it at once.
+* **Writes** may come from any thread (a command, the reader's ACKs, the timer's pings). The
+  thread that takes the write lock writes everything queued, including what others queued
+  while it was writing; the others do not wait for it. Output therefore leaves in the order
+  the core produced it, and only one thread is ever blocked on a slow socket.
+
+Lock order: write lock, then core lock; socket I/O never happens under the core lock. Time is
+``time.monotonic()``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from relay_proto import (
+    Endpoint,
+    Event,
+    LocalProtocolError,
+    ReconnectDue,
+    RemoteProtocolError,
+    TransportLost,
+)
+from relay_proto._connection import RelayConnection
+
+from ._transport import OPEN_ERRORS, Stream, describe_error, open_stream
+
+__all__ = ["SessionRunner"]
+
+logger = logging.getLogger("relay_sync")
+
+# A TCP/TLS open that has not completed by then counts as failed (the core then backs off).
+OPEN_TIMEOUT = 10.0
+# A write the peer has not taken within this many seconds means the peer is gone; it also
+# bounds how long the reader blocks in one recv before it looks around.
+IO_TIMEOUT = 20.0
+# Bound on joining the reader and timer threads at shutdown (an open in progress may take up
+# to OPEN_TIMEOUT; the threads are daemons, so a late one never blocks the process).
+_JOIN_TIMEOUT = OPEN_TIMEOUT + 2.0
+
+
+def now() -> float:
+    """The runner's clock (monotonic seconds), the one the core's deadlines refer to."""
+    return time.monotonic()
+
+
+class SessionRunner:
+    """Drive one RelayConnection over successive sockets, with a reader and a timer thread.
+
+    Args:
+        conn: the core.
+        endpoint: where to connect.
+        ssl_context: TLS context for ``wss`` (``None`` for ``ws``).
+        on_event: the client's dispatcher, called under the core lock with every event the
+            core emits (after the runner reacted to ``TransportLost`` / ``ReconnectDue``). It
+            must not block; an exception it raises is logged.
+        on_open_error: called (without the lock) when a socket cannot be opened; returning
+            ``True`` means "give up" (``connect()`` raising at the first failure), ``False``
+            lets the core back off and retry.
+    """
+
+    def __init__(
+        self,
+        conn: RelayConnection,
+        endpoint: Endpoint,
+        ssl_context: ssl.SSLContext | None,
+        on_event: Callable[[Event], None],
+        on_open_error: Callable[[BaseException], bool],
+    ) -> None:
+        self._conn = conn
+        self._endpoint = endpoint
+        self._ssl_context = ssl_context
+        self._on_event = on_event
+        self._on_open_error = on_open_error
+        # Reentrant: a dispatch may issue a command (passing a call back while stopping).
+        self._lock = threading.RLock()
+        self._timer_wake = threading.Condition(self._lock)
+        self._transport_wanted = threading.Condition(self._lock)
+        self._write_lock = threading.Lock()
+        self._write_wanted = False
+        self._depth = 0  # nesting of core() in the thread holding the lock
+        self._pumping = False
+        self._stream: Stream | None = None
+        self._lost = True  # no transport yet
+        self._want_transport = True  # the first one
+        self._stopping = False
+        self._to_interrupt: Stream | None = None
+        self._reader: threading.Thread | None = None
+        self._timer: threading.Thread | None = None
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The core's lock (reentrant). The client holds it while touching its registries."""
+        return self._lock
+
+    # ---------------------------------------------------------------- core access
+
+    @contextmanager
+    def core(self) -> Iterator[RelayConnection]:
+        """Use the core under its lock. On the way out (also after an exception) the core's
+        events are dispatched and its output written."""
+        with self._lock:
+            self._depth += 1
+            try:
+                yield self._conn
+            finally:
+                if self._depth == 1:
+                    self._pump()
+                self._depth -= 1
+                outermost = self._depth == 0
+        if outermost:
+            self.flush()
+            self._interrupt_lost_stream()
+
+    def _pump(self) -> None:
+        # Lock held. A dispatch that uses core() again lands here with _pumping set: the loop
+        # below picks up the events it caused.
+        if self._pumping:
+            return
+        self._pumping = True
+        try:
+            while (event := self._conn.next_event()) is not None:
+                if isinstance(event, TransportLost):
+                    self._transport_lost()
+                elif isinstance(event, ReconnectDue):
+                    self._want_transport = True
+                    self._transport_wanted.notify_all()
+                try:
+                    self._on_event(event)
+                except Exception:
+                    logger.exception("error while dispatching %s", type(event).__name__)
+        finally:
+            self._pumping = False
+        self._timer_wake.notify_all()
+
+    def _transport_lost(self) -> None:
+        self._lost = True
+        if threading.current_thread() is not self._reader:
+            # The reader is blocked in recv on the dead socket: wake it (after the last write).
+            self._to_interrupt = self._stream
+
+    def _interrupt_lost_stream(self) -> None:
+        with self._lock:
+            stream, self._to_interrupt = self._to_interrupt, None
+        if stream is not None:
+            stream.interrupt()
+
+    def flush(self) -> None:
+        """Write what the core has queued. Never blocks on another writer: if one is busy it
+        writes this output too. A failed write is reported to the core as EOF."""
+        self._write_wanted = True
+        while self._write_wanted:
+            if not self._write_lock.acquire(blocking=False):
+                return  # the thread holding it sees _write_wanted and loops
+            failed: Stream | None = None
+            try:
+                self._write_wanted = False
+                with self._lock:
+                    data = self._conn.data_to_send()
+                    # Still the lost transport's stream until the reader lets go of it: its
+                    # last bytes (a close frame) go out before the socket is closed.
+                    stream = self._stream
+                if data and stream is not None:
+                    try:
+                        stream.send(data)
+                    except OSError as exc:
+                        logger.debug("write failed: %s", describe_error(exc))
+                        failed = stream
+                # Bytes made while no socket is open belong to a dead transport: the core
+                # replays what matters after the next start().
+            finally:
+                self._write_lock.release()
+            if failed is not None:
+                self._feed(failed, None)
+
+    def _feed(self, stream: Stream, data: bytes | None) -> None:
+        with self.core() as conn:
+            if self._stream is not stream or self._lost:
+                return  # a late read or write failure of a transport already given up
+            try:
+                conn.receive_data(data, now())
+            except RemoteProtocolError as exc:
+                # The core has already emitted TransportLost for it.
+                logger.debug("broken WebSocket stream: %s", exc)
+
+    # ---------------------------------------------------------------- threads
+
+    def start(self) -> None:
+        """Start the reader and timer threads (the reader opens the first socket)."""
+        self._reader = threading.Thread(target=self._read_main, name="relay-sync-reader")
+        self._timer = threading.Thread(target=self._timer_main, name="relay-sync-timer")
+        self._reader.daemon = self._timer.daemon = True
+        self._reader.start()
+        self._timer.start()
+
+    def shutdown(self) -> None:
+        """Stop both threads and close the socket; waits (bounded) for the threads to end."""
+        with self._lock:
+            self._stopping = True
+            stream = self._stream
+            self._transport_wanted.notify_all()
+            self._timer_wake.notify_all()
+        if stream is not None:
+            stream.interrupt()
+        for thread in (self._reader, self._timer):
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(_JOIN_TIMEOUT)
+
+    def close(self) -> None:
+        """Start the core's intentional close (idempotent)."""
+        # LocalProtocolError: already closing or closed.
+        with self.core() as conn, contextlib.suppress(LocalProtocolError):
+            conn.close(now())
+
+    def _timer_main(self) -> None:
+        while True:
+            with self._lock:
+                while True:
+                    if self._stopping:
+                        return
+                    deadline = self._conn.next_deadline()
+                    if deadline is not None and deadline <= now():
+                        break
+                    self._timer_wake.wait(None if deadline is None else deadline - now())
+            with self.core() as conn:
+                conn.handle_timeout(now())
+
+    def _read_main(self) -> None:
+        while True:
+            with self._lock:
+                while not self._want_transport and not self._stopping:
+                    self._transport_wanted.wait()
+                if self._stopping:
+                    return
+                self._want_transport = False
+            try:
+                stream = open_stream(self._endpoint, self._ssl_context, OPEN_TIMEOUT, IO_TIMEOUT)
+            except OPEN_ERRORS as exc:
+                logger.warning("cannot connect to %s: %s", self._endpoint.url, describe_error(exc))
+                if self._on_open_error(exc):
+                    return
+                with self.core() as conn:
+                    conn.connect_failed(now(), describe_error(exc))
+                continue
+            try:
+                self._run_transport(stream)
+            finally:
+                with self._lock:
+                    if self._stream is stream:
+                        self._stream = None
+                    self._lost = True
+                stream.close()
+
+    def _run_transport(self, stream: Stream) -> None:
+        with self.core() as conn:
+            if self._stopping:
+                return
+            self._stream = stream
+            self._lost = False
+            try:
+                conn.start(now())
+            except LocalProtocolError:
+                self._lost = True  # closed meanwhile (disconnect() during the open)
+                return
+        while not self._lost:
+            try:
+                data = stream.recv()
+            except OSError as exc:
+                logger.debug("read failed: %s", describe_error(exc))
+                data = None
+            if data == b"":
+                continue  # nothing for IO_TIMEOUT seconds: the core's pings watch the link
+            self._feed(stream, data)
+            if data is None:
+                return

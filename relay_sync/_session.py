@@ -1,0 +1,431 @@
+"""The machinery under :class:`relay_sync.RelayClient`: one session's lifecycle, its events,
+its handler threads and the graceful stop.
+
+A session is one :class:`relay_proto.RelayConnection` driven by a
+:class:`~relay_sync._runner.SessionRunner` (reader and timer threads), plus a
+:class:`~relay_sync._workers.WorkerPool` for the ``on_call``/``on_message`` handlers and a
+one-thread pool for listeners and ``on_completed`` callbacks. A *session thread* owns it: it
+starts the runner, waits until a stop is requested, closes the connection and tears
+everything down (``_end_session``). ``serve()`` runs the session thread's loop in the caller's
+thread; ``connect()`` starts a daemon thread for it and returns once authenticated.
+
+Registries (the router) and the core are touched only under the runner's lock, so every public
+method may be called from any thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import logging
+import random
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from relay_proto import (
+    AuthRejected,
+    Event,
+    InvalidCommandError,
+    LocalProtocolError,
+    ServerDisconnect,
+    SessionReady,
+    TransportLost,
+    commands,
+    mask_frame,
+)
+from relay_proto._connection import RelayConnection
+
+from ._config import ConnectionSlots
+from ._errors import RelayError
+from ._primitives import Waiter
+from ._router import Router
+from ._runner import SessionRunner, now
+from ._transport import make_ssl_context
+from ._workers import WorkerPool
+
+if TYPE_CHECKING:
+    from relay_proto import Endpoint
+
+    from ._call import Call
+    from ._message import Message
+
+__all__ = ["ClientSession", "core_errors"]
+
+logger = logging.getLogger("relay_sync")
+frame_logger = logging.getLogger("relay_sync.frames")
+
+# Process-wide connection slots (RELAY_MAX_CONNECTIONS); the set itself is not thread-safe.
+_SLOTS = ConnectionSlots()
+_SLOTS_LOCK = threading.Lock()
+# Marks the threads that run user code, so that stop() called there does not wait for itself.
+_LOCAL = threading.local()
+# Bound on the WebSocket close handshake at disconnect (the core has its own; a backstop).
+_CLOSE_WAIT = 5.0
+# Bound on the best-effort unreceive sent when a graceful stop begins.
+_UNRECEIVE_WAIT = 2.0
+# Handlers waiting for a free worker (beyond that, inbound work is refused and logged).
+_MAX_QUEUED_HANDLERS = 10_000
+# Listener/on_completed calls waiting for the callback thread.
+_MAX_QUEUED_CALLBACKS = 100_000
+
+NOT_CONNECTED = "Client is not connected: use connect(), with, serve() or run()"
+
+
+def in_user_thread() -> bool:
+    """Whether the current thread is one of the client's handler or callback threads."""
+    return bool(getattr(_LOCAL, "user_code", False))
+
+
+class ClientSession:
+    """Session state and internals of the blocking client (see :class:`relay_sync.RelayClient`).
+
+    Subclasses set the configuration attributes before calling :meth:`_init_session`.
+    """
+
+    project: str
+    token: str
+    jwt_token: str
+    host: str
+    contexts: list[str]
+    _endpoint: Endpoint
+    _max_active_calls: int
+    _max_workers: int
+    _shutdown_timeout: float
+    _on_call_handler: Callable[[Call], Any] | None
+    _on_message_handler: Callable[[Message], Any] | None
+
+    def _init_session(self) -> None:
+        # Guards lifecycle transitions (prepare, start of a graceful stop).
+        self._state_lock = threading.Lock()
+        self._router = Router(self)  # type: ignore[arg-type]  # a RelayClient in practice
+        self._conn: RelayConnection | None = None
+        self._runner: SessionRunner | None = None
+        self._running = False
+        self._draining = False
+        self._fatal: BaseException | None = None
+        self._connect_outcome: Waiter[None] | None = None
+        self._stop_requested = threading.Event()
+        self._finished = threading.Event()
+        self._finished.set()  # nothing running yet
+        self._closed = threading.Event()
+        self._handlers = 0
+        self._handlers_cond = threading.Condition()
+        self._pool: WorkerPool | None = None
+        self._callbacks: WorkerPool | None = None
+
+    # ---------------------------------------------------------------- core access
+
+    @contextlib.contextmanager
+    def _core(self) -> Iterator[RelayConnection]:
+        """The core, under the runner's lock, for a session that is running.
+
+        Raises:
+            RelayError: not connected (or the session ended meanwhile); the core refused the
+                command in its state.
+            ValueError: the core found an argument invalid.
+        """
+        runner = self._runner
+        if runner is None or not self._running:
+            raise RelayError(-1, NOT_CONNECTED)
+        with runner.core() as conn:
+            # Checked again under the lock: _end_session fails every waiter under it, so a
+            # request registered after that would never be answered.
+            if not self._running:
+                raise RelayError(-1, NOT_CONNECTED)
+            with core_errors():
+                yield conn
+
+    @contextlib.contextmanager
+    def _registry_lock(self) -> Iterator[None]:
+        runner = self._runner
+        if runner is None:
+            yield
+            return
+        with runner.lock:
+            yield
+
+    def _new_id(self) -> str:
+        return str(uuid.uuid4())
+
+    def _spawn(self, fn: Callable[[], Any], name: str) -> bool:
+        """Run ``fn`` on the callback thread (in order); ``False`` when no session runs."""
+        pool = self._callbacks
+        if pool is None:
+            return False
+
+        def job() -> None:
+            _LOCAL.user_code = True
+            fn()
+
+        return pool.submit(job, name)
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def _prepare(self) -> None:
+        """Create the connection, runner and pools of a new session (nothing runs yet).
+
+        Raises:
+            RuntimeError: already connected, or the process-wide connection limit is reached.
+            OSError, ssl.SSLError: ``SIGNALWIRE_RELAY_CA_FILE`` names an unusable file.
+        """
+        with self._state_lock:
+            if self._running:
+                raise RuntimeError("this RelayClient is already connected")
+            ssl_context = make_ssl_context(self._endpoint)
+            conn = RelayConnection(
+                project=self.project,
+                token=self.token,
+                jwt_token=self.jwt_token,
+                host=self._endpoint.authority,
+                contexts=self.contexts,
+                max_active_calls=self._max_active_calls,
+                id_factory=self._new_id,
+                rng=random.Random(),
+                frame_observer=self._frame_observer(),
+            )
+            with _SLOTS_LOCK:
+                _SLOTS.acquire(self)
+            self._conn = conn
+            self._runner = SessionRunner(
+                conn, self._endpoint, ssl_context, self._on_event, self._on_open_error
+            )
+            self._draining = False
+            self._fatal = None
+            self._stop_requested = threading.Event()
+            self._finished = threading.Event()
+            self._closed = threading.Event()
+            self._pool = WorkerPool(self._max_workers, _MAX_QUEUED_HANDLERS, "relay-sync-handler")
+            self._callbacks = WorkerPool(1, _MAX_QUEUED_CALLBACKS, "relay-sync-callbacks")
+            self._running = True
+
+    def _session(self) -> None:
+        """Run the prepared session until a stop is requested, then tear it down."""
+        runner, stop_requested = self._runner, self._stop_requested
+        if runner is None:  # pragma: no cover - _prepare() first
+            raise RuntimeError("session not prepared")
+        try:
+            runner.start()
+            stop_requested.wait()
+            runner.close()
+            self._closed.wait(_CLOSE_WAIT)
+        finally:
+            runner.shutdown()
+            self._end_session(runner)
+
+    def _detached_session(self) -> None:
+        try:
+            self._session()
+        except Exception:
+            logger.exception("the RELAY session ended with an error")
+
+    def _end_session(self, runner: SessionRunner) -> None:
+        error = RelayError(-1, "Client disconnected")
+        with runner.lock:
+            self._running = False
+            self._router.fail_all(error)
+            actions, self._router.actions = self._router.actions, {}
+            for action in actions.values():
+                action._fail(error)
+            calls, self._router.calls = self._router.calls, {}
+            for call in calls.values():
+                call._abort(error)
+            self._router.messages.clear()
+        if self._pool is not None:
+            self._pool.close(drain=False)
+        if self._callbacks is not None:
+            self._callbacks.close(drain=True)
+        with _SLOTS_LOCK:
+            _SLOTS.release(self)
+        outcome = self._connect_outcome
+        if outcome is not None:
+            outcome.fail(self._fatal or error)
+        with self._handlers_cond:
+            self._handlers_cond.notify_all()
+        self._finished.set()
+
+    def _request_stop(self) -> None:
+        self._stop_requested.set()
+
+    def _on_open_error(self, error: BaseException) -> bool:
+        outcome = self._connect_outcome
+        if outcome is None or outcome.is_set():
+            return False  # serve(), or a reconnect: the core backs off and retries
+        outcome.fail(error)
+        return True
+
+    # ---------------------------------------------------------------- events (lock held)
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, SessionReady):
+            self._session_ready(event)
+        elif isinstance(event, AuthRejected):
+            self._auth_rejected(event)
+        elif isinstance(event, TransportLost):
+            self._transport_lost(event)
+        elif isinstance(event, ServerDisconnect):
+            logger.info("server asked to disconnect (restart=%s)", event.restart)
+        else:
+            self._router.handle(event)
+
+    def _session_ready(self, event: SessionReady) -> None:
+        logger.info(
+            "RELAY session ready (protocol %s, %s)",
+            event.protocol,
+            "resumed" if event.resumed else "new",
+        )
+        conn = self._conn
+        if not event.resumed and conn is not None:
+            self._router.forget_unknown_calls(lambda call_id: conn.get_call(call_id) is not None)
+        if self._connect_outcome is not None:
+            self._connect_outcome.set(None)
+
+    def _auth_rejected(self, event: AuthRejected) -> None:
+        error = RelayError(event.code, event.message or "Unknown error")
+        logger.warning("authentication rejected (attempt %d): %s", event.attempt, error)
+        outcome = self._connect_outcome
+        if outcome is not None and not outcome.is_set():
+            outcome.fail(error)  # connect() raises at the first rejection (D7)
+            self._request_stop()
+        elif event.final:
+            self._fatal = error
+            self._request_stop()
+
+    def _transport_lost(self, event: TransportLost) -> None:
+        if event.reconnect_at is None:
+            self._closed.set()
+            if not self._stop_requested.is_set():
+                logger.warning("RELAY connection closed for good: %s", event.reason)
+                if self._fatal is None:
+                    self._fatal = RelayError(-1, f"Connection closed: {event.reason}")
+                self._request_stop()
+            return
+        delay = max(0.0, event.reconnect_at - now())
+        logger.warning("RELAY connection lost (%s); reconnecting in %.1f s", event.reason, delay)
+        outcome = self._connect_outcome
+        if outcome is not None and not outcome.is_set():
+            outcome.fail(RelayError(-1, f"Connection closed before authentication: {event.reason}"))
+            self._request_stop()
+
+    # ---------------------------------------------------------------- handlers
+
+    def _inbound_call(self, call: Call) -> None:
+        if self._draining:
+            self._pass_back(call)
+            return
+        handler = self._on_call_handler
+        if handler is None:
+            logger.warning("inbound call %s: no on_call handler registered", call.call_id)
+            return
+        self._start_handler(handler, call, f"on_call handler for call {call.call_id}")
+
+    def _inbound_message(self, message: Message) -> None:
+        handler = self._on_message_handler
+        if handler is None:
+            logger.warning(
+                "inbound message %s: no on_message handler registered", message.message_id
+            )
+            return
+        self._start_handler(
+            handler, message, f"on_message handler for message {message.message_id}"
+        )
+
+    def _start_handler(self, handler: Callable[[Any], Any], arg: Any, what: str) -> None:
+        def run() -> None:
+            _LOCAL.user_code = True
+            try:
+                result = handler(arg)
+                if inspect.isawaitable(result):
+                    if inspect.iscoroutine(result):
+                        result.close()
+                    logger.error("%s is async; relay_sync runs plain functions only", what)
+            except Exception:
+                logger.exception("%s raised", what)
+            finally:
+                self._handler_done()
+
+        with self._handlers_cond:
+            self._handlers += 1
+        pool = self._pool
+        if pool is None or not pool.submit(run, what):
+            self._handler_done()
+            logger.error("%s not run: the client is shutting down or overloaded", what)
+
+    def _handler_done(self) -> None:
+        with self._handlers_cond:
+            self._handlers -= 1
+            if self._handlers == 0:
+                self._handlers_cond.notify_all()
+
+    def _pass_back(self, call: Call) -> None:
+        # Called while dispatching (lock held, on the reader or timer thread): send calling.pass
+        # without waiting for its reply. Its outcome is not awaited by anyone (only logged by
+        # the core's events being ignored); the server reroutes the call either way.
+        logger.info("stopping: passing inbound call %s back to the server", call.call_id)
+        try:
+            with self._core() as conn:
+                conn.call_command(call.call_id, commands.pass_(), now=now())
+        except (RelayError, ValueError) as exc:
+            logger.warning("could not pass call %s back while stopping: %s", call.call_id, exc)
+
+    # ---------------------------------------------------------------- graceful stop
+
+    def _graceful_stop(self) -> None:
+        with self._state_lock:
+            already = self._draining
+            self._draining = True
+        if already:
+            self._finished.wait()
+            return
+        logger.info("stopping: no new calls, waiting for %d handler(s)", self._handlers)
+        try:
+            self._unreceive_all()
+        except (RelayError, ValueError, TimeoutError) as exc:
+            logger.debug("unreceive at stop failed: %s", exc)
+        with self._handlers_cond:
+            self._handlers_cond.wait_for(
+                lambda: self._handlers == 0 or not self._running, self._shutdown_timeout
+            )
+        self._request_stop()
+        self._finished.wait()
+
+    def _unreceive_all(self) -> None:
+        waiter: Waiter[dict[str, Any]] | None = None
+        with self._core() as conn:
+            if conn.contexts:
+                started = conn.unreceive(list(conn.contexts), now=now())
+                if started.request_id is not None:
+                    waiter = self._router.expect(started.request_id)
+        if waiter is not None:
+            waiter.wait(_UNRECEIVE_WAIT)
+
+    # ---------------------------------------------------------------- logging
+
+    def _frame_observer(self) -> Callable[[str, str], None] | None:
+        """A debug trace of every frame, masked, when ``relay_sync.frames`` logs DEBUG."""
+        if not frame_logger.isEnabledFor(logging.DEBUG):
+            return None
+
+        def observe(direction: str, text: str) -> None:
+            live = [self.project, self.token, self.jwt_token]
+            conn = self._conn
+            state = getattr(conn, "authorization_state", "")
+            if isinstance(state, str) and state:
+                live.append(state)
+            arrow = "<<" if direction == "in" else ">>"
+            frame_logger.debug("%s %s", arrow, mask_frame(text, live))
+
+        return observe
+
+
+@contextlib.contextmanager
+def core_errors() -> Iterator[None]:
+    """Report the core refusing a command in its current state (closed...) as a RelayError;
+    invalid arguments stay ValueErrors."""
+    try:
+        yield
+    except InvalidCommandError:
+        raise
+    except LocalProtocolError as exc:
+        raise RelayError(-1, str(exc)) from None
