@@ -21,7 +21,7 @@ from ._conn_events import (
     Event,
     FrameDropped,
 )
-from ._errors import LocalProtocolError
+from ._errors import InvalidCommandError, LocalProtocolError
 from ._ids import IdFactory, counter_ids
 from ._jsonrpc import (
     ERROR_MESSAGES,
@@ -51,6 +51,14 @@ def _default_ids() -> dict[str, IdFactory]:
         _PING: counter_ids("ping"),
         _DISCONNECT: counter_ids("disc"),
     }
+
+
+def _mapping(name: str, value: object) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidCommandError(
+            f"{name} must be a mapping, not {type(value).__name__} (send_raw_text sends anything)"
+        )
+    return dict(value)
 
 
 class RelayServerConnection:
@@ -129,9 +137,9 @@ class RelayServerConnection:
 
         Raises:
             LocalProtocolError: before the handshake completed.
-            InvalidCommandError: ``result`` is not JSON-serialisable.
+            InvalidCommandError: ``result`` is not a JSON-serialisable mapping.
         """
-        self._send(encode_result(request_id, dict(result)))
+        self._send(encode_result(request_id, _mapping("result", result)))
 
     def send_error(self, request_id: Any, code: int, message: str, data: Any = None) -> None:
         """Reply with a JSON-RPC error object (``data`` omitted when ``None``).
@@ -158,11 +166,11 @@ class RelayServerConnection:
 
         Raises:
             LocalProtocolError: before the handshake completed.
-            InvalidCommandError: something is not JSON-serialisable.
+            InvalidCommandError: ``params`` or ``envelope`` is not a JSON-serialisable mapping.
         """
-        body = dict(envelope or {})
+        body = _mapping("envelope", envelope or {})
         body["event_type"] = event_type
-        body["params"] = dict(params)
+        body["params"] = _mapping("params", params)
         return self._request(_EVENT, body, event_id)
 
     def send_ping(self, params: Mapping[str, Any] | None = None) -> str:
@@ -171,7 +179,7 @@ class RelayServerConnection:
         Raises:
             LocalProtocolError: before the handshake completed.
         """
-        return self._request(_PING, dict(params or {}), None)
+        return self._request(_PING, _mapping("params", params or {}), None)
 
     def send_disconnect(self, *, restart: bool = False) -> str:
         """Send ``signalwire.disconnect``; returns its id.

@@ -92,7 +92,7 @@ from ._session_parts import (
     SessionHooks,
     connect_params,
 )
-from ._transport import Closed, Dropped, Opened, Transport
+from ._transport import Closed, Dropped, Opened, Transport, TransportEvent
 
 __all__ = ["Session", "SessionState"]
 
@@ -287,22 +287,23 @@ class Session:
         transport = self._transport
         if transport is None:
             return
-        error: RemoteProtocolError | None = None
-        try:
-            transport.receive_data(data)
-        except RemoteProtocolError as exc:  # re-raised once the events before it are handled
-            error = exc
-        items = transport.take_events()
-        last = len(items) - 1
-        for index, item in enumerate(items):
+        broke = False
+
+        def handle(item: TransportEvent) -> None:
+            nonlocal broke
+            if self._transport is not transport:
+                return  # the session gave this transport up: the rest of its input is moot
             if isinstance(item, str):
                 self._on_text(item, now)
             else:
+                broke = isinstance(item, Closed) and item.broken
                 self._on_transport_event(item, now)
-            if self._transport is not transport and index != last:
-                return  # the session gave this transport up; the rest of its input is moot
-        if error is not None:
-            raise error
+
+        try:
+            transport.receive_data(data, handle)
+        except RemoteProtocolError:
+            if broke:
+                raise  # TransportLost is out; now the adapter hears of the broken stream
 
     def _on_transport_event(self, item: Opened | Dropped | Closed, now: float) -> None:
         if isinstance(item, Opened):
@@ -438,9 +439,15 @@ class Session:
         return request.id
 
     def _write(self, text: str) -> None:
+        transport = self._transport
+        # The transport may already be closed while the rest of its last input is handled (an
+        # event and the peer's close frame in one read): what cannot be sent is dropped, and a
+        # request written this way fails "Connection closed" with the others in flight.
+        if transport is None or not transport.is_open:
+            return
         if self._observer is not None:
             self._observer("out", text)
-        self._transport.send_text(text)  # type: ignore[union-attr]  # open whenever we write
+        transport.send_text(text)
 
     def _flush(self, now: float) -> None:
         # Requests whose deadline already passed are reported as timed out, not sent.

@@ -13,15 +13,18 @@ What it adds to wsproto:
 * a broken stream (bad HTTP, bad framing, invalid UTF-8...) marks the transport closed, queues a
   :class:`Closed` event and raises :class:`~relay_proto.RemoteProtocolError`.
 
-Incoming results are collected with :meth:`Transport.take_events`: a plain ``str`` for each
-complete text message (the fast path), or an :class:`Opened` / :class:`Dropped` /
-:class:`Closed` record.
+Incoming results are a plain ``str`` for each complete text message (the fast path), or an
+:class:`Opened` / :class:`Dropped` / :class:`Closed` record. They go to the handler given to
+:meth:`Transport.receive_data` *as they are parsed*, so a reply the handler sends (an ACK) goes
+out before the rest of the input is looked at, even when that rest breaks the stream; without a
+handler they are collected for :meth:`Transport.take_events`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from wsproto import ConnectionType, WSConnection
@@ -144,6 +147,8 @@ class Transport:
         self._state = TransportState.CONNECTING
         self._out: list[bytes] = []
         self._events: list[TransportEvent] = []
+        self._sink: Callable[[TransportEvent], None] = self._events.append
+        self._broken = ""  # why the stream broke during the current receive_data call
         self._host = ""
         # Reassembly of the current inbound message.
         self._parts: list[str] = []
@@ -223,22 +228,28 @@ class Transport:
     # ---------------------------------------------------------------- input
     def take_events(self) -> list[TransportEvent]:
         """Return and forget the events produced by :meth:`receive_data` so far."""
-        events = self._events
-        self._events = []
+        events = self._events[:]
+        self._events.clear()
         return events
 
-    def receive_data(self, data: bytes | None) -> None:
-        """Feed bytes from the socket (``None`` = EOF); collect results with :meth:`take_events`.
+    def receive_data(
+        self, data: bytes | None, handle: Callable[[TransportEvent], None] | None = None
+    ) -> None:
+        """Feed bytes from the socket (``None`` = EOF).
 
-        Data after the transport closed is ignored.
+        Each result is passed to ``handle`` as soon as it is parsed (the handler may send), or
+        collected for :meth:`take_events` when there is no handler. Data after the transport
+        closed is ignored.
 
         Raises:
             RemoteProtocolError: the peer broke the WebSocket protocol. The transport is then
-                closed and a ``Closed(broken=True)`` event is queued after whatever the data
+                closed, and ``Closed(broken=True)`` was delivered after whatever the data
                 produced before the fault.
         """
         if self._state is TransportState.CLOSED:
             return
+        self._sink = self._events.append if handle is None else handle
+        self._broken = ""
         if data is None:
             self._finish("eof")
             return
@@ -253,15 +264,17 @@ class Transport:
             # against bad bytes (UnicodeError).
             self._reject_handshake(exc)
             self._finish(f"websocket error: {exc}", _PROTOCOL_ERROR, broken=True)
-        if self._events and type(last := self._events[-1]) is Closed and last.broken:
-            raise RemoteProtocolError(last.reason)
+        if self._broken:
+            raise RemoteProtocolError(self._broken)
 
     # ---------------------------------------------------------------- internals
     def _finish(self, reason: str, code: int | None = None, *, broken: bool = False) -> None:
         self._state = TransportState.CLOSED
         self._parts.clear()
         # wsproto gives close codes as an IntEnum for the known ones; report plain ints.
-        self._events.append(Closed(reason, None if code is None else int(code), broken))
+        if broken:
+            self._broken = reason
+        self._sink(Closed(reason, None if code is None else int(code), broken))
 
     def _handle(self, event: WsEvent) -> None:
         if isinstance(event, TextMessage):
@@ -277,7 +290,7 @@ class Transport:
             self._accept(event)
         elif isinstance(event, AcceptConnection):
             self._state = TransportState.OPEN
-            self._events.append(Opened("/", self._host))
+            self._sink(Opened("/", self._host))
         elif isinstance(event, RejectConnection):
             self._finish(f"websocket handshake rejected (HTTP {event.status_code})")
         # Pong and RejectData need nothing.
@@ -285,7 +298,7 @@ class Transport:
     def _accept(self, request: Request) -> None:
         self._out.append(self._ws.send(AcceptConnection()))
         self._state = TransportState.OPEN
-        self._events.append(Opened(request.target, request.host))
+        self._sink(Opened(request.target, request.host))
         # wsproto's server handshake forgets bytes that arrived right after the upgrade request
         # (a client that pipelines its first frame); hand them over to the new connection.
         h11_conn = getattr(self._ws.handshake, "_h11_connection", None)
@@ -327,7 +340,7 @@ class Transport:
         if event.message_finished and not self._parts:
             # Fast path: the whole message arrived in one piece.
             if _utf8_size(text) <= self._max:
-                self._events.append(text)
+                self._sink(text)
             else:
                 self._start_drop(text, "message too large")
                 self._end_drop()
@@ -339,7 +352,7 @@ class Transport:
             if event.message_finished:
                 self._end_drop()
         elif event.message_finished:
-            self._events.append("".join(self._parts))
+            self._sink("".join(self._parts))
             self._parts.clear()
             self._size = 0
 
@@ -363,6 +376,6 @@ class Transport:
         reason = self._dropping
         if reason == "message too large":
             reason = f"message too large (limit {self._max} bytes)"
-        self._events.append(Dropped(reason, self._drop_preview))
+        self._sink(Dropped(reason, self._drop_preview))
         self._dropping = ""
         self._drop_preview = ""

@@ -83,7 +83,7 @@ class Pair:
             target = self.client_frames_out if direction == "out" else self.client_frames_in
             try:
                 target.append(json.loads(text))
-            except ValueError:
+            except (ValueError, RecursionError):
                 target.append(text)
             if observer is not None:
                 observer(direction, text)

@@ -358,3 +358,18 @@ def test_events_before_a_broken_frame_are_kept(peer: Peer) -> None:
     events = peer.events()
     assert events[0] == ClientRequest(request_id="a", method="m", params={})
     assert isinstance(events[1], ClientClosed)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda s: s.send_result("r", ["not", "a", "mapping"]),
+        lambda s: s.send_event("e", "params"),
+        lambda s: s.send_event("e", {}, envelope=[1]),
+        lambda s: s.send_ping("x"),
+    ],
+)
+def test_non_mapping_payloads_are_refused(peer: Peer, call: Any) -> None:
+    with pytest.raises(InvalidCommandError, match="must be a mapping"):
+        call(peer.server)
+    assert dict(peer.server.unacked) == {}
