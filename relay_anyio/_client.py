@@ -478,7 +478,6 @@ class RelayClient:
         if self._running:
             raise RuntimeError("this RelayClient is already connected")
         ssl_context = make_ssl_context(self._endpoint)
-        _SLOTS.acquire(self)
         conn = RelayConnection(
             project=self.project,
             token=self.token,
@@ -490,10 +489,11 @@ class RelayClient:
             rng=random.Random(),
             frame_observer=self._frame_observer(),
         )
-        self._conn = conn
-        self._runner = SessionRunner(
+        runner = SessionRunner(
             conn, self._endpoint, ssl_context, self._on_event, self._on_open_error
         )
+        _SLOTS.acquire(self)  # last: nothing below can fail and leak the slot
+        self._conn, self._runner = conn, runner
         self._running = True
         self._draining = False
         self._fatal = None
@@ -519,7 +519,14 @@ class RelayClient:
                 self._tg = tg
                 tg.start_soon(runner.run_timer, name="relay-anyio timer")
                 tg.start_soon(self._transports, runner, name="relay-anyio reader")
-                await stop_requested.wait()
+                try:
+                    await stop_requested.wait()
+                except anyio.get_cancelled_exc_class():
+                    # serve() cancelled from outside: say goodbye, but do not wait for it.
+                    with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
+                        runner.close()
+                        await runner.flush()
+                    raise
                 await self._close(runner)
                 tg.cancel_scope.cancel()
         finally:

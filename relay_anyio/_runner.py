@@ -28,6 +28,7 @@ from typing import Any
 
 import anyio
 import anyio.abc
+import anyio.lowlevel
 import sniffio
 
 from relay_proto import (
@@ -159,6 +160,8 @@ class SessionRunner:
     async def run_timer(self) -> None:
         """Call ``handle_timeout`` whenever the core's next deadline passes (runs for ever)."""
         while True:
+            # Always yield once per round, even when the next deadline has already passed.
+            await anyio.lowlevel.checkpoint()
             deadline = self._conn.next_deadline()
             with anyio.CancelScope(deadline=math.inf if deadline is None else deadline) as scope:
                 self._timer_scope = scope

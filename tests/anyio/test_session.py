@@ -1,0 +1,364 @@
+"""The adapter's session plumbing against a scripted server over loopback sockets: connect,
+authentication, requests, reconnect with resume, server disconnects, bad credentials, and the
+request/dial/action waiters. Every test runs on asyncio and on trio."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+import pytest
+
+from relay_anyio import Call, RelayClient, RelayError
+from relay_proto import ClientRequest, Event, TransportLost
+
+from .scripted_server import Peer, ScriptedServer
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SIGNALWIRE_PROJECT_ID", "SIGNALWIRE_API_TOKEN", "SIGNALWIRE_JWT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RELAY_MAX_CONNECTIONS", "50")
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[ScriptedServer]:
+    async with ScriptedServer() as srv:
+        yield srv
+
+
+def client_for(server: ScriptedServer, **kwargs: Any) -> RelayClient:
+    kwargs.setdefault("contexts", ["office"])
+    return RelayClient(project="p", token="t", host=server.url, **kwargs)
+
+
+def watch(client: RelayClient, kind: type[Event]) -> list[anyio.Event]:
+    """``events[0]`` is set when the client next sees a core event of ``kind``; each time it
+    fires a fresh one replaces it (call before connect: the runner keeps the dispatcher)."""
+    events = [anyio.Event()]
+    original = client._on_event
+
+    def spy(event: Event) -> None:
+        original(event)
+        if isinstance(event, kind):
+            fired, events[0] = events[0], anyio.Event()
+            fired.set()
+
+    client._on_event = spy  # type: ignore[method-assign]
+    return events
+
+
+def inbound(call_id: str = "call-1", context: str = "office") -> dict[str, Any]:
+    return {
+        "call_id": call_id,
+        "node_id": "node-1",
+        "call_state": "created",
+        "direction": "inbound",
+        "context": context,
+        "device": {"type": "phone", "params": {"from_number": "+1555", "to_number": "+1666"}},
+    }
+
+
+# --------------------------------------------------------------------------- connect
+
+
+async def test_connect_authenticates_and_disconnect_closes(server: ScriptedServer) -> None:
+    client = client_for(server)
+    async with client as same:
+        assert same is client
+        assert client.relay_protocol == "signalwire_1"
+        _, request = await server.wait_request("signalwire.connect")
+        assert request.params["authentication"] == {"project": "p", "token": "t"}
+        assert request.params["contexts"] == ["office"]
+        assert request.params["event_acks"] is True
+        assert await client.execute("signalwire.ping", {}) == {"code": "200", "message": "OK"}
+    assert server.peers[0].closed or await server.wait_for(lambda: server.peers[0].closed)
+    with pytest.raises(RelayError, match="not connected"):
+        await client.execute("signalwire.ping", {})
+    # The slot was released: the same client connects again.
+    async with client:
+        assert client.relay_protocol
+
+
+async def test_connection_limit(server: ScriptedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RELAY_MAX_CONNECTIONS", "1")
+    first, second = client_for(server), client_for(server)
+    async with first:
+        with pytest.raises(RuntimeError, match="connection limit reached"):
+            await second.connect()
+        with pytest.raises(RuntimeError, match="already connected"):
+            await first.connect()
+    async with second:
+        pass
+
+
+async def test_connect_refused_raises_and_frees_everything() -> None:
+    listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
+    port = listener.extra(anyio.abc.SocketAttribute.local_port)
+    await listener.aclose()  # nothing listens on that port any more
+    client = RelayClient(project="p", token="t", host=f"ws://127.0.0.1:{port}")
+    with pytest.raises(OSError):
+        await client.connect()
+    assert not client._running
+    with pytest.raises(OSError):  # and again: nothing was left behind
+        await client.connect()
+
+
+async def test_bad_credentials_connect_raises_at_once(server: ScriptedServer) -> None:
+    client = RelayClient(project="p", token="wrong", host=server.url)
+    with pytest.raises(RelayError) as info:
+        await client.connect()
+    assert (info.value.code, info.value.message) == (-32000, "authentication failed")
+    assert server.methods() == ["signalwire.connect"]
+    assert not client._running
+
+
+async def test_bad_credentials_serve_gives_up_after_three(server: ScriptedServer) -> None:
+    client = RelayClient(project="p", token="wrong", host=server.url)
+    with pytest.raises(RelayError, match="authentication failed"):
+        await client.serve()
+    assert server.methods() == ["signalwire.connect"] * 3
+    assert not client._running
+
+
+async def test_requests_during_the_handshake_wait_for_auth(server: ScriptedServer) -> None:
+    held: list[tuple[Peer, ClientRequest]] = []
+    real_reply = server.connect_reply
+
+    def hold(peer: Peer, request: ClientRequest) -> Any:
+        held.append((peer, request))
+        return None
+
+    server.connect_reply = hold  # type: ignore[method-assign]
+    client = client_for(server)
+    results: list[dict[str, Any]] = []
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(client.connect)
+        await server.wait_for(lambda: held)
+
+        async def request() -> None:
+            results.append(await client.execute("calling.custom", {"x": 1}))
+
+        tg.start_soon(request)
+        await anyio.wait_all_tasks_blocked()
+        assert server.methods() == ["signalwire.connect"]  # not sent before authentication
+        peer, connect = held[0]
+        reply = real_reply(peer, connect)
+        assert isinstance(reply, dict)
+        peer.conn.send_result(connect.request_id, reply)
+        await peer.flush()
+    assert results == [{"code": "200", "message": "OK"}]
+    assert server.methods() == ["signalwire.connect", "calling.custom"]
+    await client.disconnect()
+
+
+async def test_errors_become_relay_errors(server: ScriptedServer) -> None:
+    server.repliers["calling.fail"] = lambda peer, req: (-32601, "no such method")
+    server.repliers["calling.refused"] = lambda peer, req: {"code": "402", "message": "Payment"}
+    async with client_for(server) as client:
+        with pytest.raises(RelayError) as info:
+            await client.execute("calling.fail", {})
+        assert str(info.value) == "RELAY error -32601: no such method"
+        with pytest.raises(RelayError) as info:
+            await client.execute("calling.refused", {})
+        assert (info.value.code, info.value.message) == (402, "Payment")
+        with pytest.raises(ValueError):
+            await client.send_message(to_number="+1", from_number="+2")  # neither body nor media
+        assert await client.execute("signalwire.ping", {})  # still connected
+
+
+# --------------------------------------------------------------------------- reconnect
+
+
+async def test_reconnect_with_resume_completes_requests_from_the_outage(
+    server: ScriptedServer,
+) -> None:
+    handled: list[str] = []
+    client = client_for(server)
+
+    @client.on_call
+    async def on_call(call: Call) -> None:
+        handled.append(call.call_id)
+
+    lost = watch(client, TransportLost)
+    async with client:
+        protocol = client.relay_protocol
+        outage = lost[0]
+        await server.drop()
+        await outage.wait()
+        # Issued while the socket is down: queued, then sent after re-authentication.
+        result = await client.execute("calling.custom", {"during": "outage"})
+        assert result == {"code": "200", "message": "OK"}
+        _, reconnect = await server.wait_request("signalwire.connect", index=1)
+        assert reconnect.params["protocol"] == protocol
+        assert client.relay_protocol == protocol
+        assert len(server.peers) == 2
+        # Events of the resumed session reach the client on the new socket.
+        await server.push("calling.call.receive", inbound("call-9"))
+        await server.wait_for(lambda: handled)
+    assert handled == ["call-9"]
+
+
+async def test_server_disconnect_with_restart_starts_a_fresh_session(
+    server: ScriptedServer,
+) -> None:
+    async with client_for(server) as client:
+        first = client.relay_protocol
+        await server.disconnect(restart=True)
+        _, reconnect = await server.wait_request("signalwire.connect", index=1)
+        assert "protocol" not in reconnect.params
+        await client.execute("signalwire.ping", {})
+        assert client.relay_protocol not in ("", first)
+        # Without restart the session is resumed.
+        second = client.relay_protocol
+        await server.disconnect(restart=False)
+        _, again = await server.wait_request("signalwire.connect", index=2)
+        assert again.params["protocol"] == second
+        await client.execute("signalwire.ping", {})
+        assert client.relay_protocol == second
+    disconnect_acks = [a for _, a in server.acks if a.method == "signalwire.disconnect"]
+    assert len(disconnect_acks) == 2
+
+
+async def test_disconnect_fails_pending_requests(server: ScriptedServer) -> None:
+    server.repliers["calling.slow"] = lambda peer, req: None  # never answered
+    client = client_for(server)
+    await client.connect()
+    errors: list[RelayError] = []
+    async with anyio.create_task_group() as tg:
+
+        async def slow() -> None:
+            try:
+                await client.execute("calling.slow", {})
+            except RelayError as exc:
+                errors.append(exc)
+
+        tg.start_soon(slow)
+        await server.wait_request("calling.slow")
+        await client.disconnect()
+    assert [(e.code, e.message) for e in errors] == [(-1, "Client disconnected")]
+
+
+# --------------------------------------------------------------------------- calls
+
+
+async def test_inbound_call_handlers_run_concurrently_and_acks_flow(
+    server: ScriptedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    release = anyio.Event()
+    started: list[str] = []
+    client = client_for(server)
+
+    @client.on_call
+    async def on_call(call: Call) -> None:
+        started.append(call.call_id)
+        if call.call_id == "boom":
+            raise RuntimeError("handler bug")
+        await release.wait()  # a slow handler
+        await call.answer()
+
+    with caplog.at_level(logging.ERROR, logger="relay_anyio"):
+        async with client:
+            for call_id in ("slow-1", "boom", "slow-2"):
+                await server.push("calling.call.receive", inbound(call_id))
+            await server.wait_for(lambda: len(started) == 3)
+            # Both slow handlers are blocked, yet every event was ACKed and pings answered.
+            await server.wait_for(
+                lambda: sum(a.method == "signalwire.event" for _, a in server.acks) >= 3
+            )
+            assert await client.execute("signalwire.ping", {})
+            release.set()
+            await server.wait_request("calling.answer", index=1)
+    answered = {
+        req.params["call_id"] for _, req in server.requests if req.method == "calling.answer"
+    }
+    assert answered == {"slow-1", "slow-2"}
+    assert "on_call handler for call boom raised" in caplog.text
+
+
+async def test_dial_returns_the_leg_that_answered(server: ScriptedServer) -> None:
+    async with client_for(server) as client:
+        async with anyio.create_task_group() as tg:
+            calls: list[Call] = []
+
+            async def dial() -> None:
+                devices = [[{"type": "phone", "params": {"to_number": "+1", "from_number": "+2"}}]]
+                calls.append(await client.dial(devices, tag="tag-1"))
+
+            tg.start_soon(dial)
+            _, request = await server.wait_request("calling.dial")
+            assert request.params["tag"] == "tag-1"
+            leg = {"call_id": "leg-1", "node_id": "n9", "tag": "tag-1", "direction": "outbound"}
+            await server.push("calling.call.state", {**leg, "call_state": "created"})
+            await server.push("calling.call.state", {**leg, "call_state": "answered"})
+            await server.push(
+                "calling.call.dial",
+                {"tag": "tag-1", "dial_state": "answered", "call": {**leg, "dial_winner": True}},
+            )
+        call = calls[0]
+        assert (call.call_id, call.tag, call.state, call.direction) == (
+            "leg-1",
+            "tag-1",
+            "answered",
+            "outbound",
+        )
+        errors: list[RelayError] = []
+        devices = [[{"type": "phone", "params": {"to_number": "+1", "from_number": "+2"}}]]
+
+        async def failing_dial(tag: str, timeout: float | None) -> None:
+            try:
+                await client.dial(devices, tag=tag, dial_timeout=timeout)
+            except RelayError as exc:
+                errors.append(exc)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(failing_dial, "tag-2", None)
+            await server.wait_request("calling.dial", lambda r: r.params["tag"] == "tag-2")
+            await server.push("calling.call.dial", {"tag": "tag-2", "dial_state": "failed"})
+        # No outcome within dial_timeout: a RelayError, not a hang.
+        await failing_dial("tag-3", 0.2)
+    assert [e.message for e in errors] == [
+        "Dial failed (tag=tag-2)",
+        "Dial timed out waiting for answer (tag=tag-3)",
+    ]
+
+
+async def test_actions_complete_from_events_and_call_gone(server: ScriptedServer) -> None:
+    client = client_for(server)
+    calls: list[Call] = []
+
+    @client.on_call
+    async def on_call(call: Call) -> None:
+        calls.append(call)
+
+    server.repliers["calling.record"] = lambda peer, req: (404, "Call not found")
+    async with client:
+        await server.push("calling.call.receive", inbound())
+        await server.wait_for(lambda: calls)
+        call = calls[0]
+        play = await call.play_tts("hello")
+        _, request = await server.wait_request("calling.play")
+        assert request.params["control_id"] == play.control_id
+        with pytest.raises(TimeoutError):
+            await play.wait(timeout=0.05)
+        await server.push(
+            "calling.call.play",
+            {
+                "call_id": "call-1",
+                "node_id": "node-1",
+                "control_id": play.control_id,
+                "state": "finished",
+            },
+        )
+        event = await play.wait()
+        assert event.params["state"] == "finished"
+        # 404 on an action start: {} semantics, the handle comes back complete.
+        fired: list[Any] = []
+        record = await call.record(on_completed=fired.append)
+        assert record.is_done and record.result is not None and record.result.event_type == ""
+        await server.wait_for(lambda: fired)
