@@ -1,0 +1,51 @@
+"""relay_anyio.testing: a local RELAY emulator for tests, demos and any RELAY client.
+
+A real WebSocket server on ``127.0.0.1`` that speaks RELAY (JSON-RPC 2.0) with a simulated
+switch behind it: inbound and outbound calls with scripted remote parties, media with
+durations, collection, detection, conferences, queues and messaging, plus fault injection. It
+runs on asyncio and trio::
+
+    from relay_anyio.testing import Persona, Press, RelayEmulator
+
+    async with RelayEmulator(project="p", token="t", time_scale=0.001) as emu:
+        emu.persona("+15552002000", Persona.answers(after=2.0))
+        caller = await emu.call(context="office", from_number="+15551230001",
+                                to_number="+15551230002", script=[Press("2")])
+        await caller.wait_ended()
+        print(emu.transcript_text(caller, compact=True))
+
+See ``docs/emulator.md``. The pytest plugin (``relay_emulator`` fixture) and the
+``relay-emulator`` command line live in :mod:`relay_anyio.testing.pytest_plugin` and
+:mod:`relay_anyio.testing.__main__`.
+"""
+
+from ._caller import RemoteParty
+from ._emulator import RelayEmulator
+from ._faults import MALFORMED_KINDS, Faults
+from ._journal import Journal, JournalEntry
+from ._messaging import OutboundMessage
+from ._personas import Persona
+from ._script import Hangup, Intent, Press, Say, Silence
+from ._server import ClientInfo, EmulatorTimeout
+
+Caller = RemoteParty
+"""Alias: the remote party of an inbound call is its caller."""
+
+__all__ = [
+    "MALFORMED_KINDS",
+    "Caller",
+    "ClientInfo",
+    "EmulatorTimeout",
+    "Faults",
+    "Hangup",
+    "Intent",
+    "Journal",
+    "JournalEntry",
+    "OutboundMessage",
+    "Persona",
+    "Press",
+    "RelayEmulator",
+    "RemoteParty",
+    "Say",
+    "Silence",
+]

@@ -1,0 +1,762 @@
+"""The emulator's network side: a WebSocket server speaking RELAY in front of the switch.
+
+One task accepts connections; each connection has a reader (bytes into its
+:class:`relay_proto._server.RelayServerConnection`, events out), a writer (drains
+``data_to_send()``), a pinger and an ACK watchdog. One clock task fires the switch's timers,
+re-armed from :meth:`Switch.next_deadline` through a ``CancelScope`` deadline.
+
+Everything that changes state runs synchronously between awaits: advance the switch to the
+current simulated time, act, then :meth:`EmulatorServer.pump` (deliver queued events, wake the
+writers, re-arm the clock, wake waiters). So no lock is needed.
+
+Delivery. Events for a session go through its mailbox: at most ``max_unacked`` are in flight
+(sent, not yet ACKed); the rest wait. When a socket goes away, events in flight go back to the
+front of the mailbox and are sent again, with the same ids, to the socket that resumes the
+session; events for a session without a socket wait there (bounded).
+
+Time. The simulated world runs on ``anyio.current_time() × 1/time_scale``. Protocol timers
+(server pings, ACK timeout, fault delays) are real seconds: they test the client's own timers.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import math
+import re
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import anyio
+from anyio.abc import SocketAttribute, SocketStream, TaskGroup
+
+from relay_proto import (
+    ClientClosed,
+    ClientConnected,
+    ClientRequest,
+    ClientResponse,
+    Event,
+    FrameDropped,
+    RemoteProtocolError,
+)
+from relay_proto._server import RelayServerConnection
+
+from ._faults import EVENT_KINDS, Faults, malformed_text
+from ._journal import Journal
+from ._model import RequestError, Session
+from ._switch import Switch
+
+__all__ = ["ClientInfo", "Credentials", "EmulatorServer", "EmulatorTimeout"]
+
+T = TypeVar("T")
+
+# Bounds.
+_MAX_MAILBOX = 10_000  # events waiting for a session without a socket; oldest dropped beyond
+_MAX_VIOLATIONS = 1_000
+_REORDER_HOLD = 0.2  # real seconds a lone event is held back by the reorder fault
+_DISCONNECT_GRACE = 2.0  # real seconds to wait for the ACK of signalwire.disconnect
+_REPLY_ID = re.compile(r'"id"\s*:\s*"([^"]*)"')
+
+
+class EmulatorTimeout(TimeoutError):
+    """A wait on the emulator timed out; the message ends with the recent transcript."""
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What ``signalwire.connect`` must carry (``None`` = any non-empty value)."""
+
+    project: str | None = None
+    token: str | None = None
+    jwt_token: str | None = None
+
+    def check(self, auth: object) -> tuple[str, str] | None:
+        """``None`` if ``auth`` is acceptable, else ``(signalwire_error_code, message)``."""
+        if not isinstance(auth, dict):
+            return "AUTH_REQUIRED", "Authentication required"
+        jwt, project, token = auth.get("jwt_token"), auth.get("project"), auth.get("token")
+        if jwt:
+            if self.jwt_token is not None and jwt != self.jwt_token:
+                return "AUTH_FAILED", "Invalid JWT token"
+            if self.jwt_token is None and self.project is not None:
+                return "AUTH_FAILED", "JWT authentication is not enabled on this emulator"
+            return None
+        if not project or not token:
+            return "AUTH_REQUIRED", "Authentication required: project and token, or jwt_token"
+        if (self.project is not None and project != self.project) or (
+            self.token is not None and token != self.token
+        ):
+            return "AUTH_FAILED", "Invalid project or token"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    """A client connection as the emulator sees it (``emu.clients``)."""
+
+    conn: int
+    label: str
+    protocol: str
+    contexts: tuple[str, ...]
+    agent: str
+    open: bool
+
+
+@dataclass(eq=False)
+class _Outbound:
+    event_id: str
+    event_type: str
+    params: dict[str, Any]
+    sent_at: float = 0.0  # real time of the last send
+    late: bool = False  # already reported as not acknowledged in time
+
+
+@dataclass(eq=False)
+class _Mailbox:
+    queue: deque[_Outbound] = field(default_factory=deque)
+    inflight: dict[str, _Outbound] = field(default_factory=dict)
+    client: _Client | None = None
+    held: _Outbound | None = None  # reorder fault
+
+
+class _Client:
+    """One socket."""
+
+    def __init__(self, number: int, stream: SocketStream, server: EmulatorServer) -> None:
+        self.number = number
+        self.stream = stream
+        self.conn = RelayServerConnection(frame_observer=self._observe)
+        self.session: Session | None = None
+        self.agent = ""
+        self.wake = anyio.Event()
+        self.dead = False  # nothing more is sent or processed
+        self.abort: str | None = None  # "now": drop unsent bytes; "flush": send them first
+        self.closing = False  # close the socket once the WebSocket close frame is out
+        self.drop_after: int | None = None
+        self.frames = 0
+        self.ping_id: str | None = None
+        self.missed_pings = 0
+        self.disconnect_ids: set[str] = set()
+        self.tg: TaskGroup | None = None
+        self._server = server
+
+    def _observe(self, direction: str, text: str) -> None:
+        self._server.journal.record(self._server.sim_now(), direction, self.number, text)
+        self.frames += 1
+        if self.drop_after is not None and self.frames >= self.drop_after and not self.dead:
+            self._server.log_conn(self, f"dropping the socket after {self.frames} frames (fault)")
+            self.kill("flush")
+
+    def kill(self, mode: str) -> None:
+        """Stop everything on this socket; the writer closes it (``mode``: now / flush)."""
+        self.dead = True
+        self.abort = self.abort or mode
+        self.wake.set()
+
+
+class EmulatorServer:
+    """Sockets, sessions' mailboxes and timers around a :class:`Switch`."""
+
+    def __init__(
+        self,
+        switch: Switch,
+        *,
+        credentials: Credentials,
+        time_scale: float,
+        host: str,
+        port: int,
+        ping_interval: float,
+        ack_timeout: float,
+        max_unacked: int,
+        max_missed_pings: int | None,
+    ) -> None:
+        if time_scale <= 0:
+            raise ValueError("time_scale must be positive")
+        if max_unacked < 1:
+            raise ValueError("max_unacked must be at least 1")
+        self.switch = switch
+        self.journal = Journal()
+        self.faults = Faults(self)
+        self.credentials = credentials
+        self.time_scale = time_scale
+        self.host = host
+        self.port = port
+        self.ping_interval = ping_interval
+        self.ack_timeout = ack_timeout
+        self.max_unacked = max_unacked
+        self.max_missed_pings = max_missed_pings
+        self.violations: list[str] = []
+        self.internal_errors: list[BaseException] = []
+        self._clients: dict[int, _Client] = {}
+        self._all_clients: list[_Client] = []
+        self._mailboxes: dict[str, _Mailbox] = {}
+        self._expected_replies: dict[str, int] = {}  # duplicate event / fault ids -> extra replies
+        self._next_conn = 1
+        self._event_seq = 0
+        self._fault_seq = 0
+        self._t0 = 0.0
+        self._epoch = 0.0
+        self._tg: TaskGroup | None = None
+        self._clock_scope: anyio.CancelScope | None = None
+        self._changed: anyio.Event | None = None
+        self._listener: Any = None
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        """Listen and start the clock."""
+        self._t0 = anyio.current_time()
+        self._epoch = time.time()
+        self._listener = await anyio.create_tcp_listener(local_host=self.host, local_port=self.port)
+        self.port = self._listener.extra(SocketAttribute.local_port)
+        self._tg = anyio.create_task_group()
+        await self._tg.__aenter__()
+        self._tg.start_soon(self._listener.serve, self._serve)
+        self._tg.start_soon(self._clock)
+
+    async def aclose(self) -> None:
+        """Close every connection (WebSocket close 1001) and stop."""
+        if self._tg is None:
+            return
+        for client in list(self._clients.values()):
+            await self._goodbye(client)
+        self._tg.cancel_scope.cancel()
+        tg, self._tg = self._tg, None
+        await tg.__aexit__(None, None, None)
+        await self._listener.aclose()
+
+    async def _goodbye(self, client: _Client) -> None:
+        client.conn.close(1001, "emulator stopping")
+        with anyio.move_on_after(0.5):
+            try:
+                data = client.conn.data_to_send()
+                if data and not client.dead:
+                    await client.stream.send(data)
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                pass
+        client.kill("now")
+
+    @property
+    def url(self) -> str:
+        """``ws://host:port``."""
+        return f"ws://{self.host}:{self.port}"
+
+    # ------------------------------------------------------------------ time
+    def sim_now(self) -> float:
+        """Simulated seconds since start."""
+        return (anyio.current_time() - self._t0) / self.time_scale
+
+    def _real(self, sim: float) -> float:
+        return self._t0 + sim * self.time_scale
+
+    def advance(self) -> None:
+        """Bring the switch to the current simulated time (fires due timers)."""
+        self.switch.run_due(self.sim_now())
+
+    async def _clock(self) -> None:
+        while True:
+            deadline = self.switch.next_deadline()
+            with anyio.CancelScope(
+                deadline=self._real(deadline) if deadline is not None else math.inf
+            ) as scope:
+                self._clock_scope = scope
+                await anyio.sleep_forever()
+            self._clock_scope = None
+            self._guarded(self.advance)
+            self.pump()
+
+    # ------------------------------------------------------------------ state changes
+    def act(self, fn: Callable[[], T]) -> T:
+        """Run ``fn`` against the current switch state, then deliver what it caused."""
+        self.advance()
+        try:
+            return fn()
+        finally:
+            self.pump()
+
+    def pump(self) -> None:
+        """Deliver queued events, wake writers, re-arm the clock, wake waiters."""
+        for out in self.switch.take_outputs():
+            self._enqueue(out.protocol, out.event_type, out.params)
+        for protocol, box in list(self._mailboxes.items()):
+            if protocol not in self.switch.sessions:
+                del self._mailboxes[protocol]  # forgotten by a restart
+            else:
+                self._deliver(box)
+        for client in self._clients.values():
+            client.wake.set()
+        self._rearm_clock()
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
+
+    def _rearm_clock(self) -> None:
+        scope = self._clock_scope
+        deadline = self.switch.next_deadline()
+        if scope is not None and deadline is not None:
+            real = self._real(deadline)
+            scope.deadline = min(scope.deadline, real)
+
+    async def wait_until(
+        self, check: Callable[[], T | None], *, timeout: float | None, what: str
+    ) -> T:
+        """Wait until ``check()`` returns something other than ``None``; return it.
+
+        Raises:
+            EmulatorTimeout: not within ``timeout`` real seconds.
+        """
+        with anyio.move_on_after(math.inf if timeout is None else timeout):
+            while True:
+                value = check()
+                if value is not None:
+                    return value
+                if self._changed is None:
+                    self._changed = anyio.Event()
+                await self._changed.wait()
+        tail = "\n".join(str(line) for line in self.switch.transcript[-25:])
+        raise EmulatorTimeout(f"timed out after {timeout} s waiting for {what}\n{tail}")
+
+    def violation(self, text: str) -> None:
+        """Record something a client did wrong (see ``emu.violations``)."""
+        if len(self.violations) < _MAX_VIOLATIONS:
+            self.violations.append(text)
+        self.switch.log("emulator", f"client violation: {text}")
+
+    def log_conn(self, client: _Client, text: str) -> None:
+        """Transcript line about a connection."""
+        self.switch.log(f"conn{client.number}", text)
+
+    def _guarded(self, fn: Callable[[], object]) -> None:
+        # A bug in the simulation must not take the whole emulator down mid-test: record it
+        # (the pytest plugin fails the test with it) and carry on.
+        try:
+            fn()
+        except Exception as exc:
+            self.internal_errors.append(exc)
+            self.switch.log("emulator", f"internal error: {exc!r}")
+
+    # ------------------------------------------------------------------ connections
+    @property
+    def clients(self) -> list[ClientInfo]:
+        """Every connection so far, open or not."""
+        return [self._info(c) for c in self._all_clients]
+
+    def _info(self, client: _Client) -> ClientInfo:
+        session = client.session
+        return ClientInfo(
+            conn=client.number,
+            label=session.label if session else "",
+            protocol=session.protocol if session else "",
+            contexts=tuple(sorted(session.contexts)) if session else (),
+            agent=client.agent,
+            open=client.number in self._clients and not client.dead,
+        )
+
+    async def _serve(self, stream: SocketStream) -> None:
+        client = _Client(self._next_conn, stream, self)
+        self._next_conn += 1
+        self._clients[client.number] = client
+        self._all_clients.append(client)
+        if len(self._all_clients) > 10_000:
+            del self._all_clients[0]
+        self.log_conn(client, "socket opened")
+        try:
+            async with anyio.create_task_group() as tg:
+                client.tg = tg
+                tg.start_soon(self._writer, client, tg)
+                tg.start_soon(self._pinger, client)
+                tg.start_soon(self._ack_watch, client)
+                await self._reader(client)
+                tg.cancel_scope.cancel()
+        finally:
+            del self._clients[client.number]
+            client.dead = True
+            self._release(client)
+            self.log_conn(client, "socket closed")
+            with anyio.CancelScope(shield=True):
+                await anyio.aclose_forcefully(stream)
+            self.pump()
+
+    async def _reader(self, client: _Client) -> None:
+        while not client.dead:
+            try:
+                data: bytes | None = await client.stream.receive()
+            except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
+                data = None
+            self._guarded(functools.partial(self._feed, client, data))
+            self.pump()
+            if data is None:
+                return
+
+    def _feed(self, client: _Client, data: bytes | None) -> None:
+        self.advance()
+        try:
+            client.conn.receive_data(data)
+        except RemoteProtocolError as exc:
+            self.violation(f"conn{client.number}: broken WebSocket stream: {exc}")
+            client.kill("now")
+        while (event := client.conn.next_event()) is not None and not client.dead:
+            self._on_event(client, event)
+
+    async def _writer(self, client: _Client, tg: TaskGroup) -> None:
+        try:
+            while True:
+                await client.wake.wait()
+                client.wake = anyio.Event()
+                data = client.conn.data_to_send()
+                if data and client.abort != "now":
+                    await client.stream.send(data)
+                if client.abort or (client.closing and not client.conn.is_open):
+                    break
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass
+        client.dead = True
+        tg.cancel_scope.cancel()
+
+    async def _pinger(self, client: _Client) -> None:
+        while not client.dead:
+            await anyio.sleep(self.ping_interval)
+            if client.session is None or client.dead:
+                continue
+            if client.ping_id is not None and client.ping_id in client.conn.unacked:
+                client.missed_pings += 1
+                self.violation(f"conn{client.number}: did not answer ping {client.ping_id}")
+                if self.max_missed_pings and client.missed_pings >= self.max_missed_pings:
+                    self.log_conn(client, f"closing: {client.missed_pings} pings unanswered")
+                    client.kill("now")
+                    return
+            if not self.faults.server_pings_stopped:
+                client.ping_id = client.conn.send_ping()
+                client.wake.set()
+
+    async def _ack_watch(self, client: _Client) -> None:
+        while not client.dead:
+            await anyio.sleep(self.ack_timeout / 2)
+            box = self._mailboxes.get(client.session.protocol) if client.session else None
+            if box is None or box.client is not client:
+                continue
+            now = anyio.current_time()
+            for out in box.inflight.values():
+                if not out.late and now - out.sent_at > self.ack_timeout:
+                    out.late = True
+                    self.violation(
+                        f"conn{client.number}: event {out.event_id} ({out.event_type}) "
+                        f"not acknowledged within {self.ack_timeout:g} s"
+                    )
+
+    # ------------------------------------------------------------------ inbound events
+    def _on_event(self, client: _Client, event: Event) -> None:
+        if isinstance(event, ClientConnected):
+            self.log_conn(client, f"WebSocket open (path {event.path!r})")
+            if self.faults.drop_next is not None:
+                client.drop_after = client.frames + self.faults.drop_next
+                self.faults.drop_next = None
+                if client.drop_after <= client.frames:
+                    self.log_conn(client, "dropping the socket right after the handshake (fault)")
+                    client.kill("now")
+        elif isinstance(event, ClientRequest):
+            self._on_request(client, event)
+        elif isinstance(event, ClientResponse):
+            self._on_response(client, event)
+        elif isinstance(event, FrameDropped):
+            self._on_dropped(client, event)
+        elif isinstance(event, ClientClosed):
+            self.log_conn(client, f"client closed the WebSocket ({event.code})")
+            client.closing = True
+            client.dead = True
+            client.abort = client.abort or "flush"
+
+    def _on_request(self, client: _Client, request: ClientRequest) -> None:
+        method = request.method
+        if method in self.faults.ignored_methods:
+            self.log_conn(client, f"ignoring {method} (fault)")
+            return
+        delay = self.faults.delays.get(method)
+        if delay and client.tg is not None:
+            self.log_conn(client, f"delaying {method} by {delay:g} s (fault)")
+            client.tg.start_soon(self._delayed, client, request, delay)
+            return
+        self._handle(client, request)
+
+    async def _delayed(self, client: _Client, request: ClientRequest, delay: float) -> None:
+        await anyio.sleep(delay)
+        if not client.dead:
+            self.advance()
+            self._guarded(lambda: self._handle(client, request))
+            self.pump()
+
+    def _handle(self, client: _Client, request: ClientRequest) -> None:
+        try:
+            result = self._dispatch(client, request.method, request.params)
+        except RequestError as exc:
+            if not client.dead:
+                client.conn.send_error(request.request_id, exc.code, exc.message, exc.data)
+            return
+        if result is not None and not client.dead:
+            client.conn.send_result(request.request_id, result)
+
+    def _dispatch(
+        self, client: _Client, method: str, params: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        if method == "signalwire.connect":
+            return self._connect(client, params)
+        if method == "signalwire.ping":
+            return None if self.faults.pings_ignored else {}
+        session = client.session
+        if session is None:
+            raise RequestError(
+                -32000,
+                "Not authenticated: send signalwire.connect first",
+                {"signalwire_error_code": "AUTH_REQUIRED"},
+            )
+        if method in ("signalwire.receive", "signalwire.unreceive"):
+            return self._receive(session, method, params)
+        if method == "signalwire.execute":
+            return self._execute(client, params)
+        if method == "signalwire.reauthenticate":
+            self._authenticate(client, params.get("authentication"))
+            return {"authentication": "accepted", "authorization": self._authorization()}
+        return self.switch.request(session, method, params)
+
+    def _authenticate(self, client: _Client, auth: object) -> None:
+        problem = ("AUTH_FAILED", "authentication failed") if self.faults.rejecting else None
+        problem = problem or self.credentials.check(auth)
+        if problem is not None:
+            code, message = problem
+            self.log_conn(client, f"authentication rejected: {message}")
+            raise RequestError(-32000, message, {"signalwire_error_code": code})
+
+    def _authorization(self) -> dict[str, Any]:
+        return {
+            "project": self.credentials.project or "emulator-project",
+            "expires_at": None,
+            "scopes": ["calling", "messaging", "tasking"],
+            "signature": "relay-emulator",
+        }
+
+    def _connect(self, client: _Client, params: dict[str, Any]) -> dict[str, Any]:
+        if client.session is not None:
+            raise RequestError(-32600, "Already authenticated on this connection")
+        self._authenticate(client, params.get("authentication"))
+        contexts = params.get("contexts", [])
+        if not isinstance(contexts, list) or not all(isinstance(c, str) and c for c in contexts):
+            raise RequestError(-32602, "Invalid params: contexts must be a list of strings")
+        if params.get("event_acks") is not True:
+            self.violation(f"conn{client.number}: signalwire.connect without event_acks: true")
+        resume = params.get("protocol") if isinstance(params.get("protocol"), str) else None
+        session, restored = self.switch.open_session(contexts=contexts, resume=resume)
+        fast = bool(params.get("authorization_state")) and (
+            params.get("authorization_state") == session.authorization_state
+        )
+        client.agent = str(params.get("agent", ""))
+        self._attach(client, session)
+        how = "resumed" if restored else "new session"
+        note = " (authorization_state accepted)" if fast else ""
+        self.log_conn(client, f"{session.label} authenticated, {how}{note}, contexts {contexts}")
+        if resume and not restored:
+            self.log_conn(client, f"unknown protocol {resume!r}: started a fresh session")
+        return {
+            "protocol": session.protocol,
+            "identity": session.identity,
+            "session_restored": restored,
+            "sessionid": session.protocol.removeprefix("signalwire_"),
+            "nodeid": self.switch.node_id,
+            "master_nodeid": self.switch.node_id,
+            "authorization": self._authorization(),
+        }
+
+    def _attach(self, client: _Client, session: Session) -> None:
+        box = self._mailboxes.setdefault(session.protocol, _Mailbox())
+        if box.client is not None and box.client is not client:
+            self.log_conn(box.client, f"{session.label} resumed on conn{client.number}: closing")
+            old = box.client
+            self._release(old)
+            old.kill("now")
+        client.session = session
+        box.client = client
+        # Opaque "<encrypted>:<tag>" blob, as the guide describes it.
+        blob = base64.b64encode(f"{session.protocol}|{self._event_seq}".encode()).decode()
+        tag = base64.b64encode(f"tag{session.order}".encode()).decode()
+        session.authorization_state = f"{blob}:{tag}"
+        auth_state = {"authorization_state": session.authorization_state}
+        box.queue.appendleft(self._outbound("signalwire.authorization.state", auth_state))
+        self.switch.attach(session)
+
+    def _release(self, client: _Client) -> None:
+        # The socket is going away: its session's events in flight wait for a resume.
+        session = client.session
+        box = self._mailboxes.get(session.protocol) if session else None
+        if session is None or box is None or box.client is not client:
+            return
+        box.client = None
+        pending = list(box.inflight.values()) + ([box.held] if box.held else [])
+        box.inflight.clear()
+        box.held = None
+        box.queue.extendleft(reversed(pending))
+        self.switch.detach(session)
+
+    def _receive(self, session: Session, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        contexts = params.get("contexts")
+        if not isinstance(contexts, list) or not contexts:
+            raise RequestError(-32602, "Invalid params: contexts must be a non-empty list")
+        if not all(isinstance(c, str) and c for c in contexts):
+            raise RequestError(-32602, "Invalid params: contexts must be strings")
+        if method == "signalwire.receive":
+            self.switch.subscribe(session, contexts)
+            self.switch.log(session.label, f"receiving {contexts}")
+            return {"code": "200", "message": "Receiving events"}
+        self.switch.unsubscribe(session, contexts)
+        self.switch.log(session.label, f"no longer receiving {contexts}")
+        return {"code": "200", "message": "Unreceiving events"}
+
+    def _execute(self, client: _Client, params: dict[str, Any]) -> dict[str, Any]:
+        method = params.get("method")
+        inner = params.get("params", {})
+        if not isinstance(method, str) or method in ("signalwire.connect", "signalwire.execute"):
+            raise RequestError(-32602, "Invalid params: method must name another RELAY method")
+        if not isinstance(inner, dict):
+            raise RequestError(-32602, "Invalid params: params must be an object")
+        result = self._dispatch(client, method, inner)
+        node = self.switch.node_id
+        return {"result": result or {}, "requester_nodeid": node, "responder_nodeid": node}
+
+    def _on_response(self, client: _Client, response: ClientResponse) -> None:
+        if response.method == "signalwire.event":
+            box = self._mailboxes.get(client.session.protocol) if client.session else None
+            if box is not None:
+                box.inflight.pop(response.request_id, None)
+            if response.error is not None:
+                self.violation(
+                    f"conn{client.number}: answered event {response.request_id} with an error"
+                )
+            elif response.result != {}:
+                self.violation(f"conn{client.number}: ACK of {response.request_id} is not {{}}")
+        elif response.method == "signalwire.ping":
+            client.missed_pings = 0
+        elif response.request_id in client.disconnect_ids:
+            self.log_conn(client, "disconnect acknowledged: closing")
+            client.conn.close(1012, "service restart")
+            client.closing = True
+
+    def _on_dropped(self, client: _Client, dropped: FrameDropped) -> None:
+        # Replies to a duplicated event or to a fault frame are expected; anything else the
+        # client sent that the server could not use is a violation.
+        if dropped.reason == "reply for unknown request id":
+            found = _REPLY_ID.search(dropped.raw)
+            rid = found.group(1) if found else ""
+            if self._expected_replies.get(rid, 0) > 0:
+                self._expected_replies[rid] -= 1
+                return
+        self.violation(
+            f"conn{client.number}: unusable frame ({dropped.reason}): {dropped.raw[:80]}"
+        )
+
+    # ------------------------------------------------------------------ delivery
+    def _outbound(self, event_type: str, params: dict[str, Any]) -> _Outbound:
+        self._event_seq += 1
+        return _Outbound(f"evt-{self._event_seq}", event_type, params)
+
+    def _enqueue(self, protocol: str, event_type: str, params: dict[str, Any]) -> None:
+        box = self._mailboxes.setdefault(protocol, _Mailbox())
+        box.queue.append(self._outbound(event_type, params))
+        if len(box.queue) > _MAX_MAILBOX:
+            dropped = box.queue.popleft()
+            self.switch.log(
+                "emulator", f"dropped {dropped.event_type} for {protocol}: mailbox full"
+            )
+
+    def _deliver(self, box: _Mailbox) -> None:
+        client = box.client
+        if client is None or client.dead or not client.conn.is_open:
+            return
+        while box.queue and len(box.inflight) < self.max_unacked:
+            out = box.queue.popleft()
+            if not self.faults.reordering:
+                self._send_event(client, box, out)
+            elif box.held is None:
+                box.held = out
+                if client.tg is not None:
+                    client.tg.start_soon(self._release_held, box, out)
+            else:
+                held, box.held = box.held, None
+                self._send_event(client, box, out)
+                self._send_event(client, box, held)
+
+    async def _release_held(self, box: _Mailbox, out: _Outbound) -> None:
+        await anyio.sleep(_REORDER_HOLD)
+        if box.held is out and box.client is not None and not box.client.dead:
+            box.held = None
+            self._send_event(box.client, box, out)
+            self.pump()
+
+    def _send_event(self, client: _Client, box: _Mailbox, out: _Outbound) -> None:
+        session = client.session
+        envelope: Mapping[str, Any] = {
+            "event_channel": session.protocol if session else "",
+            "timestamp": round(self._epoch + self.switch.now, 6),
+            "project_id": self.credentials.project or "emulator-project",
+            "space_id": "emulator-space",
+        }
+        copies = 2 if self.faults.duplicating else 1
+        for _ in range(copies):
+            client.conn.send_event(
+                out.event_type, out.params, event_id=out.event_id, envelope=envelope
+            )
+        if copies > 1:
+            self._expected_replies[out.event_id] = self._expected_replies.get(out.event_id, 0) + 1
+        out.sent_at = anyio.current_time()
+        box.inflight[out.event_id] = out
+
+    # ------------------------------------------------------------------ FaultTarget
+    def drop_all_now(self) -> int:
+        """Abruptly close every socket."""
+        victims = [c for c in self._clients.values() if not c.dead]
+        for client in victims:
+            self.log_conn(client, "dropping the socket (fault)")
+            self._release(client)
+            client.kill("now")
+        self.pump()
+        return len(victims)
+
+    def send_malformed(self, kind: str, conn: int | None) -> int:
+        """Send one malformed frame of ``kind`` to the chosen open connections."""
+        targets = [
+            c
+            for c in self._clients.values()
+            if not c.dead and c.conn.is_open and (conn is None or c.number == conn)
+        ]
+        for client in targets:
+            self._fault_seq += 1
+            fault_id = f"fault-{self._fault_seq}"
+            self.log_conn(client, f"sending a malformed frame: {kind} (fault)")
+            if kind in EVENT_KINDS:
+                event_type, params = EVENT_KINDS[kind]
+                client.conn.send_event(event_type, params, event_id=fault_id)
+            else:
+                self._expected_replies[fault_id] = 1
+                client.conn.send_raw_text(malformed_text(kind, fault_id))
+        self.pump()
+        return len(targets)
+
+    def server_disconnect(self, restart: bool) -> int:
+        """``signalwire.disconnect`` to every authenticated client."""
+        targets = [c for c in self._clients.values() if c.session is not None and not c.dead]
+        for client in targets:
+            client.disconnect_ids.add(client.conn.send_disconnect(restart=restart))
+            self.log_conn(client, f"sent signalwire.disconnect (restart={restart})")
+            if client.tg is not None:
+                client.tg.start_soon(self._disconnect_grace, client)
+        if restart:
+            self.switch.forget_sessions()
+        self.pump()
+        return len(targets)
+
+    async def _disconnect_grace(self, client: _Client) -> None:
+        await anyio.sleep(_DISCONNECT_GRACE)
+        if not client.dead:
+            self.log_conn(client, "no ACK for signalwire.disconnect: closing anyway")
+            client.conn.close(1012, "service restart")
+            client.closing = True
+            self.pump()
