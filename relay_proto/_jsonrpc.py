@@ -20,6 +20,7 @@ Both roles use it: the client classifies server frames, the server role classifi
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any, NamedTuple
 
@@ -62,10 +63,34 @@ PREVIEW_CHARS = 200
 # allow_nan=False because NaN/Infinity are not JSON and a server may reject the whole frame.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _encode = _ENCODER.encode
-_loads = json.loads
+
+
+def _reject_constant(name: str) -> Any:
+    # NaN and Infinity are not JSON (RFC 8259); an id holding one could not be echoed back,
+    # because our encoder refuses them (allow_nan=False).
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # "1e999" overflows to infinity: same problem as Infinity
+        raise ValueError(f"number out of range: {text[:20]}")
+    return value
+
+
+_loads = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float).decode
 
 # Integer codes as servers write them ("404", "-32000"); anything else is "not numeric".
 _INT_RE = re.compile(r"-?[0-9]+")
+# int() refuses strings of more digits than this (sys.int_info.str_digits_check_threshold is the
+# smallest limit a process may set); a longer code is "not numeric" rather than a crash.
+_MAX_CODE_DIGITS = 640
+
+# An id is echoed in the reply. The encoder recurses once per nesting level, like the decoder,
+# so an id nested almost as deep as the decoder allows would decode and then fail to encode a
+# few stack frames deeper. A request whose id nests deeper than this is answered as an Invalid
+# Request with a null id (JSON-RPC 2.0, section 5: the id could not be determined).
+_MAX_ID_DEPTH = 32
 
 
 class Reply(NamedTuple):
@@ -175,6 +200,8 @@ def decode_frame(text: str) -> Frame:
             return _error_reply(frame["id"], frame["error"])
         if "result" in frame:
             return Reply(frame["id"], frame["result"])
+    if has_id and _nested_deeper(frame["id"], _MAX_ID_DEPTH):
+        return Invalid("id nested too deeply", has_id, None, INVALID_REQUEST)
     method = frame.get("method")
     if type(method) is not str:
         return Invalid("request without a string method", has_id, frame.get("id"), INVALID_REQUEST)
@@ -184,6 +211,22 @@ def decode_frame(text: str) -> Frame:
             f"params of {method} is not an object", has_id, frame.get("id"), INVALID_PARAMS
         )
     return Request(frame.get("id"), has_id, method, params)
+
+
+def _nested_deeper(value: Any, limit: int) -> bool:
+    """Whether ``value`` has more than ``limit`` levels of arrays/objects (iterative: no
+    recursion on untrusted input)."""
+    level = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            if type(item) is list or type(item) is dict
+            for child in (item.values() if type(item) is dict else item)
+        ]
+        if not level:
+            return False
+    return any(type(item) is list or type(item) is dict for item in level)
 
 
 def _error_reply(request_id: Any, error: Any) -> ErrorReply:
@@ -201,7 +244,7 @@ def _as_code(value: Any) -> int:
     """A JSON-RPC error code as an int: ints pass, numeric strings convert, the rest is -1."""
     if type(value) is int:
         return value
-    if type(value) is str and _INT_RE.fullmatch(value):
+    if type(value) is str and len(value) <= _MAX_CODE_DIGITS and _INT_RE.fullmatch(value):
         return int(value)
     if type(value) is float and value.is_integer():
         return int(value)
@@ -235,5 +278,6 @@ def result_failure(result: dict[str, Any]) -> tuple[int, str] | None:
     text = code if type(code) is str else str(code)
     if len(text) == 3 and text[0] == "2" and "0" <= text[1] <= "9" and "0" <= text[2] <= "9":
         return None
-    number = int(text) if _INT_RE.fullmatch(text) else -1
+    numeric = len(text) <= _MAX_CODE_DIGITS and _INT_RE.fullmatch(text)
+    number = int(text) if numeric else -1
     return number, _as_message(result.get("message"))

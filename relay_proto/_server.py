@@ -258,10 +258,14 @@ class RelayServerConnection:
                 reason = f"notification without id: {frame.method}"
                 self._events.append(FrameDropped(reason=reason, raw=preview(text)))
         elif isinstance(frame, Invalid):
+            reason = frame.reason
             if frame.has_id and frame.error_code:
                 message = ERROR_MESSAGES[frame.error_code]
-                self._send(encode_error(frame.id, frame.error_code, message))
-            self._events.append(FrameDropped(reason=frame.reason, raw=preview(text)))
+                try:
+                    self._send(encode_error(frame.id, frame.error_code, message))
+                except InvalidCommandError:  # an id that cannot be written back
+                    reason += " (not answered: the id cannot be echoed)"
+            self._events.append(FrameDropped(reason=reason, raw=preview(text)))
         else:
             self._response(frame, text)
 

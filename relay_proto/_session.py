@@ -531,9 +531,22 @@ class Session:
     def _on_invalid(self, frame: Invalid, text: str) -> None:
         if frame.has_id and frame.error_code:
             # D9: a frame with an id always gets an answer, even a malformed one.
-            message = ERROR_MESSAGES[frame.error_code]
-            self._write(encode_error(frame.id, frame.error_code, message))
+            self._answer(frame.id, text, frame.error_code)
         self._drop(frame.reason, text)
+
+    def _answer(self, request_id: Any, text: str, error_code: int = 0) -> None:
+        """Reply to a server request: ``{}``, or the JSON-RPC error ``error_code``."""
+        try:
+            if error_code:
+                reply = encode_error(request_id, error_code, ERROR_MESSAGES[error_code])
+            else:
+                reply = encode_result(request_id, {})
+        except InvalidCommandError:
+            # Decoding only yields ids that encode back; should one not, the frame cannot be
+            # answered, which is reported rather than allowed to break the session.
+            self._drop("request id cannot be echoed", text)
+            return
+        self._write(reply)
 
     def _drop(self, reason: str, text: str) -> None:
         self._emit(FrameDropped(reason=reason, raw=preview(text)))
@@ -541,14 +554,14 @@ class Session:
     def _on_server_request(self, frame: Request, text: str, now: float) -> None:
         method = frame.method
         if method == _METHOD_EVENT:
-            self._on_event(frame, now)
+            self._on_event(frame, text, now)
         elif method == _METHOD_PING:
             if frame.has_id:
-                self._write(encode_result(frame.id, {}))
+                self._answer(frame.id, text)
             self._pings.failures = 0  # the link is evidently alive
         elif method == _METHOD_DISCONNECT:
             if frame.has_id:
-                self._write(encode_result(frame.id, {}))
+                self._answer(frame.id, text)
             restart = frame.params.get("restart") is True
             if restart:
                 self._protocol = ""
@@ -557,15 +570,14 @@ class Session:
             self._emit(ServerDisconnect(restart=restart))
         else:
             if frame.has_id:
-                message = ERROR_MESSAGES[METHOD_NOT_FOUND]
-                self._write(encode_error(frame.id, METHOD_NOT_FOUND, message))
+                self._answer(frame.id, text, METHOD_NOT_FOUND)
             self._drop(f"unknown server method {method!r}", text)
 
-    def _on_event(self, frame: Request, now: float) -> None:
+    def _on_event(self, frame: Request, text: str, now: float) -> None:
         envelope = frame.params
         if frame.has_id:
             # ACK first, before anything can go wrong with the event itself (spec 1.6).
-            self._write(encode_result(frame.id, {}))
+            self._answer(frame.id, text)
             if self._seen_events.seen_before(frame.id):
                 self._emit(EventIgnored(reason="duplicate", event=parse_event(envelope)))
                 return

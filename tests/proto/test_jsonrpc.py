@@ -178,7 +178,11 @@ def test_decode_never_raises_on_any_text(text: str) -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
     max_leaves=10,
 )
@@ -244,3 +248,42 @@ def test_wrap_result() -> None:
     assert wrap_result("text") == {"raw": "text"}
     assert wrap_result([1]) == {"raw": [1]}
     assert wrap_result(None) == {"raw": None}
+
+
+# ------------------------------------------------------------------ values we could not echo
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"id":NaN,"method":"m"}',
+        '{"id":"x","method":"m","params":{"v":Infinity}}',
+        '{"id":-Infinity,"result":{}}',
+        '{"id":1e999,"method":"m"}',
+    ],
+)
+def test_non_finite_numbers_are_not_json(text: str) -> None:
+    assert decode_frame(text) == Invalid("invalid JSON")
+
+
+def test_deeply_nested_request_id_is_an_invalid_request_with_null_id() -> None:
+    deep = "[" * 40 + "]" * 40
+    frame = decode_frame('{"id":' + deep + ',"method":"signalwire.ping"}')
+    assert frame == Invalid("id nested too deeply", True, None, INVALID_REQUEST)
+    shallow = "[" * 30 + "]" * 30
+    assert isinstance(decode_frame('{"id":' + shallow + ',"method":"m"}'), Request)
+    assert isinstance(decode_frame('{"id":{"a":[{"b":1}]},"method":"m"}'), Request)
+
+
+def test_every_decoded_request_id_encodes_back() -> None:
+    for raw in ('"s"', "1", "1.5", "null", "true", "[1,[2]]", '{"a":{"b":[]}}'):
+        frame = decode_frame('{"id":' + raw + ',"method":"m"}')
+        assert isinstance(frame, Request)
+        assert json.loads(encode_result(frame.id, {}))["id"] == json.loads(raw)
+
+
+def test_absurdly_long_codes_are_not_numeric() -> None:
+    assert result_failure({"code": "9" * 5000, "message": "m"}) == (-1, "m")
+    frame = decode_frame('{"id":"r","error":{"code":"' + "9" * 5000 + '"}}')
+    assert isinstance(frame, ErrorReply)
+    assert frame.code == -1

@@ -20,6 +20,7 @@ from relay_proto import (
     TransportLost,
     UnroutedEvent,
 )
+from relay_proto._jsonrpc import Request
 
 from .helpers import Pair
 
@@ -418,3 +419,44 @@ def test_whole_input_and_byte_at_a_time_give_the_same_events() -> None:
         "RequestSucceeded",
         "FrameDropped",
     } <= kinds
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"jsonrpc":"2.0","id":NaN,"method":"signalwire.ping"}',
+        '{"jsonrpc":"2.0","id":Infinity,"method":"signalwire.event","params":{}}',
+        '{"jsonrpc":"2.0","id":' + "[" * 200 + "]" * 200 + ',"method":"signalwire.ping"}',
+    ],
+)
+def test_ids_and_codes_that_cannot_be_handled_normally_are_dropped(text: str) -> None:
+    pair = ready_pair()
+    pair.server.send_raw_text(text)
+    pair.pump()
+    events = pair.take_client_events()
+    assert [type(e) for e in events] == [FrameDropped]
+    assert_still_works(pair)
+
+
+def test_a_request_id_that_cannot_be_echoed_is_reported() -> None:
+    pair = ready_pair()
+    frame = Request(float("nan"), True, "signalwire.ping", {})
+    pair.client._session._on_server_request(frame, "raw text", pair.now)
+    pair.collect()
+    assert pair.take_client_events() == [
+        FrameDropped(reason="request id cannot be echoed", raw="raw text")
+    ]
+    assert_still_works(pair)
+
+
+@pytest.mark.parametrize("where", ["result", "error"])
+def test_absurdly_long_codes_are_not_numeric(where: str) -> None:
+    pair = ready_pair()
+    rid = pair.client.execute("m", {}, now=pair.now)
+    pair.pump()
+    body = '{"code":"' + "4" * 5000 + '","message":"m"}'
+    pair.server.send_raw_text(f'{{"jsonrpc":"2.0","id":"{rid}","{where}":{body}}}')
+    pair.pump()
+    assert pair.take_client_events() == [
+        RequestFailed(request_id=rid, method="m", code=-1, message="m")
+    ]
