@@ -16,6 +16,7 @@ This module is a source for relay_sync (see ``_primitives``): no anyio/asyncio/t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -93,6 +94,7 @@ class CallBase:
         self._state_waiters: list[tuple[str, Waiter[RelayEvent]]] = []
         self._ended: Waiter[RelayEvent] = Waiter()
         self._aborted: BaseException | None = None
+        self._last_state: RelayEvent | None = None  # latest calling.call.state event
 
     def __repr__(self) -> str:
         return f"<Call id={self.call_id!r} state={self.state!r} direction={self.direction!r}>"
@@ -118,7 +120,11 @@ class CallBase:
         """Wait for the next event of ``event_type`` on this call that satisfies ``predicate``.
 
         If the call ends first (or has already ended), the call's ``ended`` state event is
-        returned instead, so a wait on a call never outlives it.
+        returned instead, so a wait on a call never outlives it. A call state is a level, not
+        only an edge: waiting for ``calling.call.state`` *with a predicate* returns the call's
+        latest state event at once when it already satisfies the predicate (so
+        ``wait_for("calling.call.state", predicate=<answered>)`` after ``dial()`` returns
+        whichever of the dial outcome and the answered event arrived first).
 
         Args:
             event_type: e.g. ``"calling.call.play"``.
@@ -132,13 +138,19 @@ class CallBase:
         Raises:
             TimeoutError: ``timeout`` elapsed first; later waits are unaffected.
         """
-        ended = self._ended_event()
-        if ended is not None:
-            return ended
         waiter: Waiter[RelayEvent] = Waiter()
         entry = (event_type, predicate, waiter)
+        # Registered before the state is read: with threads (relay_sync) the reader may
+        # dispatch in between, and the waiter must not miss that event.
         self._waiters.append(entry)
         try:
+            ready = self._ended_event()
+            if ready is None and predicate is not None and event_type == EVENT_CALL_STATE:
+                latest = self._last_state
+                if latest is not None and predicate(latest):
+                    ready = latest
+            if ready is not None:
+                return ready
             return await waiter.wait(timeout)
         finally:
             _discard(self._waiters, entry)
@@ -191,16 +203,16 @@ class CallBase:
         return await self._wait_for_state(CALL_STATE_ENDING, timeout)
 
     async def _wait_for_state(self, target: str, timeout: float | None) -> RelayEvent:
-        ended = self._ended_event()
-        if ended is not None:
-            return ended
-        current = self.state
-        if _STATE_ORDER.get(current, -1) >= _STATE_ORDER[target]:
-            return RelayEvent(EVENT_CALL_STATE, {"call_state": current}, self.call_id)
         waiter: Waiter[RelayEvent] = Waiter()
         entry = (target, waiter)
-        self._state_waiters.append(entry)
+        self._state_waiters.append(entry)  # before reading the state, as in wait_for
         try:
+            ended = self._ended_event()
+            if ended is not None:
+                return ended
+            current = self.state
+            if _STATE_ORDER.get(current, -1) >= _STATE_ORDER[target]:
+                return RelayEvent(EVENT_CALL_STATE, {"call_state": current}, self.call_id)
             return await waiter.wait(timeout)
         finally:
             _discard(self._state_waiters, entry)
@@ -251,6 +263,8 @@ class CallBase:
         """Apply one routed event: state, ``ended`` waiter, listeners, then waits."""
         self.state = call_state
         is_state_event = event.event_type == EVENT_CALL_STATE
+        if is_state_event:
+            self._last_state = event
         if call_state == CALL_STATE_ENDED and is_state_event:
             self._ended.set(event)
         for handler in list(self._listeners.get(event.event_type, ())):
@@ -293,8 +307,7 @@ class CallBase:
 
 
 def _discard(entries: list[Any], entry: object) -> None:
-    # Remove by identity; the entry may already be gone (never raise from a finally block).
-    for index, item in enumerate(entries):
-        if item is entry:
-            del entries[index]
-            return
+    # One list.remove (atomic under threads); entries hold a unique Waiter, so equality is
+    # identity here. The entry may already be gone: never raise from a finally block.
+    with contextlib.suppress(ValueError):
+        entries.remove(entry)

@@ -17,6 +17,7 @@ on it (decision D21).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -94,6 +95,7 @@ class CallBase:
         self._state_waiters: list[tuple[str, Waiter[RelayEvent]]] = []
         self._ended: Waiter[RelayEvent] = Waiter()
         self._aborted: BaseException | None = None
+        self._last_state: RelayEvent | None = None  # latest calling.call.state event
 
     def __repr__(self) -> str:
         return f"<Call id={self.call_id!r} state={self.state!r} direction={self.direction!r}>"
@@ -120,7 +122,11 @@ class CallBase:
         """Wait for the next event of ``event_type`` on this call that satisfies ``predicate``.
 
         If the call ends first (or has already ended), the call's ``ended`` state event is
-        returned instead, so a wait on a call never outlives it.
+        returned instead, so a wait on a call never outlives it. A call state is a level, not
+        only an edge: waiting for ``calling.call.state`` *with a predicate* returns the call's
+        latest state event at once when it already satisfies the predicate (so
+        ``wait_for("calling.call.state", predicate=<answered>)`` after ``dial()`` returns
+        whichever of the dial outcome and the answered event arrived first).
 
         Args:
             event_type: e.g. ``"calling.call.play"``.
@@ -136,12 +142,17 @@ class CallBase:
         """
         waiter: Waiter[RelayEvent] = Waiter()
         entry = (event_type, predicate, waiter)
-        # Registered before the state is read: the reader thread may end the call meanwhile.
+        # Registered before the state is read: with threads (relay_sync) the reader may
+        # dispatch in between, and the waiter must not miss that event.
         self._waiters.append(entry)
         try:
-            ended = self._ended_event()
-            if ended is not None:
-                return ended
+            ready = self._ended_event()
+            if ready is None and predicate is not None and event_type == EVENT_CALL_STATE:
+                latest = self._last_state
+                if latest is not None and predicate(latest):
+                    ready = latest
+            if ready is not None:
+                return ready
             return waiter.wait(timeout)
         finally:
             _discard(self._waiters, entry)
@@ -196,8 +207,7 @@ class CallBase:
     def _wait_for_state(self, target: str, timeout: float | None) -> RelayEvent:
         waiter: Waiter[RelayEvent] = Waiter()
         entry = (target, waiter)
-        # Registered before the state is read: the reader thread may move the call meanwhile.
-        self._state_waiters.append(entry)
+        self._state_waiters.append(entry)  # before reading the state, as in wait_for
         try:
             ended = self._ended_event()
             if ended is not None:
@@ -255,6 +265,8 @@ class CallBase:
         """Apply one routed event: state, ``ended`` waiter, listeners, then waits."""
         self.state = call_state
         is_state_event = event.event_type == EVENT_CALL_STATE
+        if is_state_event:
+            self._last_state = event
         if call_state == CALL_STATE_ENDED and is_state_event:
             self._ended.set(event)
         for handler in list(self._listeners.get(event.event_type, ())):
@@ -297,8 +309,7 @@ class CallBase:
 
 
 def _discard(entries: list[Any], entry: object) -> None:
-    # Remove by identity; the entry may already be gone (never raise from a finally block).
-    try:  # noqa: SIM105 - contextlib is not imported in the source module
+    # One list.remove (atomic under threads); entries hold a unique Waiter, so equality is
+    # identity here. The entry may already be gone: never raise from a finally block.
+    with contextlib.suppress(ValueError):
         entries.remove(entry)
-    except ValueError:
-        pass

@@ -59,83 +59,11 @@ HEADER = (
 )
 
 # --------------------------------------------------------------------------------- 1. patches
-# With threads, the reader thread may end a call between a waiter's look at the call's state
-# and its registration, and that waiter would then miss the end. Registering first and looking
-# second closes the gap (a dispatch either sees the registered waiter or has already changed
-# the state the waiter then looks at). The same order is equally right on one event loop, so
-# these patches can move into relay_anyio; once they have, delete them here.
+# None at the moment: relay_anyio registers waiters before reading the call's state and removes
+# them with one list.remove, which is right under threads as well as on one event loop. Add a
+# (source snippet, replacement, expected count) entry here if a source ever needs to differ.
 
-_WAIT_FOR_OLD = """\
-        ended = self._ended_event()
-        if ended is not None:
-            return ended
-        waiter: Waiter[RelayEvent] = Waiter()
-        entry = (event_type, predicate, waiter)
-        self._waiters.append(entry)
-        try:
-            return await waiter.wait(timeout)
-"""
-_WAIT_FOR_NEW = """\
-        waiter: Waiter[RelayEvent] = Waiter()
-        entry = (event_type, predicate, waiter)
-        # Registered before the state is read: the reader thread may end the call meanwhile.
-        self._waiters.append(entry)
-        try:
-            ended = self._ended_event()
-            if ended is not None:
-                return ended
-            return await waiter.wait(timeout)
-"""
-_WAIT_STATE_OLD = """\
-        ended = self._ended_event()
-        if ended is not None:
-            return ended
-        current = self.state
-        if _STATE_ORDER.get(current, -1) >= _STATE_ORDER[target]:
-            return RelayEvent(EVENT_CALL_STATE, {"call_state": current}, self.call_id)
-        waiter: Waiter[RelayEvent] = Waiter()
-        entry = (target, waiter)
-        self._state_waiters.append(entry)
-        try:
-            return await waiter.wait(timeout)
-"""
-_WAIT_STATE_NEW = """\
-        waiter: Waiter[RelayEvent] = Waiter()
-        entry = (target, waiter)
-        # Registered before the state is read: the reader thread may move the call meanwhile.
-        self._state_waiters.append(entry)
-        try:
-            ended = self._ended_event()
-            if ended is not None:
-                return ended
-            current = self.state
-            if _STATE_ORDER.get(current, -1) >= _STATE_ORDER[target]:
-                return RelayEvent(EVENT_CALL_STATE, {"call_state": current}, self.call_id)
-            return await waiter.wait(timeout)
-"""
-# Two threads leaving waits on one call at once: finding an index and deleting it are two
-# steps another thread's delete can come between; list.remove is one (entries are tuples
-# holding a unique Waiter, so equality is identity here).
-_DISCARD_OLD = """\
-    for index, item in enumerate(entries):
-        if item is entry:
-            del entries[index]
-            return
-"""
-_DISCARD_NEW = """\
-    try:  # noqa: SIM105 - contextlib is not imported in the source module
-        entries.remove(entry)
-    except ValueError:
-        pass
-"""
-
-PATCHES: dict[str, list[tuple[str, str, int]]] = {
-    "_call_base.py": [
-        (_WAIT_FOR_OLD, _WAIT_FOR_NEW, 1),
-        (_WAIT_STATE_OLD, _WAIT_STATE_NEW, 1),
-        (_DISCARD_OLD, _DISCARD_NEW, 1),
-    ],
-}
+PATCHES: dict[str, list[tuple[str, str, int]]] = {}
 
 # --------------------------------------------------------------------------------- 2. prose
 # (regex, replacement). Whitespace inside a pattern matches any run of whitespace, so a
