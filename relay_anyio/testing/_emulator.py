@@ -423,6 +423,20 @@ class RelayEmulator:
 
         return await self._server.wait_until(check, timeout=timeout, what=f"a call to {number}")
 
+    async def wait_for_violation(
+        self, text: str = "", *, timeout: float | None = DEFAULT_TIMEOUT
+    ) -> str:
+        """Wait until a client violation containing ``text`` is recorded; return it.
+
+        Raises:
+            EmulatorTimeout: not in time.
+        """
+
+        def check() -> str | None:
+            return next((v for v in self._server.violations if text in v), None)
+
+        return await self._server.wait_until(check, timeout=timeout, what=f"violation {text!r}")
+
     async def wait_for_transcript(
         self, text: str, *, timeout: float | None = DEFAULT_TIMEOUT
     ) -> str:

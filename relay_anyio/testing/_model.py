@@ -64,6 +64,7 @@ class Deliver:
     protocol: str
     event_type: str
     params: dict[str, Any]
+    t: float = 0.0  # simulated time the event happened
 
 
 @dataclass(eq=False)

@@ -110,6 +110,7 @@ class _Outbound:
     event_id: str
     event_type: str
     params: dict[str, Any]
+    t: float  # simulated time the event happened
     sent_at: float = 0.0  # real time of the last send
     late: bool = False  # already reported as not acknowledged in time
 
@@ -279,7 +280,7 @@ class EmulatorServer:
     def pump(self) -> None:
         """Deliver queued events, wake writers, re-arm the clock, wake waiters."""
         for out in self.switch.take_outputs():
-            self._enqueue(out.protocol, out.event_type, out.params)
+            self._enqueue(out.protocol, out.event_type, out.params, out.t)
         for protocol, box in list(self._mailboxes.items()):
             if protocol not in self.switch.sessions:
                 del self._mailboxes[protocol]  # forgotten by a restart
@@ -288,6 +289,10 @@ class EmulatorServer:
         for client in self._clients.values():
             client.wake.set()
         self._rearm_clock()
+        self._notify()
+
+    def _notify(self) -> None:
+        # Wake every wait_until(): its check runs again.
         if self._changed is not None:
             self._changed.set()
             self._changed = None
@@ -322,11 +327,12 @@ class EmulatorServer:
         """Record something a client did wrong (see ``emu.violations``)."""
         if len(self.violations) < _MAX_VIOLATIONS:
             self.violations.append(text)
-        self.switch.log("emulator", f"client violation: {text}")
+        self.switch.log("emulator", f"client violation: {text}", t=self.sim_now())
+        self._notify()
 
     def log_conn(self, client: _Client, text: str) -> None:
         """Transcript line about a connection."""
-        self.switch.log(f"conn{client.number}", text)
+        self.switch.log(f"conn{client.number}", text, t=self.sim_now())
 
     def _guarded(self, fn: Callable[[], object]) -> None:
         # A bug in the simulation must not take the whole emulator down mid-test: record it
@@ -335,7 +341,7 @@ class EmulatorServer:
             fn()
         except Exception as exc:
             self.internal_errors.append(exc)
-            self.switch.log("emulator", f"internal error: {exc!r}")
+            self.switch.log("emulator", f"internal error: {exc!r}", t=self.sim_now())
 
     # ------------------------------------------------------------------ connections
     @property
@@ -581,7 +587,8 @@ class EmulatorServer:
         tag = base64.b64encode(f"tag{session.order}".encode()).decode()
         session.authorization_state = f"{blob}:{tag}"
         auth_state = {"authorization_state": session.authorization_state}
-        box.queue.appendleft(self._outbound("signalwire.authorization.state", auth_state))
+        state_event = self._outbound("signalwire.authorization.state", auth_state, self.sim_now())
+        box.queue.appendleft(state_event)
         self.switch.attach(session)
 
     def _release(self, client: _Client) -> None:
@@ -654,13 +661,13 @@ class EmulatorServer:
         )
 
     # ------------------------------------------------------------------ delivery
-    def _outbound(self, event_type: str, params: dict[str, Any]) -> _Outbound:
+    def _outbound(self, event_type: str, params: dict[str, Any], t: float) -> _Outbound:
         self._event_seq += 1
-        return _Outbound(f"evt-{self._event_seq}", event_type, params)
+        return _Outbound(f"evt-{self._event_seq}", event_type, params, t)
 
-    def _enqueue(self, protocol: str, event_type: str, params: dict[str, Any]) -> None:
+    def _enqueue(self, protocol: str, event_type: str, params: dict[str, Any], t: float) -> None:
         box = self._mailboxes.setdefault(protocol, _Mailbox())
-        box.queue.append(self._outbound(event_type, params))
+        box.queue.append(self._outbound(event_type, params, t))
         if len(box.queue) > _MAX_MAILBOX:
             dropped = box.queue.popleft()
             self.switch.log(
@@ -695,7 +702,7 @@ class EmulatorServer:
         session = client.session
         envelope: Mapping[str, Any] = {
             "event_channel": session.protocol if session else "",
-            "timestamp": round(self._epoch + self.switch.now, 6),
+            "timestamp": round(self._epoch + out.t, 6),
             "project_id": self.credentials.project or "emulator-project",
             "space_id": "emulator-space",
         }

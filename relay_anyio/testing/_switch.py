@@ -164,11 +164,11 @@ class Switch:
         counter = self._counters.setdefault(prefix, itertools.count(1))
         return f"{prefix}-{next(counter)}"
 
-    def log(self, subject: SimCall | str | None, text: str) -> None:
-        """Add a transcript line about a call (or anything else)."""
+    def log(self, subject: SimCall | str | None, text: str, *, t: float | None = None) -> None:
+        """Add a transcript line about a call (or anything else), at ``t`` (default now)."""
         if isinstance(subject, SimCall):
             subject = subject.call_id
-        line = TranscriptLine(self.now, subject or "", text)
+        line = TranscriptLine(self.now if t is None else t, subject or "", text)
         self.transcript.append(line)
         if len(self.transcript) > _MAX_TRANSCRIPT:
             del self.transcript[: len(self.transcript) - _MAX_TRANSCRIPT]
@@ -236,7 +236,7 @@ class Switch:
     def emit_to(self, protocol: str | None, event_type: str, params: dict[str, Any]) -> None:
         """Queue an event for the session ``protocol`` (dropped when there is none)."""
         if protocol is not None and protocol in self.sessions:
-            self._outputs.append(Deliver(protocol, event_type, params))
+            self._outputs.append(Deliver(protocol, event_type, params, self.now))
 
     def emit(self, call: SimCall, event_type: str, params: dict[str, Any]) -> None:
         """Queue a call-scoped event for the session controlling ``call``."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
-from relay_anyio.testing import RelayEmulator
+from relay_anyio.testing import Intent, Persona, RelayEmulator, RemoteParty
 from relay_anyio.testing.pytest_plugin import relay_emulator  # noqa: F401 - registers the fixture
 
 from .rawclient import RawClient, connected
@@ -25,3 +26,23 @@ async def client(emu: RelayEmulator) -> AsyncIterator[RawClient]:
     """A raw client authenticated and subscribed to "office"."""
     async with connected(emu.port, contexts=["office"]) as raw:
         yield raw
+
+
+async def answered_call(
+    emu: RelayEmulator,
+    client: RawClient,
+    script: list[Intent | str] | None = None,
+    persona: Persona | None = None,
+) -> tuple[RemoteParty, dict[str, Any]]:
+    """Place a call to "office" and answer it with ``client``; return (caller, call params)."""
+    caller = await emu.call(
+        context="office",
+        from_number="+15551230001",
+        to_number="+15551230002",
+        script=script,
+        persona=persona,
+    )
+    call = await client.event("calling.call.receive")
+    await client.call("calling.answer", call)
+    await client.event("calling.call.state", lambda p: p["call_state"] == "answered")
+    return caller, call

@@ -7,6 +7,7 @@ are read (and events ACKed, pings answered, when enabled) only while a test wait
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 from collections.abc import AsyncIterator, Callable
@@ -45,6 +46,7 @@ class RawClient:
         self.auto_pong = True
         self.closed = False
         self.close_code: int | None = None
+        self.last_envelope: dict[str, Any] = {}  # envelope of the last event() returned
         self._ids = itertools.count(1)
         self._partial = ""
 
@@ -92,10 +94,8 @@ class RawClient:
 
     async def close(self, code: int = 1000) -> None:
         if not self.closed:
-            try:
+            with contextlib.suppress(Exception):  # the socket may already be gone
                 await self.stream.send(self.ws.send(CloseConnection(code=code)))
-            except Exception:  # noqa: BLE001 - the socket may already be gone
-                pass
         await self.stream.aclose()
         self.closed = True
 
@@ -118,10 +118,8 @@ class RawClient:
             elif isinstance(event, CloseConnection):
                 self.close_code = event.code
                 self.closed = True
-                try:
+                with contextlib.suppress(Exception):
                     await self.stream.send(self.ws.send(event.response()))
-                except Exception:  # noqa: BLE001
-                    pass
 
     async def _message(self, text: str) -> None:
         self.raw.append(text)
@@ -133,9 +131,8 @@ class RawClient:
             return
         self.received.append(frame)
         method = frame.get("method")
-        if "id" in frame and method == "signalwire.event" and self.auto_ack:
-            await self.send({"jsonrpc": "2.0", "id": frame["id"], "result": {}})
-        elif "id" in frame and method == "signalwire.ping" and self.auto_pong:
+        wanted = {"signalwire.event": self.auto_ack, "signalwire.ping": self.auto_pong}
+        if "id" in frame and wanted.get(str(method)):
             await self.send({"jsonrpc": "2.0", "id": frame["id"], "result": {}})
         self.inbox.append(frame)
 
@@ -167,14 +164,13 @@ class RawClient:
             return predicate is None or predicate(params.get("params") or {})
 
         frame = await self.take(match, timeout)
+        self.last_envelope = frame["params"]
         inner: dict[str, Any] = frame["params"]["params"]
         return inner
 
-    async def drain(self) -> None:
-        """Read whatever the server has sent until it is quiet for a moment of the loop."""
-        with anyio.move_on_after(0.05):
-            while not self.closed:
-                await self._read()
+    async def barrier(self) -> None:
+        """A ping round trip: the server has handled everything sent before it."""
+        await self.result("signalwire.ping", {})
 
     async def wait_closed(self, timeout: float = WAIT) -> None:
         with anyio.fail_after(timeout):
