@@ -12,18 +12,12 @@ import anyio
 import pytest
 
 from relay_anyio import Call, RelayClient, RelayError
-from relay_proto import ClientRequest, Event, TransportLost
+from relay_proto import ClientRequest, TransportLost
 
 from .scripted_server import Peer, ScriptedServer
+from .support import watch
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("SIGNALWIRE_PROJECT_ID", "SIGNALWIRE_API_TOKEN", "SIGNALWIRE_JWT_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("RELAY_MAX_CONNECTIONS", "50")
 
 
 @pytest.fixture
@@ -35,22 +29,6 @@ async def server() -> AsyncIterator[ScriptedServer]:
 def client_for(server: ScriptedServer, **kwargs: Any) -> RelayClient:
     kwargs.setdefault("contexts", ["office"])
     return RelayClient(project="p", token="t", host=server.url, **kwargs)
-
-
-def watch(client: RelayClient, kind: type[Event]) -> list[anyio.Event]:
-    """``events[0]`` is set when the client next sees a core event of ``kind``; each time it
-    fires a fresh one replaces it (call before connect: the runner keeps the dispatcher)."""
-    events = [anyio.Event()]
-    original = client._on_event
-
-    def spy(event: Event) -> None:
-        original(event)
-        if isinstance(event, kind):
-            fired, events[0] = events[0], anyio.Event()
-            fired.set()
-
-    client._on_event = spy  # type: ignore[method-assign]
-    return events
 
 
 def inbound(call_id: str = "call-1", context: str = "office") -> dict[str, Any]:

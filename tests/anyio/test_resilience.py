@@ -1,0 +1,301 @@
+"""The client against the emulator when things go wrong or get busy: dropped sockets, server
+restarts, bad credentials, raising handlers, timed-out waits, 200 calls at once, calls over the
+limit, and graceful shutdown. Real loopback sockets, on asyncio and trio."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import anyio
+import pytest
+
+from relay_anyio import Call, RelayClient, RelayError, RelayEvent
+from relay_anyio.testing import RelayEmulator, Silence
+from relay_proto import SessionReady, TransportLost
+
+from .support import watch
+
+pytestmark = pytest.mark.anyio
+
+CALLER, OFFICE = "+15551230001", "+15551230002"
+LONG_AUDIO = "https://media.example.com/hold-music.mp3"
+
+
+def client_for(emu: RelayEmulator, **kwargs: Any) -> RelayClient:
+    kwargs.setdefault("contexts", ["office"])
+    return RelayClient(project="p", token="t", host=emu.url, **kwargs)
+
+
+async def test_reconnect_with_resume_keeps_calls_and_queues_requests(emu: RelayEmulator) -> None:
+    emu.set_audio_duration(LONG_AUDIO, 600.0)
+    client = client_for(emu)
+    lost = watch(client, TransportLost)
+    ready = watch(client, SessionReady)
+    actions: list[Any] = []
+    started = anyio.Event()
+
+    @client.on_call
+    async def handle(call: Call) -> None:
+        await call.answer()
+        actions.append(await call.play_audio(LONG_AUDIO))
+        started.set()
+
+    await client.connect()
+    try:
+        protocol = client.relay_protocol
+        caller = await emu.call(
+            context="office", from_number=CALLER, to_number=OFFICE, script=[Silence(900)]
+        )
+        await started.wait()
+        outage, back = lost[0], ready[0]
+        assert emu.faults.drop_all_now() == 1
+        await outage.wait()
+        # Issued while the socket is down: queued, sent after re-authentication, answered.
+        await client.receive(["sales"])
+        await back.wait()
+        assert client.relay_protocol == protocol  # the session was resumed
+        connects = emu.journal.requests("signalwire.connect")
+        assert connects[-1].params["protocol"] == protocol
+        # The call survived: its action is stopped and completes over the new socket.
+        play = actions[0]
+        await play.stop()
+        event = await play.wait()
+        assert event.params["state"] == "finished"
+        # And the context added during the outage routes calls to us.
+        sales = await emu.call(context="sales", from_number=CALLER, to_number=OFFICE)
+        await sales.wait_answered()
+        await caller.hangup()
+    finally:
+        await client.disconnect()
+
+
+async def test_server_disconnect_with_restart_gives_a_fresh_session(emu: RelayEmulator) -> None:
+    client = client_for(emu)
+    ready = watch(client, SessionReady)
+    handled: list[str] = []
+
+    @client.on_call
+    async def handle(call: Call) -> None:
+        handled.append(call.call_id)
+        await call.hangup()
+
+    async with client:
+        first = client.relay_protocol
+        fresh = ready[0]
+        assert emu.faults.disconnect(restart=True) == 1
+        await fresh.wait()
+        assert client.relay_protocol not in ("", first)
+        assert "protocol" not in emu.journal.requests("signalwire.connect")[-1].params
+        caller = await emu.call(context="office", from_number=CALLER, to_number=OFFICE)
+        await caller.wait_ended()
+    assert len(handled) == 1
+
+
+async def test_bad_credentials_are_a_clear_error_after_bounded_attempts(
+    emu: RelayEmulator,
+) -> None:
+    wrong = RelayClient(project="p", token="nope", host=emu.url)
+    with pytest.raises(RelayError) as info:
+        await wrong.connect()
+    assert info.value.code == -32000
+    assert len(emu.journal.requests("signalwire.connect")) == 1
+    emu.faults.reject_credentials(True)
+    with pytest.raises(RelayError):
+        await client_for(emu).serve()
+    assert len(emu.journal.requests("signalwire.connect")) == 1 + 3
+
+
+async def test_a_raising_handler_hurts_nothing(
+    emu: RelayEmulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = client_for(emu)
+    answered: list[str] = []
+
+    @client.on_call
+    async def handle(call: Call) -> None:
+        await call.answer()
+        if call.device["params"]["from_number"] == "+15550000666":
+            raise RuntimeError("bug in the application")
+        answered.append(call.call_id)
+        await call.hangup()
+
+    with caplog.at_level(logging.ERROR, logger="relay_anyio"):
+        async with client:
+            bad = await emu.call(context="office", from_number="+15550000666", to_number=OFFICE)
+            await bad.wait_answered()
+            good = await emu.call(context="office", from_number=CALLER, to_number=OFFICE)
+            await good.wait_ended()
+            await bad.hangup()
+    assert answered == [good.call_id]
+    assert f"on_call handler for call {bad.call_id} raised" in caplog.text
+    assert "bug in the application" in caplog.text
+
+
+async def test_timed_out_waits_recover(emu: RelayEmulator) -> None:
+    emu.set_audio_duration(LONG_AUDIO, 600.0)
+    client = client_for(emu)
+    outcome: list[Any] = []
+
+    @client.on_call
+    async def handle(call: Call) -> None:
+        await call.answer()
+        play = await call.play_audio(LONG_AUDIO)
+        with pytest.raises(TimeoutError):
+            await play.wait(timeout=0.01)
+        with pytest.raises(TimeoutError):
+            await call.wait_for_ended(timeout=0.01)
+        assert not play.is_done
+        await play.stop()
+        outcome.append(await play.wait(timeout=30))  # the same action still completes
+        outcome.append(await call.wait_for_ended(timeout=30))  # and the call still ends
+        finished.set()
+
+    finished = anyio.Event()
+
+    async with client:
+        caller = await emu.call(
+            context="office", from_number=CALLER, to_number=OFFICE, script=[Silence(900)]
+        )
+        await emu.wait_for_request("calling.play.stop")
+        await caller.hangup()
+        await caller.wait_ended()
+        await finished.wait()
+    play_event, ended = outcome
+    assert play_event.params["state"] == "finished"
+    assert ended.params["call_state"] == "ended"
+
+
+async def test_200_inbound_calls_in_parallel(emu: RelayEmulator) -> None:
+    total = 200
+    client = client_for(emu)
+    started = 0
+    everyone_in = anyio.Event()
+    done: list[str] = []
+
+    @client.on_call
+    async def handle(call: Call) -> None:
+        nonlocal started
+        await call.answer()
+        started += 1
+        if started == total:
+            everyone_in.set()
+        # Only possible if all 200 handlers run at the same time.
+        await everyone_in.wait()
+        await (await call.play_tts(f"Hello caller {call.call_id}")).wait()
+        await call.hangup()
+        done.append(call.call_id)
+        if len(done) == total:
+            all_done.set()
+
+    all_done = anyio.Event()
+    async with client:
+        with anyio.fail_after(60):
+            callers = [
+                await emu.call(context="office", from_number=CALLER, to_number=OFFICE)
+                for _ in range(total)
+            ]
+            for caller in callers:
+                await caller.wait_ended()
+            await all_done.wait()
+    assert sorted(done) == sorted(c.call_id for c in callers)
+
+
+async def test_calls_over_the_limit_are_passed_back(emu: RelayEmulator) -> None:
+    small = client_for(emu, max_active_calls=1)
+    spare = client_for(emu)
+    hold = anyio.Event()
+    by_client: dict[str, list[str]] = {"small": [], "spare": []}
+
+    def handler(name: str) -> Any:
+        async def handle(call: Call) -> None:
+            by_client[name].append(call.call_id)
+            await call.answer()
+            await hold.wait()
+            await call.hangup()
+
+        return handle
+
+    small.on_call(handler("small"))
+    spare.on_call(handler("spare"))
+    async with small, spare:
+        callers = [
+            await emu.call(context="office", from_number=CALLER, to_number=OFFICE) for _ in range(4)
+        ]
+        for caller in callers:
+            await caller.wait_answered()
+        hold.set()
+        for caller in callers:
+            await caller.wait_ended()
+    assert len(by_client["small"]) == 1
+    assert len(by_client["spare"]) == 3
+    passes = emu.journal.requests("calling.pass")
+    assert passes, "the client over its limit passed a call back"
+
+
+async def test_graceful_stop_lets_handlers_finish_and_passes_new_calls(
+    emu: RelayEmulator,
+) -> None:
+    client = client_for(emu, shutdown_timeout=30.0)
+    release = anyio.Event()
+    in_handler = anyio.Event()
+    finished: list[str] = []
+
+    @client.on_call
+    async def handle(call: Call) -> None:
+        await call.answer()
+        in_handler.set()
+        await release.wait()
+        await call.hangup()
+        finished.append(call.call_id)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(client.serve)
+        first = await emu.call(context="office", from_number=CALLER, to_number=OFFICE)
+        await in_handler.wait()
+        tg.start_soon(client.stop)
+        await emu.wait_for_request("signalwire.unreceive")
+        assert client._running  # still draining: the handler has not finished
+        release.set()
+        await first.wait_ended()
+    assert finished == [first.call_id]
+    assert not client._running
+
+
+async def test_stop_cancels_handlers_after_the_bound(emu: RelayEmulator) -> None:
+    client = client_for(emu, shutdown_timeout=0.05)
+    cancelled = anyio.Event()
+
+    @client.on_call
+    async def handle(call: Call) -> None:
+        await call.answer()
+        try:
+            await anyio.sleep_forever()
+        finally:
+            cancelled.set()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(client.serve)
+        caller = await emu.call(context="office", from_number=CALLER, to_number=OFFICE)
+        await caller.wait_answered()
+        await client.stop()
+    assert cancelled.is_set()
+
+
+async def test_stop_from_a_handler_does_not_wait_for_itself(emu: RelayEmulator) -> None:
+    client = client_for(emu)
+    events: list[RelayEvent] = []
+
+    @client.on_call
+    async def handle(call: Call) -> None:
+        await call.answer()
+        await client.stop()  # returns at once; the stop waits for this handler to finish
+        events.append(await call.wait_for_answered())
+        await call.hangup()
+
+    with anyio.fail_after(30):
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client.serve)
+            caller = await emu.call(context="office", from_number=CALLER, to_number=OFFICE)
+            await caller.wait_ended()
+    assert len(events) == 1
