@@ -53,6 +53,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from . import _jsonrpc as rpc
 from ._conn_events import (
     AuthRejected,
     Event,
@@ -67,19 +68,6 @@ from ._constants import RECONNECT_MAX_AUTH_ATTEMPTS
 from ._errors import InvalidCommandError, LocalProtocolError, RemoteProtocolError
 from ._events import parse_event
 from ._ids import IdFactory, SupportsRandom
-from ._jsonrpc import (
-    ERROR_MESSAGES,
-    METHOD_NOT_FOUND,
-    ErrorReply,
-    Invalid,
-    Reply,
-    Request,
-    decode_frame,
-    encode_error,
-    encode_result,
-    preview,
-    result_failure,
-)
 from ._requests import PendingRequest, RequestKind, RequestTable
 from ._session_parts import (
     MSG_CLIENT_DISCONNECTED,
@@ -88,9 +76,9 @@ from ._session_parts import (
     Backoff,
     EventIdMemory,
     PingSchedule,
+    ResumeData,
     SessionConfig,
     SessionHooks,
-    connect_params,
 )
 from ._transport import Closed, Dropped, Opened, Transport, TransportEvent
 
@@ -187,12 +175,7 @@ class Session:
         self._requests = RequestTable(
             id_factory, config.request_timeout, max_queued=config.max_offline_queue
         )
-        # Resume data (spec 1.4) and what the next signalwire.connect sends.
-        self._protocol = ""
-        self._sent_protocol = ""
-        self._authorization_state = ""
-        self._identity = ""
-        self._contexts: dict[str, None] = dict.fromkeys(contexts)  # an ordered set
+        self._resume = ResumeData(contexts)
         # Authentication and reconnection (D6, D7).
         self._authenticated_once = False
         self._auth_failures = 0
@@ -214,17 +197,17 @@ class Session:
     @property
     def protocol(self) -> str:
         """Protocol string of the current/last session (``""`` before the first, after restart)."""
-        return self._protocol
+        return self._resume.protocol
 
     @property
     def authorization_state(self) -> str:
         """The last ``signalwire.authorization.state`` blob (``""`` when none, after restart)."""
-        return self._authorization_state
+        return self._resume.authorization_state
 
     @property
     def contexts(self) -> tuple[str, ...]:
         """Contexts the next ``signalwire.connect`` will send."""
-        return tuple(self._contexts)
+        return self._resume.contexts
 
     def _next(self, event: str) -> str:
         try:
@@ -347,35 +330,25 @@ class Session:
 
     # ---------------------------------------------------------------- authentication
     def _send_connect(self, now: float) -> None:
-        params = connect_params(
-            self._config, self._contexts, self._protocol, self._authorization_state
-        )
+        params = self._resume.connect_params(self._config)
         request = self._requests.create(_METHOD_CONNECT, params, now, None, RequestKind.CONNECT)
-        self._sent_protocol = self._protocol
         self._write(request.text)
         self._requests.add_sent(request)
 
     def _on_connect_result(self, result: dict[str, Any], now: float) -> None:
-        protocol = result.get("protocol")
-        if type(protocol) is str and protocol:
-            self._protocol = protocol  # absent: the previous one is kept (spec 1.3)
-        identity = result.get("identity")
-        self._identity = identity if type(identity) is str else ""
-        resumed = result.get("session_restored") is True or (
-            bool(self._sent_protocol) and protocol == self._sent_protocol
-        )
+        resume = self._resume
+        resumed = resume.connected(result)
         self._move(_AUTH_OK)
         self._authenticated_once = True
         self._auth_failures = 0
         self._backoff.reset()  # D6: only a successful auth resets the backoff
         self._reconnect_attempt = 0
         self._pings.start(now)
-        self._hooks.protocol_changed(self._protocol)
-        self._emit(
-            SessionReady(
-                protocol=self._protocol, identity=self._identity, resumed=resumed, result=result
-            )
+        self._hooks.protocol_changed(resume.protocol)
+        ready = SessionReady(
+            protocol=resume.protocol, identity=resume.identity, resumed=resumed, result=result
         )
+        self._emit(ready)
         self._flush(now)
         self._hooks.session_ready(resumed, now)
 
@@ -427,31 +400,34 @@ class Session:
             raise InvalidCommandError("method must be a non-empty string")
         request = self._requests.create(method, params, now, timeout, kind, purpose, contexts)
         state = self._state
-        if state is _S.READY:
-            self._write(request.text)
-            self._requests.add_sent(request)
-        elif state is _S.CLOSED or state is _S.CLOSING:
+        if state is _S.CLOSED or state is _S.CLOSING:
             self._abort(request, MSG_CLIENT_DISCONNECTED, now)
+        elif state is _S.READY and self._write(request.text):
+            self._requests.add_sent(request)
         elif self._requests.queue_full():
             self._abort(request, MSG_QUEUE_FULL, now)
         else:
             self._requests.add_queued(request)
         return request.id
 
-    def _write(self, text: str) -> None:
+    def _write(self, text: str) -> bool:
+        """Send one frame; ``False`` when the transport cannot take it any more."""
         transport = self._transport
         # The transport may already be closed while the rest of its last input is handled (an
-        # event and the peer's close frame in one read): what cannot be sent is dropped, and a
-        # request written this way fails "Connection closed" with the others in flight.
+        # event and the peer's close frame in one read): a reply is then lost with the link,
+        # and a request stays queued for the next session.
         if transport is None or not transport.is_open:
-            return
+            return False
         if self._observer is not None:
             self._observer("out", text)
         transport.send_text(text)
+        return True
 
     def _flush(self, now: float) -> None:
         # Requests whose deadline already passed are reported as timed out, not sent.
         self._expire(now)
+        if self._transport is None or not self._transport.is_open:
+            return  # the link went down in the same read as the connect result
         for request in self._requests.take_queued():
             self._write(request.text)
             self._requests.mark_sent(request)
@@ -480,10 +456,9 @@ class Session:
             self._pings.succeeded(now)
             return
         if kind is RequestKind.RECEIVE:
-            self._contexts.update(dict.fromkeys(request.contexts))
+            self._resume.receive(request.contexts)
         elif kind is RequestKind.UNRECEIVE:
-            for context in request.contexts:
-                self._contexts.pop(context, None)
+            self._resume.unreceive(request.contexts)
         self._hooks.request_succeeded(request, result, now)
 
     # ---------------------------------------------------------------- inbound frames
@@ -492,18 +467,17 @@ class Session:
             self._observer("in", text)
         if self._state is _S.CLOSING:
             return  # everything was settled by close(); nothing can be answered any more
-        frame = decode_frame(text)
-        kind = type(frame)
-        if kind is Request:
-            self._on_server_request(frame, text, now)  # type: ignore[arg-type]
-        elif kind is Reply:
-            self._on_reply(frame, text, now)  # type: ignore[arg-type]
-        elif kind is ErrorReply:
-            self._on_error_reply(frame, text, now)  # type: ignore[arg-type]
+        frame = rpc.decode_frame(text)
+        if isinstance(frame, rpc.Request):
+            self._on_server_request(frame, text, now)
+        elif isinstance(frame, rpc.Reply):
+            self._on_reply(frame, text, now)
+        elif isinstance(frame, rpc.ErrorReply):
+            self._on_error_reply(frame, text, now)
         else:
-            self._on_invalid(frame, text)  # type: ignore[arg-type]
+            self._on_invalid(frame, text)
 
-    def _on_reply(self, frame: Reply, text: str, now: float) -> None:
+    def _on_reply(self, frame: rpc.Reply, text: str, now: float) -> None:
         request = self._requests.take_reply(frame.id)
         if request is None:
             self._drop("reply for unknown request id", text)
@@ -513,7 +487,7 @@ class Session:
             result = {"raw": result}
         elif request.kind is RequestKind.CONNECT:
             pass  # connect results are never code-checked (spec 1.9.3)
-        elif (failure := result_failure(result)) is not None:
+        elif (failure := rpc.result_failure(result)) is not None:
             self._failed(request, failure[0], failure[1], now)
             return
         if request.kind is RequestKind.CONNECT:
@@ -521,14 +495,14 @@ class Session:
         else:
             self._succeeded(request, result, now)
 
-    def _on_error_reply(self, frame: ErrorReply, text: str, now: float) -> None:
+    def _on_error_reply(self, frame: rpc.ErrorReply, text: str, now: float) -> None:
         request = self._requests.take_reply(frame.id)
         if request is None:
             self._drop("reply for unknown request id", text)
         else:
             self._failed(request, frame.code, frame.message, now, frame.data)
 
-    def _on_invalid(self, frame: Invalid, text: str) -> None:
+    def _on_invalid(self, frame: rpc.Invalid, text: str) -> None:
         if frame.has_id and frame.error_code:
             # D9: a frame with an id always gets an answer, even a malformed one.
             self._answer(frame.id, text, frame.error_code)
@@ -538,9 +512,9 @@ class Session:
         """Reply to a server request: ``{}``, or the JSON-RPC error ``error_code``."""
         try:
             if error_code:
-                reply = encode_error(request_id, error_code, ERROR_MESSAGES[error_code])
+                reply = rpc.encode_error(request_id, error_code, rpc.ERROR_MESSAGES[error_code])
             else:
-                reply = encode_result(request_id, {})
+                reply = rpc.encode_result(request_id, {})
         except InvalidCommandError:
             # Decoding only yields ids that encode back; should one not, the frame cannot be
             # answered, which is reported rather than allowed to break the session.
@@ -549,9 +523,9 @@ class Session:
         self._write(reply)
 
     def _drop(self, reason: str, text: str) -> None:
-        self._emit(FrameDropped(reason=reason, raw=preview(text)))
+        self._emit(FrameDropped(reason=reason, raw=rpc.preview(text)))
 
-    def _on_server_request(self, frame: Request, text: str, now: float) -> None:
+    def _on_server_request(self, frame: rpc.Request, text: str, now: float) -> None:
         method = frame.method
         if method == _METHOD_EVENT:
             self._on_event(frame, text, now)
@@ -564,16 +538,15 @@ class Session:
                 self._answer(frame.id, text)
             restart = frame.params.get("restart") is True
             if restart:
-                self._protocol = ""
-                self._authorization_state = ""
+                self._resume.wipe()
                 self._hooks.protocol_changed("")
             self._emit(ServerDisconnect(restart=restart))
         else:
             if frame.has_id:
-                self._answer(frame.id, text, METHOD_NOT_FOUND)
+                self._answer(frame.id, text, rpc.METHOD_NOT_FOUND)
             self._drop(f"unknown server method {method!r}", text)
 
-    def _on_event(self, frame: Request, text: str, now: float) -> None:
+    def _on_event(self, frame: rpc.Request, text: str, now: float) -> None:
         envelope = frame.params
         if frame.has_id:
             # ACK first, before anything can go wrong with the event itself (spec 1.6).
@@ -582,10 +555,7 @@ class Session:
                 self._emit(EventIgnored(reason="duplicate", event=parse_event(envelope)))
                 return
         if envelope.get("event_type") == _AUTH_STATE_EVENT:
-            inner = envelope.get("params")
-            value = inner.get("authorization_state") if type(inner) is dict else None
-            if type(value) is str and value:
-                self._authorization_state = value  # an empty value keeps the previous one
+            self._resume.store_authorization_state(envelope.get("params"))
             return
         self._hooks.relay_event(envelope, now)
 

@@ -1,7 +1,7 @@
 """Building blocks of the client session (:mod:`relay_proto._session`): its validated settings,
-the hooks through which it reports to its owner, and three small pieces of policy kept apart so
-that each can be tested alone: the reconnect backoff (D6), the ping schedule (D2) and the memory
-of recent event ids (D10).
+the hooks through which it reports to its owner, and small pieces of policy kept apart so that
+each can be tested alone: the resume data (spec 1.4, D8), the reconnect backoff (D6), the ping
+schedule (D2) and the memory of recent event ids (D10).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ __all__ = [
     "Backoff",
     "EventIdMemory",
     "PingSchedule",
+    "ResumeData",
     "SessionConfig",
     "SessionHooks",
-    "connect_params",
 ]
 
 # The RELAY protocol version the official SDK announces.
@@ -124,28 +124,78 @@ def _check_int(name: str, value: object, minimum: int) -> int:
     return value
 
 
-def connect_params(
-    config: SessionConfig,
-    contexts: Iterable[str],
-    protocol: str,
-    authorization_state: str,
-) -> dict[str, Any]:
-    """The params of ``signalwire.connect`` (spec 1.3): ``contexts`` only when there are some,
-    ``protocol`` and ``authorization_state`` only when resuming with them."""
-    params: dict[str, Any] = {
-        "version": dict(PROTOCOL_VERSION),
-        "agent": config.agent,
-        "event_acks": True,
-        "authentication": dict(config.authentication),
-    }
-    context_list = list(contexts)
-    if context_list:
-        params["contexts"] = context_list
-    if protocol:
-        params["protocol"] = protocol
-    if authorization_state:
-        params["authorization_state"] = authorization_state
-    return params
+class ResumeData:
+    """What one client remembers across its transports (spec 1.4, D8) and puts in the next
+    ``signalwire.connect``: the session protocol, the authorization state blob, the contexts.
+
+    Args:
+        contexts: the initial contexts (already validated).
+    """
+
+    __slots__ = ("_contexts", "_sent_protocol", "authorization_state", "identity", "protocol")
+
+    def __init__(self, contexts: Iterable[str]) -> None:
+        self.protocol = ""
+        self.authorization_state = ""
+        self.identity = ""
+        self._sent_protocol = ""
+        self._contexts: dict[str, None] = dict.fromkeys(contexts)  # an ordered set
+
+    @property
+    def contexts(self) -> tuple[str, ...]:
+        """Contexts the next connect sends: the initial ones, plus received, minus unreceived."""
+        return tuple(self._contexts)
+
+    def connect_params(self, config: SessionConfig) -> dict[str, Any]:
+        """The params of the next ``signalwire.connect`` (spec 1.3): ``contexts`` only when
+        there are some, ``protocol`` and ``authorization_state`` only when resuming with them."""
+        params: dict[str, Any] = {
+            "version": dict(PROTOCOL_VERSION),
+            "agent": config.agent,
+            "event_acks": True,
+            "authentication": dict(config.authentication),
+        }
+        if self._contexts:
+            params["contexts"] = list(self._contexts)
+        if self.protocol:
+            params["protocol"] = self.protocol
+        if self.authorization_state:
+            params["authorization_state"] = self.authorization_state
+        self._sent_protocol = self.protocol
+        return params
+
+    def connected(self, result: dict[str, Any]) -> bool:
+        """Take in a connect result; returns whether the server resumed the session (it said
+        so, or gave back the protocol we sent)."""
+        protocol = result.get("protocol")
+        if type(protocol) is str and protocol:
+            self.protocol = protocol  # absent: the previous one is kept (spec 1.3)
+        identity = result.get("identity")
+        self.identity = identity if type(identity) is str else ""
+        return result.get("session_restored") is True or (
+            bool(self._sent_protocol) and protocol == self._sent_protocol
+        )
+
+    def store_authorization_state(self, inner: object) -> None:
+        """Keep the blob of a ``signalwire.authorization.state`` event (an empty or invalid
+        value keeps the previous one)."""
+        value = inner.get("authorization_state") if type(inner) is dict else None
+        if type(value) is str and value:
+            self.authorization_state = value
+
+    def wipe(self) -> None:
+        """``signalwire.disconnect`` with ``restart``: the next session starts fresh."""
+        self.protocol = ""
+        self.authorization_state = ""
+
+    def receive(self, contexts: Iterable[str]) -> None:
+        """``signalwire.receive`` succeeded: remember these contexts too (D8)."""
+        self._contexts.update(dict.fromkeys(contexts))
+
+    def unreceive(self, contexts: Iterable[str]) -> None:
+        """``signalwire.unreceive`` succeeded: forget these contexts."""
+        for context in contexts:
+            self._contexts.pop(context, None)
 
 
 class Backoff:
