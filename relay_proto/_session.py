@@ -413,10 +413,10 @@ class Session:
     def _write(self, text: str) -> bool:
         """Send one frame; ``False`` when the transport cannot take it any more."""
         transport = self._transport
-        # The transport may already be closed while the rest of its last input is handled (an
-        # event and the peer's close frame in one read): a reply is then lost with the link,
-        # and a request stays queued for the next session.
-        if transport is None or not transport.is_open:
+        # Writes happen only while READY or AUTHENTICATING, and the transport is open then:
+        # input is handled as it is parsed, so a close ends the session's use of it at once.
+        # Should that ever not hold, a request stays queued rather than being lost.
+        if transport is None or not transport.is_open:  # pragma: no cover - defensive
             return False
         if self._observer is not None:
             self._observer("out", text)
@@ -426,8 +426,6 @@ class Session:
     def _flush(self, now: float) -> None:
         # Requests whose deadline already passed are reported as timed out, not sent.
         self._expire(now)
-        if self._transport is None or not self._transport.is_open:
-            return  # the link went down in the same read as the connect result
         for request in self._requests.take_queued():
             self._write(request.text)
             self._requests.mark_sent(request)

@@ -99,7 +99,8 @@ class Pair:
         self.server = RelayServerConnection()
         self.servers = [self.server]
         self.client_events: list[Event] = []
-        self.server_events: list[Event] = []
+        self.server_events: list[Event] = []  # the current server's
+        self.all_server_events: list[Event] = []
         self.client_errors: list[RemoteProtocolError] = []
 
     # ---------------------------------------------------------------- moving bytes
@@ -139,6 +140,7 @@ class Pair:
             self.client_events.append(event)
         while self.server is not None and (event := self.server.next_event()) is not None:
             self.server_events.append(event)
+            self.all_server_events.append(event)
 
     # ---------------------------------------------------------------- time
     def advance(self, seconds: float) -> None:
@@ -177,9 +179,11 @@ class Pair:
         return self.connect(result)
 
     def new_server(self) -> RelayServerConnection:
-        """Replace the server (the old socket is gone)."""
+        """Replace the server (the old socket is gone). ``server_events`` starts afresh; the
+        old server's events stay in ``all_server_events``."""
         self.server = RelayServerConnection()
         self.servers.append(self.server)
+        self.server_events = []
         return self.server
 
     def drop_transport(self) -> None:

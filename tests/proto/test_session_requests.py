@@ -447,3 +447,28 @@ def test_execute_validates_its_arguments(method: object, params: object) -> None
     pair = ready_pair()
     with pytest.raises(InvalidCommandError):
         pair.client.execute(method, params, now=pair.now)  # type: ignore[arg-type]
+
+
+def test_link_dying_in_the_same_read_as_the_connect_result() -> None:
+    # Input is handled in order: the queue is flushed on the connect result, before the close
+    # frame behind it is even parsed. The flushed request is then in flight when the link dies.
+    pair = Pair()
+    queued = pair.client.execute("m", {}, now=pair.now, timeout=60)
+    pair.start()
+    request = pair.expect_request("signalwire.connect")
+    pair.server.send_result(request.request_id, {"protocol": "p"})
+    pair.server.close(1012, "restarting")
+    pair.client.receive_data(pair.server.data_to_send(), pair.now)  # both in one read
+    pair.collect()
+    assert [type(e).__name__ for e in pair.client_events] == [
+        "SessionReady",
+        "RequestFailed",
+        "TransportLost",
+    ]
+    assert pair.client_events[1] == RequestFailed(
+        request_id=queued, method="m", code=-1, message="Connection closed"
+    )
+    assert pair.client_frames_out[-1]["id"] == queued  # it did go out
+    pair.advance(1.0)
+    pair.reconnect()
+    assert pair.requests("m") == []  # and it is not sent twice
