@@ -105,11 +105,6 @@ class RequestTable:
     def __contains__(self, request_id: object) -> bool:
         return request_id in self._queued or request_id in self._inflight
 
-    @property
-    def queued_count(self) -> int:
-        """Requests waiting for the session to become ready."""
-        return len(self._queued)
-
     def queue_full(self) -> bool:
         """True when one more queued request would exceed the offline-queue bound."""
         return len(self._queued) >= self._max_queued
