@@ -27,6 +27,7 @@ from ._messaging import OutboundMessage
 from ._personas import Persona
 from ._script import Hangup, Intent, Press, Say, Silence
 from ._server import ClientInfo, EmulatorTimeout
+from ._switch import TranscriptLine
 
 Caller = RemoteParty
 """Alias: the remote party of an inbound call is its caller."""
@@ -48,4 +49,5 @@ __all__ = [
     "RemoteParty",
     "Say",
     "Silence",
+    "TranscriptLine",
 ]

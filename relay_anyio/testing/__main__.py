@@ -218,6 +218,10 @@ def _parser() -> argparse.ArgumentParser:
         "--persona", action="append", default=[], metavar="NUMBER=KIND[:AFTER]",
         help="behaviour of a dialled number (repeatable)",
     )  # fmt: skip
+    parser.add_argument(
+        "--idle-callers", choices=("wait", "silent"), default="wait",
+        help="whether callers with nothing scripted hold initial timeouts (wait) or not",
+    )  # fmt: skip
     parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
     parser.add_argument("--no-input", action="store_true", help="do not read commands")
     return parser
@@ -250,6 +254,7 @@ async def _serve(args: argparse.Namespace, personas: dict[str, Persona]) -> None
         host=args.host,
         port=args.port,
         ping_interval=args.ping_interval,
+        idle_callers=args.idle_callers,
         on_transcript=_print,
     )
     async with emulator as emu, anyio.create_task_group() as tg:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._media import WORD_SECONDS, MediaError, describe, heard
-from ._model import ResultCode, Session, SimCall, ok
+from ._model import InputConsumer, ResultCode, Session, SimCall, ok
 from ._params import (
     invalid,
     live_call,
@@ -29,7 +29,7 @@ from ._params import (
     req_object,
     req_str,
 )
-from ._scheduler import Timer
+from ._scheduler import Cancellable, DeferredTimer, Timer
 from ._script import Intent, Press, Say
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class SimAction:
         self.call = call
         self.control_id = control_id
         self.done = False
-        self._timers: list[Timer] = []
+        self._timers: list[Cancellable] = []
         self.configure(params)
 
     # -- overridables
@@ -101,9 +101,20 @@ class SimAction:
     def later(self, delay: float, callback: Callable[[], None]) -> Timer:
         """A timer cancelled when the action finishes or the call ends."""
         timer = self.sw.later(delay, callback, self.call)
+        self._track(timer)
+        return timer
+
+    def caller_timeout(
+        self, delay: float, callback: Callable[[], None], consumer: InputConsumer | None = None
+    ) -> DeferredTimer:
+        """An initial timeout waiting for the remote party (see ``Switch.caller_timeout``)."""
+        handle = self.sw.caller_timeout(self.call, delay, callback, consumer or self)
+        self._track(handle)
+        return handle
+
+    def _track(self, timer: Cancellable) -> None:
         self._timers = [t for t in self._timers if not t.cancelled]
         self._timers.append(timer)
-        return timer
 
     def finish(self, params: dict[str, Any]) -> None:
         """Send the terminal event and forget the action (idempotent)."""
@@ -330,7 +341,7 @@ class RecordAction(SimAction):
         self.emit({"state": "recording", "record": {"audio": self.audio}})
         self.log("recording started" + (" (beep)" if self.beep else ""))
         if self.initial_timeout:
-            self.later(self.initial_timeout, self._initial_timeout)
+            self.caller_timeout(self.initial_timeout, self._initial_timeout)
         self.sw.request_input(self.call, self)
 
     def take(self, intent: Intent) -> None:
@@ -387,9 +398,10 @@ class RecordAction(SimAction):
         return {"state": "no_input", "record": {"audio": self.audio}}
 
     def command(self, op: str, params: dict[str, Any]) -> None:
-        if op == "pause" and self._since is not None:
+        if op == "pause":
             behavior = opt_str(params, "behavior", "skip", choices=("skip", "silence"))
-            if behavior == "skip":
+            # "silence" keeps the clock running (silence is recorded); "skip" stops it.
+            if behavior == "skip" and self._since is not None:
                 self._recorded = self._elapsed()
                 self._since = None
             self.emit({"state": "paused"})

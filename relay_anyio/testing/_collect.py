@@ -47,7 +47,7 @@ from ._params import (
     req_object,
     req_str,
 )
-from ._scheduler import Timer
+from ._scheduler import Cancellable, Timer
 from ._script import DTMF_KEYS, Intent, Press, Say, Silence
 
 if TYPE_CHECKING:
@@ -118,7 +118,7 @@ class Collector:
         self.cfg = cfg
         self.timers_started = False
         self._reset()
-        self._initial: Timer | None = None
+        self._initial: Cancellable | None = None
 
     def _reset(self) -> None:
         self.digits = ""
@@ -140,7 +140,9 @@ class Collector:
             return
         self.timers_started = True
         if not self.inputting and self.cfg.initial_timeout:
-            self._initial = self.action.later(self.cfg.initial_timeout, self._no_input)
+            self._initial = self.action.caller_timeout(
+                self.cfg.initial_timeout, self._no_input, self
+            )
 
     def stop(self) -> None:
         """Stop listening."""
@@ -298,6 +300,7 @@ class CollectingAction(SimAction):
 
     def command(self, op: str, params: dict[str, Any]) -> None:
         if op == "start_input_timers":
+            self.log("input timers started")
             self.collector.start_timers()
         elif op == "stop":
             self.log(f"{self.kind} stopped")
@@ -416,19 +419,27 @@ class DetectAction(SimAction):
 
     def start(self) -> None:
         self.later(self.timeout, lambda: self.finish(self.ended_params()))
+        if self.type == "digit":
+            self.sw.request_input(self.call, self)
+        elif self.call.answered_at is None:
+            # Nothing to listen to before the far end answers.
+            self.call.on_answer.append(self._listen)
+        else:
+            self._listen()
+
+    def _listen(self) -> None:
+        if self.done:
+            return
         answered = self.call.answered_at if self.call.answered_at is not None else self.sw.now
         elapsed = self.sw.now - answered
         persona = self.call.party.persona
-        if self.type == "digit":
-            self.sw.request_input(self.call, self)
-        elif self.type == "fax":
+        if self.type == "fax":
             if persona.kind == "fax":
                 self._at(1.0 - elapsed, self.tone, final=True)
         elif persona.kind == "machine":
             greeting = persona.greeting_words * WORD_SECONDS
-            self._at(
-                min(greeting, self.voice_threshold) - elapsed, "MACHINE", final=not self.message_end
-            )
+            first = min(greeting, self.voice_threshold) - elapsed
+            self._at(first, "MACHINE", final=not self.message_end)
             if self.message_end:
                 self._at(greeting + 0.5 - elapsed, "READY", final=True)
         elif persona.kind == "human":

@@ -49,10 +49,15 @@ class RelayEmulator:
             (``None``: never, just record violations).
         default_persona: behaviour of dialled numbers without a persona (answers after 1 s).
         default_audio_seconds: duration of audio files nobody declared.
+        idle_callers: ``"wait"`` (default): while a remote party has nothing left in its script,
+            initial timeouts (collect, record) wait for the test to decide what it does, so a
+            fast clock never races the test; ``"silent"``: such a party is silent and the
+            timeouts run (humans at the CLI, real-time demos).
         on_transcript: called with each new transcript line (the CLI prints them).
 
     Raises:
-        ValueError: ``time_scale`` not positive or ``max_unacked`` below 1.
+        ValueError: ``time_scale`` not positive, ``max_unacked`` below 1, or an unknown
+            ``idle_callers``.
     """
 
     def __init__(
@@ -70,11 +75,13 @@ class RelayEmulator:
         max_missed_pings: int | None = None,
         default_persona: Persona | None = None,
         default_audio_seconds: float = 3.0,
+        idle_callers: str = "wait",
         on_transcript: Callable[[str], None] | None = None,
     ) -> None:
         self._switch = Switch(
             media=MediaCatalog(default_audio_seconds=default_audio_seconds),
             default_persona=default_persona,
+            idle_callers=idle_callers,
         )
         if on_transcript is not None:
             self._switch.on_log = lambda line: on_transcript(str(line))
@@ -140,6 +147,12 @@ class RelayEmulator:
         return self._server.sim_now()
 
     @property
+    def epoch(self) -> float:
+        """Wall-clock time (``time.time()``) of simulated time zero: an event's envelope
+        ``timestamp`` is ``epoch`` plus the simulated time it happened at."""
+        return self._server.epoch
+
+    @property
     def faults(self) -> Faults:
         """Fault injection switches."""
         return self._server.faults
@@ -153,6 +166,11 @@ class RelayEmulator:
     def transcript(self) -> list[str]:
         """Readable lines of what happened, oldest first."""
         return [str(line) for line in self._switch.transcript]
+
+    @property
+    def transcript_lines(self) -> list[TranscriptLine]:
+        """The transcript as records (``t`` in simulated seconds, ``subject``, ``text``)."""
+        return list(self._switch.transcript)
 
     def transcript_text(
         self, call: RemoteParty | str | None = None, *, compact: bool = False

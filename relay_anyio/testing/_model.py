@@ -9,6 +9,7 @@ routed to the owner, timers cancelled when a call ends).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -100,6 +101,9 @@ class Party:
     head_timer: Timer | None = None
     started: bool = False  # the script runs once the call is answered
     busy_until: float = 0.0  # a timed Silence at the head of the script
+    # Timeouts waiting for this party to decide, held until it has something in its script.
+    undecided: list[Callable[[], None]] = field(default_factory=list)
+    silent_for: InputConsumer | None = None  # the consumer that got a Silence() intent
 
 
 @dataclass(eq=False)
@@ -130,6 +134,7 @@ class SimCall:
     timers: list[Timer] = field(default_factory=list)
     held: bool = False
     answered_at: float | None = None
+    on_answer: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def ended(self) -> bool:

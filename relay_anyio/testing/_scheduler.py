@@ -11,8 +11,9 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Callable
+from typing import Protocol
 
-__all__ = ["Scheduler", "Timer"]
+__all__ = ["Cancellable", "DeferredTimer", "Scheduler", "Timer"]
 
 _SWEEP_EVERY = 1024
 
@@ -37,6 +38,37 @@ class Timer:
         self.cancel()
         if callback is not None:
             callback()
+
+
+class Cancellable(Protocol):
+    """A :class:`Timer` or a :class:`DeferredTimer`."""
+
+    cancelled: bool
+
+    def cancel(self) -> None: ...
+
+
+class DeferredTimer:
+    """A timer that may be armed later (or never); cancelling works either way."""
+
+    __slots__ = ("_timer", "cancelled")
+
+    def __init__(self) -> None:
+        self._timer: Timer | None = None
+        self.cancelled = False
+
+    def arm(self, timer: Timer) -> None:
+        """Attach the real timer (cancelled at once if this handle already was)."""
+        if self.cancelled:
+            timer.cancel()
+        else:
+            self._timer = timer
+
+    def cancel(self) -> None:
+        """Cancel now, or stop it from ever being armed."""
+        self.cancelled = True
+        if self._timer is not None:
+            self._timer.cancel()
 
 
 class Scheduler:

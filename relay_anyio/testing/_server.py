@@ -240,6 +240,11 @@ class EmulatorServer:
         client.kill("now")
 
     @property
+    def epoch(self) -> float:
+        """``time.time()`` at simulated time zero."""
+        return self._epoch
+
+    @property
     def url(self) -> str:
         """``ws://host:port``."""
         return f"ws://{self.host}:{self.port}"

@@ -46,7 +46,7 @@ from ._model import (
     SimCall,
 )
 from ._personas import Persona
-from ._scheduler import Scheduler, Timer
+from ._scheduler import DeferredTimer, Scheduler, Timer
 from ._script import Hangup, Intent, Press, Say, Silence, coerce_script
 
 __all__ = ["Handler", "Switch", "TranscriptLine"]
@@ -106,6 +106,10 @@ class Switch:
         media: durations of media items.
         default_persona: behaviour of dialled numbers nobody configured.
         node_id: node id reported for every call.
+        idle_callers: ``"wait"``: an initial timeout (collect, record) does not run while the
+            remote party has nothing left in its script — the test has not decided yet what
+            the caller does, so no race with a fast clock; ``"silent"``: such a party counts as
+            silent and timeouts run (a human at the CLI, or a real-time demo).
     """
 
     def __init__(
@@ -114,7 +118,11 @@ class Switch:
         media: MediaCatalog | None = None,
         default_persona: Persona | None = None,
         node_id: str = "emulator-node-1",
+        idle_callers: str = "wait",
     ) -> None:
+        if idle_callers not in ("wait", "silent"):
+            raise ValueError('idle_callers must be "wait" or "silent"')
+        self.idle_callers = idle_callers
         self.now = 0.0
         self.media = media or MediaCatalog()
         self.default_persona = default_persona or Persona.human()
@@ -403,6 +411,9 @@ class Switch:
         call.answered_at = self.now
         self.set_state(call, "answered")
         self.start_script(call)
+        hooks, call.on_answer = call.on_answer, []
+        for hook in hooks:
+            hook()
 
     def end_call(self, call: SimCall, reason: str, *, by: str, text: str = "") -> None:
         """Tear ``call`` down: ``ending``, actions finished, peers told, then ``ended``."""
@@ -445,8 +456,41 @@ class Switch:
     def push_intent(self, call: SimCall, intent: Intent) -> None:
         """Append an intent to the party's queue (interactive scripting)."""
         call.party.intents.extend(coerce_script([intent]))
+        self._decided(call)
         if len(call.party.intents) == 1:
             self._advance_party(call)
+
+    def caller_timeout(
+        self,
+        call: SimCall,
+        delay: float,
+        callback: Callable[[], None],
+        consumer: InputConsumer,
+    ) -> DeferredTimer:
+        """A timer waiting for the remote party to give ``consumer`` some input.
+
+        With ``idle_callers="wait"``, while the party has nothing in its script (and did not
+        choose ``Silence()`` for this consumer), it only starts counting once the party gets an
+        intent (see the class docstring).
+        """
+        party = call.party
+        handle = DeferredTimer()
+
+        def arm() -> None:
+            if not handle.cancelled and not call.ended:
+                handle.arm(self.later(delay, callback, call))
+
+        undecided = not party.intents and party.busy_until <= self.now
+        if self.idle_callers == "wait" and undecided and party.silent_for is not consumer:
+            party.undecided.append(arm)
+        else:
+            arm()
+        return handle
+
+    def _decided(self, call: SimCall) -> None:
+        held, call.party.undecided = call.party.undecided, []
+        for start in held:
+            start()
 
     def request_input(self, call: SimCall, consumer: InputConsumer) -> None:
         """``consumer`` wants the party's next intent (now, or when there is one)."""
@@ -485,6 +529,7 @@ class Switch:
         if isinstance(head, Hangup):
             self.remote_hangup(call)
             return
+        party.silent_for = consumer if isinstance(head, Silence) else None
         consumer.take(head)
         # Arm the timer of whatever is at the head now (a consumer may already have taken it).
         self._advance_party(call)
