@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from json.encoder import encode_basestring
 from typing import Any, NamedTuple
 
 from ._errors import InvalidCommandError
@@ -63,6 +64,7 @@ PREVIEW_CHARS = 200
 # allow_nan=False because NaN/Infinity are not JSON and a server may reject the whole frame.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _encode = _ENCODER.encode
+_encode_str = encode_basestring  # what that encoder uses for strings (C version when available)
 
 
 def _reject_constant(name: str) -> Any:
@@ -167,6 +169,9 @@ def encode_result(request_id: Any, result: Any) -> str:
     Raises:
         InvalidCommandError: ``result`` is not JSON-serialisable.
     """
+    if type(request_id) is str and type(result) is dict and not result:
+        # The ACK of every event: skip the generic encoder (same output, a fraction of the cost).
+        return '{"jsonrpc":"2.0","id":' + _encode_str(request_id) + ',"result":{}}'
     return encode({"jsonrpc": "2.0", "id": request_id, "result": result})
 
 

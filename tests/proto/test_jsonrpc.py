@@ -287,3 +287,13 @@ def test_absurdly_long_codes_are_not_numeric() -> None:
     frame = decode_frame('{"id":"r","error":{"code":"' + "9" * 5000 + '"}}')
     assert isinstance(frame, ErrorReply)
     assert frame.code == -1
+
+
+@pytest.mark.parametrize("request_id", ["evt-1", 'é\n"\\', "\ud800", "", 5, None, ["a"]])
+def test_ack_fast_path_matches_the_generic_encoder(request_id: Any) -> None:
+    generic = json.dumps(
+        {"jsonrpc": "2.0", "id": request_id, "result": {}},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    assert encode_result(request_id, {}) == generic
