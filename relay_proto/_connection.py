@@ -52,10 +52,11 @@ class _Glue:
 
     __slots__ = ("_domain", "_emit", "session")
 
+    session: Session  # set by RelayConnection right after the session is built
+
     def __init__(self, domain: Domain, emit: Callable[[Event], None]) -> None:
         self._domain = domain
         self._emit = emit
-        self.session: Session | None = None  # set right after the session is built
 
     def drain(self, now: float) -> None:
         for outgoing in self._domain.take_outgoing():
@@ -64,7 +65,6 @@ class _Glue:
     def issue(self, outgoing: Outgoing, now: float, timeout: float | None) -> str:
         """Send a request the domain prepared. If it cannot even be issued, the domain is told
         (so that it forgets the action or dial it registered) and the error propagates."""
-        assert self.session is not None
         try:
             return self.session.request(
                 outgoing.method, outgoing.params, now=now, timeout=timeout, purpose=outgoing.purpose
@@ -374,6 +374,7 @@ class RelayConnection:
             control_id = self._ids()
         outgoing = self._domain.prepare_call_command(call_id, command, control_id)
         if outgoing is None:
+            self._glue.drain(now)
             request_id = self._ids()
             self._events.append(
                 RequestSucceeded(
@@ -382,6 +383,7 @@ class RelayConnection:
             )
             return Started(request_id=request_id, control_id=control_id)
         request_id = self._glue.issue(outgoing, now, timeout)
+        self._glue.drain(now)
         return Started(request_id=request_id, control_id=control_id)
 
     def dial(
@@ -418,7 +420,9 @@ class RelayConnection:
             extra=dict(extra) if extra else None,
             now=now,
         )
-        return Started(request_id=self._glue.issue(outgoing, now, None), tag=tag)
+        request_id = self._glue.issue(outgoing, now, None)
+        self._glue.drain(now)
+        return Started(request_id=request_id, tag=tag)
 
     def send_message(
         self,
@@ -451,7 +455,9 @@ class RelayConnection:
             region=region,
         )
         outgoing = self._domain.prepare_send_message(params)
-        return Started(request_id=self._glue.issue(outgoing, now, None))
+        request_id = self._glue.issue(outgoing, now, None)
+        self._glue.drain(now)
+        return Started(request_id=request_id)
 
     def receive(self, contexts: Iterable[str], *, now: float) -> Started:
         """``signalwire.receive``; on success the contexts are remembered for reconnects (D8).
