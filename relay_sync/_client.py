@@ -23,13 +23,10 @@ reader or timer thread. Every method may be called from any thread.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import logging
-import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from types import FrameType
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from relay_proto import DEFAULT_DIAL_TIMEOUT, CallCommand, RelayEvent
@@ -41,6 +38,7 @@ from ._message import Message
 from ._primitives import Waiter
 from ._runner import now
 from ._session import ClientSession, in_user_thread
+from ._signals import Interrupts
 
 if TYPE_CHECKING:
     from ._actions import Action
@@ -234,34 +232,54 @@ class RelayClient(ClientSession):
     def run(self) -> None:
         """Run the client until :meth:`stop`, Ctrl+C or SIGTERM (blocking).
 
-        The session runs on a thread of its own (:meth:`serve`); this thread only waits, so a
-        signal always lands somewhere safe. The first Ctrl+C/SIGTERM stops gracefully (see
-        :meth:`stop`); a second one disconnects at once. ``KeyboardInterrupt`` does not
-        propagate.
+        The session runs on a thread of its own (as in :meth:`serve`) while this thread only
+        waits for it. The first Ctrl+C/SIGTERM stops gracefully (see :meth:`stop`); a second
+        one disconnects at once; a third stops waiting for the disconnect to finish.
+        ``KeyboardInterrupt`` is never raised: signals are handled (from the main thread, when
+        the application has not installed handlers of its own).
 
         Raises:
             RuntimeError: ``RELAY_MAX_CONNECTIONS`` clients are already connected.
             RelayError: the credentials were rejected 3 times before any success.
         """
-        done = threading.Event()
-        with _sigterm_as_interrupt():
-            try:
-                self._prepare()
-            except KeyboardInterrupt:
-                return
+        with Interrupts() as interrupts:
+            self._prepare()
             threading.Thread(
-                target=self._session_until, args=(done,), name="relay-sync-session", daemon=True
+                target=self._session_until,
+                args=(interrupts,),
+                name="relay-sync-session",
+                daemon=True,
             ).start()
-            _wait_with_interrupts(done, self._graceful_stop, self._request_stop)
+            self._wait_for_session(interrupts)
         fatal, self._fatal = self._fatal, None
         if fatal is not None:
             raise fatal
 
-    def _session_until(self, done: threading.Event) -> None:
+    def _session_until(self, interrupts: Interrupts) -> None:
         try:
             self._detached_session()
         finally:
-            done.set()
+            interrupts.finish()
+
+    def _wait_for_session(self, interrupts: Interrupts) -> None:
+        handled = 0
+        while True:
+            count = interrupts.wait()
+            if interrupts.finished:
+                return
+            while handled < count:
+                handled += 1
+                if handled == 1:
+                    logger.info("interrupted: stopping gracefully (again to stop at once)")
+                    threading.Thread(
+                        target=self._graceful_stop, name="relay-sync-stop", daemon=True
+                    ).start()
+                elif handled == 2:
+                    logger.warning("interrupted again: disconnecting now")
+                    self._request_stop()
+                else:
+                    logger.warning("interrupted a third time: not waiting for the disconnect")
+                    return
 
     # ---------------------------------------------------------------- requests
 
@@ -465,46 +483,3 @@ def _check_workers(value: Any, default: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"max_workers must be a positive int, got {value!r}")
     return value
-
-
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """While ``run()`` runs in the main thread, SIGTERM behaves like Ctrl+C (when nobody
-    installed a handler of their own)."""
-    sigterm = getattr(signal, "SIGTERM", None)
-    if sigterm is None or threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    if signal.getsignal(sigterm) is not signal.SIG_DFL:
-        yield
-        return
-    signal.signal(sigterm, _raise_interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(sigterm, signal.SIG_DFL)
-
-
-def _wait_with_interrupts(
-    done: threading.Event, graceful: Callable[[], None], abrupt: Callable[[], None]
-) -> None:
-    # The first interrupt starts the graceful stop on a thread (so a second interrupt can still
-    # reach this one); the second asks for an immediate disconnect; a third stops waiting.
-    try:
-        done.wait()
-        return
-    except KeyboardInterrupt:
-        logger.info("interrupted: stopping gracefully (interrupt again to stop at once)")
-        threading.Thread(target=graceful, name="relay-sync-stop", daemon=True).start()
-    try:
-        done.wait()
-        return
-    except KeyboardInterrupt:
-        logger.warning("interrupted again: disconnecting now")
-        abrupt()
-    with contextlib.suppress(KeyboardInterrupt):
-        done.wait()

@@ -1,0 +1,94 @@
+"""A relay_sync program for the Ctrl+C tests: ``client.run()`` in the main thread, against an
+emulator on a background thread, handling one inbound call.
+
+Usage: ``python interrupt_app.py graceful|stuck``. It prints progress lines on stdout, which the
+test reads to know when to send its signals:
+
+* ``HANDLER STARTED``: a call is being handled (the main thread is inside ``run()``);
+* ``STOPPING``: the client began its graceful stop;
+* ``HANDLER DONE``: the handler finished (``graceful``: it says goodbye once the stop began);
+* ``RUN RETURNED <seconds since the first signal could arrive>``, then ``HEARD ...`` and
+  ``ENDED <reason>`` from the caller's side.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import threading
+import time
+
+import anyio.from_thread
+
+from relay_anyio.testing import RelayEmulator
+from relay_sync import Call, RelayClient, RelayError
+
+
+class _OnStop(logging.Handler):
+    def __init__(self, stopping: threading.Event) -> None:
+        super().__init__(logging.INFO)
+        self._stopping = stopping
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("stopping: no new calls"):
+            print("STOPPING", flush=True)
+            self._stopping.set()
+
+
+def main(mode: str) -> int:
+    stopping = threading.Event()
+    logger = logging.getLogger("relay_sync")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(_OnStop(stopping))
+    with anyio.from_thread.start_blocking_portal("asyncio") as portal:
+        emu = portal.call(
+            functools.partial(RelayEmulator, project="p", token="t", time_scale=0.001)
+        )
+        with portal.wrap_async_context_manager(emu):
+            client = RelayClient(
+                project="p",
+                token="t",
+                host=emu.url,
+                contexts=["office"],
+                shutdown_timeout=60.0 if mode == "stuck" else 10.0,
+            )
+
+            @client.on_call
+            def handle(call: Call) -> None:
+                call.answer()
+                print("HANDLER STARTED", flush=True)
+                if mode == "stuck":
+                    try:
+                        call.wait_for_ended()  # nobody hangs up: only a forced stop ends this
+                    except RelayError as exc:
+                        print(f"HANDLER ABORTED {exc}", flush=True)
+                    return
+                stopping.wait(30)
+                call.play_tts("Goodbye").wait(timeout=30)
+                call.hangup()
+                print("HANDLER DONE", flush=True)
+
+            def place_call() -> None:
+                portal.call(functools.partial(emu.wait_for_clients, 1, context="office"))
+                caller = portal.call(
+                    functools.partial(
+                        emu.call, context="office", from_number="+15550001", to_number="+15550002"
+                    )
+                )
+                box.append(caller)
+
+            box: list[object] = []
+            threading.Thread(target=place_call, daemon=True).start()
+            started = time.monotonic()
+            client.run()
+            print(f"RUN RETURNED {time.monotonic() - started:.2f}", flush=True)
+            if box:
+                caller = box[0]
+                print("HEARD", portal.call(lambda: list(caller.heard)), flush=True)  # type: ignore[attr-defined]
+                print("ENDED", portal.call(lambda: caller.end_reason), flush=True)  # type: ignore[attr-defined]
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))

@@ -1,0 +1,257 @@
+"""Lifecycle of the blocking client: serve/stop from other threads and from handlers, the
+graceful stop's bounds, the handler pool's size, configuration errors and the frame trace."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from relay_sync import Call, RelayClient, RelayError
+
+from .conftest import LogWatch
+from .helpers import CALLER, LINE, PROJECT, TOKEN, WAIT, Outcome
+
+
+class ServeThread:
+    """``client.serve()`` on a thread; remembers what it raised."""
+
+    def __init__(self, client: RelayClient) -> None:
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(client,))
+        self.thread.start()
+
+    def _run(self, client: RelayClient) -> None:
+        try:
+            client.serve()
+        except BaseException as exc:
+            self.error = exc
+
+    def join(self) -> None:
+        self.thread.join(WAIT)
+        assert not self.thread.is_alive(), "serve() did not return"
+        if self.error is not None:
+            raise self.error
+
+
+@pytest.fixture
+def frames() -> Iterator[LogWatch]:
+    watch = LogWatch()
+    logger = logging.getLogger("relay_sync.frames")
+    logger.addHandler(watch)
+    logger.setLevel(logging.DEBUG)
+    yield watch
+    logger.removeHandler(watch)
+    logger.setLevel(logging.NOTSET)
+
+
+def test_stop_from_another_thread_lets_handlers_finish(
+    emulator: Any, make_client: Any, relay_log: LogWatch
+) -> None:
+    client: RelayClient = make_client()
+    outcome = Outcome()
+    answered, proceed = threading.Event(), threading.Event()
+
+    @client.on_call
+    @outcome.track
+    def handle(call: Call) -> str:
+        call.answer()
+        answered.set()
+        assert proceed.wait(WAIT)
+        call.play_tts("Goodbye").wait(timeout=WAIT)  # still possible while stopping
+        call.hangup()
+        return "done"
+
+    server = ServeThread(client)
+    emulator.wait_for_clients(1, context="office")
+    caller = emulator.call(context="office", from_number=CALLER, to_number=LINE)
+    assert answered.wait(WAIT)
+    stopper = threading.Thread(target=client.stop)
+    stopper.start()
+    relay_log.wait_for("stopping: no new calls")
+    emulator.wait_for_request("signalwire.unreceive")
+    proceed.set()
+    stopper.join(WAIT)
+    server.join()
+    assert outcome.wait() == ["done"]
+    assert caller.wait_ended() == "hangup"
+    assert caller.heard == ["Goodbye"]
+
+
+def test_calls_arriving_while_stopping_are_passed_back(
+    emulator: Any, make_client: Any, relay_log: LogWatch
+) -> None:
+    client: RelayClient = make_client()
+    outcome = Outcome()
+    answered, proceed = threading.Event(), threading.Event()
+
+    @client.on_call
+    @outcome.track
+    def handle(call: Call) -> None:
+        call.answer()
+        answered.set()
+        assert proceed.wait(WAIT)
+        call.hangup()
+
+    client.connect()
+    emulator.call(context="office", from_number=CALLER, to_number=LINE)
+    assert answered.wait(WAIT)
+    # The server never confirms the unreceive (the stop gives up on it after 2 s), so it keeps
+    # offering calls to this client meanwhile: those must go back.
+    emulator.faults.ignore_method("signalwire.unreceive")
+    stopper = threading.Thread(target=client.stop)
+    stopper.start()
+    relay_log.wait_for("stopping: no new calls")
+    emulator.wait_for_request("signalwire.unreceive")
+    late = emulator.call(context="office", from_number=CALLER, to_number=LINE).call_id
+    # (The predicate runs on the emulator's loop: it must not use the blocking proxies.)
+    emulator.wait_for_request("calling.pass", lambda params: params["call_id"] == late)
+    proceed.set()
+    stopper.join(WAIT)
+    assert not stopper.is_alive()
+    outcome.wait()
+
+
+def test_stop_does_not_wait_longer_than_shutdown_timeout(emulator: Any, make_client: Any) -> None:
+    client: RelayClient = make_client(shutdown_timeout=0.05)
+    outcome = Outcome()
+    answered, never = threading.Event(), threading.Event()
+
+    @client.on_call
+    @outcome.track
+    def handle(call: Call) -> None:
+        call.answer()
+        answered.set()
+        never.wait(WAIT)  # a handler that does not finish in time
+        call.hangup()  # the client is gone by then
+
+    client.connect()
+    emulator.call(context="office", from_number=CALLER, to_number=LINE)
+    assert answered.wait(WAIT)
+    client.stop()  # returns after the 0.05 s bound, disconnected
+    never.set()
+    with pytest.raises(RelayError, match="not connected"):
+        outcome.wait()
+
+
+def test_stop_from_a_handler_returns_at_once(emulator: Any, make_client: Any) -> None:
+    client: RelayClient = make_client()
+    outcome = Outcome()
+
+    @client.on_call
+    @outcome.track
+    def handle(call: Call) -> str:
+        call.answer()
+        client.stop()  # would wait for this very handler if it did not return at once
+        call.hangup()
+        return "stopped"
+
+    server = ServeThread(client)
+    emulator.wait_for_clients(1, context="office")
+    emulator.call(context="office", from_number=CALLER, to_number=LINE)
+    assert outcome.wait() == ["stopped"]
+    server.join()
+
+
+def test_serve_on_a_connected_client_waits_for_the_stop(emulator: Any, make_client: Any) -> None:
+    client: RelayClient = make_client()
+    client.connect()
+    with pytest.raises(RuntimeError, match="already connected"):
+        client.connect()
+    server = ServeThread(client)
+    client.disconnect()
+    server.join()
+
+
+def test_one_connection_per_process_by_default(emulator: Any, make_client: Any) -> None:
+    first, second = make_client(), make_client()
+    first.connect()
+    with pytest.raises(RuntimeError, match="RELAY_MAX_CONNECTIONS"):
+        second.connect()
+    first.disconnect()
+    second.connect()
+
+
+def test_max_workers_bounds_concurrent_handlers(emulator: Any, make_client: Any) -> None:
+    client: RelayClient = make_client(max_workers=2)
+    outcome = Outcome(expected=5)
+    lock = threading.Lock()
+    running = [0, 0]  # now, most at once
+
+    @client.on_call
+    @outcome.track
+    def handle(call: Call) -> None:
+        with lock:
+            running[0] += 1
+            running[1] = max(running[1], running[0])
+        try:
+            call.answer()
+            call.play_tts("one moment please").wait(timeout=WAIT)
+            call.hangup()
+        finally:
+            with lock:
+                running[0] -= 1
+
+    client.connect()
+    for _ in range(5):
+        emulator.call(context="office", from_number=CALLER, to_number=LINE)
+    outcome.wait()
+    assert running[1] <= 2
+    assert len(outcome.threads) <= 2
+
+
+def test_no_client_thread_survives_disconnect(emulator: Any, make_client: Any) -> None:
+    client: RelayClient = make_client()
+    outcome = Outcome()
+
+    @client.on_call
+    @outcome.track
+    def handle(call: Call) -> None:
+        call.on("calling.call.state", lambda event: None)
+        call.answer()
+        call.hangup()
+
+    client.connect()
+    emulator.call(context="office", from_number=CALLER, to_number=LINE)
+    outcome.wait()
+    client.disconnect()
+    for thread in threading.enumerate():
+        if thread.name.startswith("relay-sync"):
+            thread.join(WAIT)
+            assert not thread.is_alive(), thread.name
+
+
+def test_configuration_errors() -> None:
+    with pytest.raises(ValueError, match="path"):
+        RelayClient(project=PROJECT, token=TOKEN, host="example.signalwire.com/x")
+    with pytest.raises(ValueError, match="max_workers"):
+        RelayClient(project=PROJECT, token=TOKEN, max_workers=0)
+    with pytest.raises(ValueError, match="shutdown_timeout"):
+        RelayClient(project=PROJECT, token=TOKEN, shutdown_timeout=-1)
+    client = RelayClient(project=PROJECT, token=TOKEN)
+    with pytest.raises(TypeError, match="async def"):
+
+        @client.on_call
+        async def handler(call: Call) -> None:
+            pass
+
+    with pytest.raises(TypeError, match="callable"):
+        client.on_message(42)
+    with pytest.raises(RelayError, match="not connected"):
+        client.execute("signalwire.receive", {"contexts": ["x"]})
+
+
+def test_frame_trace_masks_credentials(emulator: Any, make_client: Any, frames: LogWatch) -> None:
+    client: RelayClient = make_client()
+    client.connect()
+    client.execute("signalwire.receive", {"contexts": ["sales"]})
+    client.disconnect()
+    text = "\n".join(frames.messages())
+    assert ">> " in text and "<< " in text
+    assert "signalwire.connect" in text and "signalwire.receive" in text
+    assert TOKEN not in text
+    assert PROJECT not in text
+    assert '"token": "***"' in text or '"token":"***"' in text

@@ -1,0 +1,211 @@
+"""Waits and threads: timeouts that do not poison later waits, waits that finish when the call
+ends, and one client and one call used from many threads at once."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from relay_anyio.testing import Persona
+from relay_sync import CALL_STATE_ENDED, EVENT_CALL_PLAY, Call, RelayClient, RelayError
+
+from .helpers import AGENT, CALLER, LINE, WAIT, Outcome, phone
+
+LONG_AUDIO = "https://media.example.com/hold-music.wav"
+
+
+def _long_audio(emulator: Any) -> dict[str, Any]:
+    # An hour of simulated audio: about 3.6 s of real time at the tests' time scale, far more
+    # than the short timeouts below, so those time out for certain.
+    emulator.set_audio_duration(LONG_AUDIO, 3600.0)
+    return {"type": "audio", "params": {"url": LONG_AUDIO}}
+
+
+def test_timed_out_waits_recover(emulator: Any, make_client: Any) -> None:
+    music = _long_audio(emulator)
+    client: RelayClient = make_client()
+    outcome = Outcome()
+
+    @client.on_call
+    @outcome.track
+    def handle(call: Call) -> list[str]:
+        call.answer()
+        action = call.play([music])
+        with pytest.raises(TimeoutError):
+            action.wait(timeout=0.01)
+        with pytest.raises(TimeoutError):
+            action.wait(timeout=0)
+        assert not action.is_done and action.result is None
+        with pytest.raises(TimeoutError):
+            call.wait_for(EVENT_CALL_PLAY, timeout=0.01)
+        with pytest.raises(TimeoutError):
+            call.wait_for_ended(timeout=0.01)
+        action.stop()
+        finished = action.wait(timeout=WAIT)  # the same action, after its timeouts
+        call.hangup()
+        ended = call.wait_for_ended(timeout=WAIT)  # the same call, after its timeout
+        return [finished.params["state"], ended.params["call_state"]]
+
+    client.connect()
+    emulator.call(context="office", from_number=CALLER, to_number=LINE)
+    assert outcome.wait() == [["finished", CALL_STATE_ENDED]]
+
+
+def test_waits_finish_when_the_call_ends(emulator: Any, make_client: Any) -> None:
+    music = _long_audio(emulator)
+    client: RelayClient = make_client()
+    outcome = Outcome()
+    started = threading.Event()
+    results: dict[str, Any] = {}
+
+    @client.on_call
+    @outcome.track
+    def handle(call: Call) -> None:
+        call.answer()
+        action = call.play([music])
+        waits = {
+            "action": action.wait,
+            "wait_for": lambda: call.wait_for("calling.call.record"),
+            "ending": call.wait_for_ending,
+            "ended": call.wait_for_ended,
+        }
+        threads = [
+            threading.Thread(target=lambda k=key, w=wait: results.update({k: w()}))
+            for key, wait in waits.items()
+        ]
+        for thread in threads:
+            thread.start()
+        started.set()
+        for thread in threads:
+            thread.join(WAIT)
+        results["completed"] = action.completed
+
+    client.connect()
+    caller = emulator.call(context="office", from_number=CALLER, to_number=LINE)
+    assert started.wait(WAIT)
+    caller.wait_answered()
+    caller.hangup()  # none of the waits above get what they wait for, except the end
+    outcome.wait()
+    assert results["completed"] is True
+    assert results["ended"].params["call_state"] == CALL_STATE_ENDED
+    assert results["ending"].params["call_state"] in ("ending", CALL_STATE_ENDED)
+    assert results["wait_for"].params["call_state"] == CALL_STATE_ENDED
+    # The play ends with the call: by its own final event when the server sends one first
+    # (the emulator does), else by the call's ended event (D14).
+    final = results["action"]
+    assert final.params.get("state") in ("finished", "error") or (
+        final.params.get("call_state") == CALL_STATE_ENDED
+    )
+
+
+def test_many_threads_share_one_call(emulator: Any, make_client: Any) -> None:
+    client: RelayClient = make_client()
+    outcome = Outcome()
+    parts = 8
+
+    @client.on_call
+    @outcome.track
+    def handle(call: Call) -> list[str]:
+        call.answer()
+        states: list[str] = []
+        errors: list[BaseException] = []
+        gate = threading.Barrier(parts, timeout=WAIT)
+
+        def speak(i: int) -> None:
+            try:
+                gate.wait()
+                event = call.play_tts(f"part {i}").wait(timeout=WAIT)
+                states.append(event.params["state"])
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=speak, args=(i,)) for i in range(parts)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(WAIT)
+        call.hangup()
+        if errors:
+            raise errors[0]
+        return states
+
+    client.connect()
+    caller = emulator.call(context="office", from_number=CALLER, to_number=LINE)
+    assert outcome.wait() == [["finished"] * parts]
+    caller.wait_ended()
+    assert sorted(caller.heard) == sorted(f"part {i}" for i in range(parts))
+
+
+def test_many_threads_share_one_client(emulator: Any, make_client: Any) -> None:
+    emulator.persona(AGENT, Persona.answers(after=0.5))
+    client: RelayClient = make_client()
+    client.connect()
+    count = 20
+    ids: list[str] = []
+    errors: list[BaseException] = []
+    gate = threading.Barrier(count, timeout=WAIT)
+
+    def work(i: int) -> None:
+        try:
+            gate.wait()
+            message = client.send_message(to_number=AGENT, from_number=LINE, body=f"#{i}")
+            assert message.wait(timeout=WAIT).params["message_state"] == "delivered"
+            ids.append(message.message_id)
+            if i % 5 == 0:
+                call = client.dial([[phone(AGENT)]], dial_timeout=30)
+                call.hangup()
+                assert call.wait_for_ended(timeout=WAIT).params["call_state"] == "ended"
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT * 2)
+    assert errors == []
+    assert len(set(ids)) == count
+
+
+def test_actions_of_an_ended_call_complete_at_once(emulator: Any, make_client: Any) -> None:
+    client: RelayClient = make_client()
+    outcome = Outcome()
+    ended = threading.Event()
+
+    @client.on_call
+    @outcome.track
+    def handle(call: Call) -> tuple[bool, dict[str, Any]]:
+        call.answer()
+        call.hangup()
+        call.wait_for_ended(timeout=WAIT)
+        ended.set()
+        action = call.play_tts("too late")  # nothing is sent for an ended call
+        return action.is_done, call.answer()
+
+    client.connect()
+    emulator.call(context="office", from_number=CALLER, to_number=LINE)
+    assert outcome.wait() == [(True, {})]
+    assert ended.is_set()
+
+
+def test_commands_fail_clearly_after_disconnect(emulator: Any, make_client: Any) -> None:
+    client: RelayClient = make_client()
+    outcome = Outcome()
+    keep: list[Call] = []
+
+    @client.on_call
+    @outcome.track
+    def handle(call: Call) -> None:
+        call.answer()
+        keep.append(call)
+
+    client.connect()
+    emulator.call(context="office", from_number=CALLER, to_number=LINE)
+    outcome.wait()
+    client.disconnect()
+    with pytest.raises(RelayError, match="not connected"):
+        keep[0].play_tts("anyone?")
+    with pytest.raises(RelayError, match="Client disconnected"):
+        keep[0].wait_for_ended(timeout=WAIT)
