@@ -110,6 +110,8 @@ class Ringer:
         self._ring_group()
 
     def _ring_group(self) -> None:
+        if self.done:  # cancelled while the next group was due
+            return
         if self._index == len(self.groups):
             self.done = True
             self._on_fail()
@@ -172,7 +174,8 @@ class Ringer:
         if self.done or any(not other.ended for other in self.legs):
             return
         self._index += 1
-        self._ring_group()
+        # After the failed leg's "ended" event, which its end_call() is about to send.
+        self.sw.later(0.0, self._ring_group)
 
     def cancel(self) -> None:
         """Stop ringing (the originating call went away)."""
