@@ -40,13 +40,13 @@ from relay_proto import (
     Event,
     InvalidCommandError,
     LocalProtocolError,
+    RelayConnection,
     RelayEvent,
     ServerDisconnect,
     SessionReady,
     TransportLost,
     mask_frame,
 )
-from relay_proto._connection import RelayConnection  # until relay_proto exports it
 
 from ._config import ConnectionSlots, resolve_settings
 from ._errors import RelayError

@@ -36,10 +36,10 @@ from relay_proto import (
     Event,
     LocalProtocolError,
     ReconnectDue,
+    RelayConnection,
     RemoteProtocolError,
     TransportLost,
 )
-from relay_proto._connection import RelayConnection  # until relay_proto exports it
 
 from ._transport import OPEN_ERRORS, describe_error, open_stream
 

@@ -59,6 +59,7 @@ class ScriptedServer:
         self.acks: list[tuple[Peer, ClientResponse]] = []
         self.repliers: dict[str, Callable[[Peer, ClientRequest], Reply]] = {}
         self.reject_auth = False
+        self.identity = "id"
         self.protocols: set[str] = set()
         self._counter = itertools.count(1)
         self._changed = anyio.Event()
@@ -159,7 +160,7 @@ class ScriptedServer:
         protocol = request.params["protocol"] if resumed else f"signalwire_{next(self._counter)}"
         self.protocols.add(protocol)
         peer.authed = True
-        return {"protocol": protocol, "identity": "id", "session_restored": resumed}
+        return {"protocol": protocol, "identity": self.identity, "session_restored": resumed}
 
     async def _serve_peer(self, stream: anyio.abc.SocketStream) -> None:
         peer = Peer(len(self.peers) + 1, RelayServerConnection(), stream)

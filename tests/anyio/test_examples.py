@@ -30,7 +30,7 @@ from relay_anyio import (
     RelayClient,
     RelayEvent,
 )
-from relay_anyio.testing import Persona, Press, RelayEmulator, Silence
+from relay_anyio.testing import Persona, Press, RelayEmulator, Say
 
 pytestmark = pytest.mark.anyio
 
@@ -77,7 +77,7 @@ def official_example(name: str) -> dict[str, Any]:
     ported = source.replace("from signalwire.relay import", "from relay_anyio import")
     assert ported != source and ported.count("relay_anyio") == 1  # exactly one line changed
     namespace: dict[str, Any] = {"__name__": "relay_example", "__file__": str(path)}
-    exec(compile(ported, str(path), "exec"), namespace)  # noqa: S102 - the point of the test
+    exec(compile(ported, str(path), "exec"), namespace)
     return namespace
 
 
@@ -232,7 +232,9 @@ async def test_recording_with_pause_resume_stop(emu: RelayEmulator) -> None:
     @client.on_call
     async def handle(call: Call) -> None:
         await call.answer()
-        action = await call.record(audio={"format": "wav", "stereo": True, "direction": "both"})
+        # As in the docs, plus no silence timers: only stop() ends this recording.
+        audio = {"format": "wav", "stereo": True, "direction": "both"}
+        action = await call.record(audio={**audio, "initial_timeout": 0, "end_silence_timeout": 0})
         await action.pause()
         await action.resume()
         await action.stop()
@@ -241,7 +243,10 @@ async def test_recording_with_pause_resume_stop(emu: RelayEmulator) -> None:
 
     async def body() -> None:
         caller = await emu.call(
-            context="office", from_number=CALLER, to_number=OFFICE, script=[Silence(30)]
+            context="office",
+            from_number=CALLER,
+            to_number=OFFICE,
+            script=[Say("please pass on this message to the team")],
         )
         await caller.wait_ended()
 

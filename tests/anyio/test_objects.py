@@ -292,6 +292,29 @@ async def test_wait_for_state_exact_target_only() -> None:
     assert got == [ringing]
 
 
+async def test_state_wait_with_a_predicate_is_level_triggered_d28() -> None:
+    call = make_call(FakeClient(), "created")
+    answered = state_event("answered")
+    call._dispatch(answered, "answered")  # e.g. before dial() returned the call
+    got = await call.wait_for(
+        "calling.call.state",
+        predicate=lambda e: e.params["call_state"] == "answered",
+        timeout=0.01,
+    )
+    assert got is answered
+    with pytest.raises(TimeoutError):  # without a predicate: the next state event
+        await call.wait_for("calling.call.state", timeout=0.01)
+    with pytest.raises(TimeoutError):  # a predicate the latest state does not satisfy
+        await call.wait_for(
+            "calling.call.state",
+            predicate=lambda e: e.params["call_state"] == "ending",
+            timeout=0.01,
+        )
+    call._dispatch(event("calling.call.play", state="finished"), "answered")
+    with pytest.raises(TimeoutError):  # other event types are always edges
+        await call.wait_for("calling.call.play", predicate=lambda e: True, timeout=0.01)
+
+
 async def test_abort_fails_pending_and_later_waits() -> None:
     call = make_call(FakeClient(), "answered")
     error = RelayError(-1, "Client disconnected")

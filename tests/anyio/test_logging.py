@@ -1,0 +1,62 @@
+"""Logging: silent by default, and a DEBUG frame trace with every credential masked."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+import relay_anyio
+from relay_anyio import RelayClient
+from relay_proto import SessionReady, TransportLost
+
+from .scripted_server import ScriptedServer
+from .support import watch
+
+pytestmark = pytest.mark.anyio
+
+PROJECT, TOKEN, AUTH_STATE = "proj-S3CRET-1", "tok-S3CRET-2", "QUJD-S3CRET-3:REVG"
+
+
+def test_library_logger_is_silent_by_default() -> None:
+    logger = logging.getLogger("relay_anyio")
+    assert any(isinstance(h, logging.NullHandler) for h in logger.handlers)
+    assert relay_anyio.__name__ == "relay_anyio"
+
+
+async def test_frame_trace_masks_credentials(caplog: pytest.LogCaptureFixture) -> None:
+    async with ScriptedServer(project=PROJECT, token=TOKEN) as server:
+        server.identity = f"relay-identity-{PROJECT}"  # a server may echo a secret elsewhere
+        client = RelayClient(project=PROJECT, token=TOKEN, host=server.url)
+        lost, ready = watch(client, TransportLost), watch(client, SessionReady)
+        with caplog.at_level(logging.DEBUG, logger="relay_anyio.frames"):
+            async with client:
+                await server.push(
+                    "signalwire.authorization.state", {"authorization_state": AUTH_STATE}
+                )
+                await client.execute("signalwire.ping", {})  # the event was processed before
+                outage, back = lost[0], ready[0]
+                await server.drop()
+                await outage.wait()
+                await back.wait()
+        _, reconnect = await server.wait_request("signalwire.connect", index=1)
+        assert reconnect.params["authorization_state"] == AUTH_STATE  # it was really sent
+    trace = [r.getMessage() for r in caplog.records if r.name == "relay_anyio.frames"]
+    text = "\n".join(trace)
+    assert sum("signalwire.connect" in line for line in trace) == 2
+    assert "signalwire.authorization.state" in text
+    assert "relay-identity-***" in text
+    for secret in (PROJECT, TOKEN, AUTH_STATE):
+        assert secret not in text
+    assert '"token": "***"' in text or '"token":"***"' in text
+
+
+async def test_no_frame_trace_unless_debug(caplog: pytest.LogCaptureFixture) -> None:
+    async with ScriptedServer(project=PROJECT, token=TOKEN) as server:
+        with caplog.at_level(logging.INFO, logger="relay_anyio"):
+            async with RelayClient(project=PROJECT, token=TOKEN, host=server.url) as client:
+                assert client._conn is not None
+                await client.execute("signalwire.ping", {})
+    assert not [r for r in caplog.records if r.name == "relay_anyio.frames"]
+    assert any("session ready" in r.getMessage() for r in caplog.records)
+    assert all(TOKEN not in r.getMessage() for r in caplog.records)
