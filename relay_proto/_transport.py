@@ -107,8 +107,15 @@ TransportEvent = str | Opened | Dropped | Closed
 
 def is_valid_host(host: object) -> bool:
     """Whether ``host`` can be the authority of the handshake (``host``, ``host:port``,
-    ``[v6]:port``): a non-empty string without spaces, controls or URL delimiters."""
-    return isinstance(host, str) and _HOST_RE.fullmatch(host) is not None
+    ``[v6]:port``): a non-empty string without spaces, controls or URL delimiters, that IDNA
+    can encode for the ``Host`` header (no empty or over-long labels)."""
+    if not isinstance(host, str) or _HOST_RE.fullmatch(host) is None:
+        return False
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return True
 
 
 def _utf8_size(text: str) -> int:
@@ -178,10 +185,7 @@ class Transport:
             raise LocalProtocolError("start() is for a new client transport only")
         if not is_valid_host(host):
             raise LocalProtocolError(f"invalid host for the WebSocket handshake: {host!r}")
-        try:
-            self._out.append(self._ws.send(Request(host=host, target=target)))
-        except (WsProtocolError, ValueError) as exc:  # IDNA encoding of the host
-            raise LocalProtocolError(f"cannot start the WebSocket handshake: {exc}") from None
+        self._out.append(self._ws.send(Request(host=host, target=target)))
         self._host = host
 
     def send_text(self, text: str) -> None:

@@ -82,6 +82,7 @@ def test_default_ids_are_counters() -> None:
         {"host": "relay.test/path"},
         {"host": "user@relay.test"},
         {"host": "relay test"},
+        {"host": "relay..test"},
         {"host": ""},
         {"host": 5},
         {"contexts": "office"},

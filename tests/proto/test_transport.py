@@ -101,10 +101,15 @@ def test_pipelined_frame_after_upgrade_request_is_kept() -> None:
     assert server.take_events() == [Opened("/", "h"), "early"]
 
 
-@pytest.mark.parametrize("host", ["bad host\r\nX: y", ""])
+@pytest.mark.parametrize("host", ["bad host\r\nX: y", "", "a..b", "x" * 70 + ".com", "h/p", "u@h"])
 def test_start_rejects_bad_hosts(host: str) -> None:
     with pytest.raises(LocalProtocolError):
         Transport(client=True).start(host)
+
+
+@pytest.mark.parametrize("host", ["[::1]:8080", "127.0.0.1:8080", "bücher.de", "host."])
+def test_good_hosts(host: str) -> None:
+    Transport(client=True).start(host)
 
 
 def test_start_only_once_and_only_for_clients() -> None:
