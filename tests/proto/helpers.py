@@ -19,8 +19,10 @@ the pump deliver bytes in pieces of that size (1 = byte at a time) to check that
 depend on how the stream is cut.
 
 A reconnect is explicit: ``pair.reconnect()`` gives the client a fresh server (a new socket)
-and calls ``start``. Frames are journaled as decoded JSON in ``client_frames_out`` /
-``client_frames_in`` through the client's ``frame_observer``.
+and calls ``start``; ``server_events`` then starts afresh (``all_server_events`` keeps every
+server's). Frames are journaled as decoded JSON in ``client_frames_out`` / ``client_frames_in``
+through the client's ``frame_observer`` (another observer passed in is still called).
+``FakeRandom`` is a scripted ``rng`` for jitter tests.
 """
 
 from __future__ import annotations
