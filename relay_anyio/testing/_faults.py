@@ -165,7 +165,8 @@ class Faults:
 
     def disconnect(self, *, restart: bool = False) -> int:
         """Send ``signalwire.disconnect`` to every authenticated client and close each socket
-        once acknowledged. With ``restart`` the sessions are forgotten (no resume)."""
+        once acknowledged (or after the ACK timeout). With ``restart`` the sessions are
+        forgotten (no resume). Returns how many clients were told."""
         return self._target.server_disconnect(restart)
 
     def reject_credentials(self, on: bool = True) -> None:

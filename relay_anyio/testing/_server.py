@@ -21,6 +21,7 @@ Time. The simulated world runs on ``anyio.current_time() × 1/time_scale``. Prot
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import math
 import re
@@ -57,7 +58,7 @@ T = TypeVar("T")
 _MAX_MAILBOX = 10_000  # events waiting for a session without a socket; oldest dropped beyond
 _MAX_VIOLATIONS = 1_000
 _REORDER_HOLD = 0.2  # real seconds a lone event is held back by the reorder fault
-_DISCONNECT_GRACE = 2.0  # real seconds to wait for the ACK of signalwire.disconnect
+_CLOSE_WAIT = 1.0  # real seconds a closing socket waits for the client's EOF
 _REPLY_ID = re.compile(r'"id"\s*:\s*"([^"]*)"')
 
 
@@ -133,6 +134,7 @@ class _Client:
         self.session: Session | None = None
         self.agent = ""
         self.wake = anyio.Event()
+        self.eof = anyio.Event()  # the client's side of the stream ended
         self.dead = False  # nothing more is sent or processed
         self.abort: str | None = None  # "now": drop unsent bytes; "flush": send them first
         self.closing = False  # close the socket once the WebSocket close frame is out
@@ -391,14 +393,19 @@ class EmulatorServer:
             self.pump()
 
     async def _reader(self, client: _Client) -> None:
-        while not client.dead:
+        # Reads until EOF; once the client is dead, input is read and thrown away so that the
+        # socket can be closed cleanly (closing with unread input would reset it and could
+        # destroy the last frames we sent).
+        while True:
             try:
                 data: bytes | None = await client.stream.receive()
             except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
                 data = None
-            self._guarded(functools.partial(self._feed, client, data))
-            self.pump()
+            if not client.dead:
+                self._guarded(functools.partial(self._feed, client, data))
+                self.pump()
             if data is None:
+                client.eof.set()
                 return
 
     def _feed(self, client: _Client, data: bytes | None) -> None:
@@ -419,9 +426,16 @@ class EmulatorServer:
                 data = client.conn.data_to_send()
                 if data and client.abort != "now":
                     await client.stream.send(data)
-                if client.abort or (client.closing and not client.conn.is_open):
+                if client.abort == "now":
                     break
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                if client.abort == "flush" or (client.closing and not client.conn.is_open):
+                    # The last frames are out: end the stream (FIN) and let the client see it.
+                    with contextlib.suppress(OSError):  # the client may be gone already
+                        await client.stream.send_eof()
+                    with anyio.move_on_after(_CLOSE_WAIT):
+                        await client.eof.wait()
+                    break
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
             pass
         client.dead = True
         tg.cancel_scope.cancel()
@@ -466,7 +480,7 @@ class EmulatorServer:
                 self.faults.drop_next = None
                 if client.drop_after <= client.frames:
                     self.log_conn(client, "dropping the socket right after the handshake (fault)")
-                    client.kill("now")
+                    client.kill("flush")
         elif isinstance(event, ClientRequest):
             self._on_request(client, event)
         elif isinstance(event, ClientResponse):
@@ -766,7 +780,8 @@ class EmulatorServer:
         return len(targets)
 
     async def _disconnect_grace(self, client: _Client) -> None:
-        await anyio.sleep(_DISCONNECT_GRACE)
+        # A client that does not ACK the disconnect within the ACK timeout is closed anyway.
+        await anyio.sleep(self.ack_timeout)
         if not client.dead:
             self.log_conn(client, "no ACK for signalwire.disconnect: closing anyway")
             client.conn.close(1012, "service restart")

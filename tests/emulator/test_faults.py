@@ -1,0 +1,227 @@
+"""Fault injection: drops, silence, delays, malformed frames, duplicates, reordering,
+server disconnects and credential rejection."""
+
+from __future__ import annotations
+
+import json
+
+import anyio
+import pytest
+
+from relay_anyio.testing import MALFORMED_KINDS, RelayEmulator
+
+from .conftest import answered_call
+from .rawclient import Closed, RawClient, connected
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_drop_next_connection_after_frames(emu: RelayEmulator) -> None:
+    emu.faults.drop_next_connection(after_frames=3)
+    raw = await RawClient.open(emu.port)
+    assert "result" in await raw.login()  # frames 1 and 2
+    await raw.wait_closed()  # frame 3 (the authorization push) and then the drop
+    assert raw.close_code is None  # no WebSocket close: the TCP socket just went away
+    out = [e for e in emu.journal if e.conn == 1 and e.direction == "out"]
+    assert [e.method or "reply" for e in out] == ["reply", "signalwire.event"]
+    # Only the next connection is affected.
+    async with connected(emu.port) as second:
+        await second.barrier()
+
+
+async def test_drop_right_after_the_handshake(emu: RelayEmulator) -> None:
+    emu.faults.drop_next_connection()
+    raw = await RawClient.open(emu.port)
+    with pytest.raises(Closed):
+        await raw.login()
+    with pytest.raises(ValueError):
+        emu.faults.drop_next_connection(after_frames=-1)
+
+
+async def test_drop_all_now(emu: RelayEmulator) -> None:
+    one, two = await RawClient.open(emu.port), await RawClient.open(emu.port)
+    await one.login(contexts=["office"])
+    await two.login()
+    caller = await emu.call(context="office", from_number="+1555", to_number="+1556")
+    await one.event("calling.call.receive")
+    assert emu.faults.drop_all_now() == 2
+    await one.wait_closed()
+    await two.wait_closed()
+    assert one.close_code is None
+    assert caller.state == "created"  # the call itself is untouched
+
+
+async def test_ignore_pings(emu: RelayEmulator, client: RawClient) -> None:
+    emu.faults.ignore_pings()
+    ping = await client.start_request("signalwire.ping")
+    await client.result("signalwire.receive", {"contexts": ["x"]})  # answered: pings are not
+    assert not [f for f in client.inbox if f.get("id") == ping]
+    emu.faults.ignore_pings(False)
+    await client.barrier()
+
+
+async def test_stop_server_pings(anyio_backend: str) -> None:
+    async with RelayEmulator(ping_interval=0.005) as emu, connected(emu.port) as raw:
+        await raw.take(lambda f: f.get("method") == "signalwire.ping")
+        emu.faults.stop_server_pings()
+        before = len([e for e in emu.journal if e.method == "signalwire.ping"])
+        await anyio.sleep(0.05)  # a few ping intervals: nothing may come
+        assert len([e for e in emu.journal if e.method == "signalwire.ping"]) == before
+
+
+async def test_ignore_method(emu: RelayEmulator, client: RawClient) -> None:
+    emu.faults.ignore_method("calling.answer")
+    caller = await emu.call(context="office", from_number="+1555", to_number="+1556")
+    call = await client.event("calling.call.receive")
+    answer = await client.start_request(
+        "calling.answer", {"call_id": call["call_id"], "node_id": call["node_id"]}
+    )
+    await client.barrier()
+    assert not [f for f in client.inbox if f.get("id") == answer]
+    assert caller.state == "created"  # not carried out either
+    entry = await emu.wait_for_request("calling.answer")
+    assert emu.journal.replies_to(entry) == []
+    emu.faults.ignore_method("calling.answer", on=False)
+    await client.call("calling.answer", call)
+    await caller.wait_answered()
+
+
+async def test_delay_method(emu: RelayEmulator, client: RawClient) -> None:
+    emu.faults.delay_method("calling.answer", 0.3)
+    caller = await emu.call(context="office", from_number="+1555", to_number="+1556")
+    call = await client.event("calling.call.receive")
+    answer = await client.start_request(
+        "calling.answer", {"call_id": call["call_id"], "node_id": call["node_id"]}
+    )
+    await client.barrier()  # the ping overtakes the delayed answer
+    assert caller.state == "created"
+    reply = await client.response(answer)
+    assert reply["result"]["message"] == "Answered"
+    assert caller.state == "answered"
+    assert "delaying calling.answer by 0.3 s (fault)" in emu.transcript_text()
+    emu.faults.delay_method("calling.answer", 0)
+    assert emu.faults.delays == {}
+    with pytest.raises(ValueError):
+        emu.faults.delay_method("x", -1)
+
+
+@pytest.mark.parametrize("kind", sorted(MALFORMED_KINDS))
+async def test_send_malformed(emu: RelayEmulator, client: RawClient, kind: str) -> None:
+    assert emu.faults.send_malformed(kind) == 1
+    await client.barrier()
+    text = client.raw[-2]  # the malformed frame, then the ping reply
+    if kind == "oversized":
+        assert len(text) > 10 * 1024 * 1024
+    elif kind == "bad_json":
+        with pytest.raises(ValueError):
+            json.loads(text)
+    else:
+        assert isinstance(json.loads(text), (dict, list))
+    if kind in (
+        "unknown_event",
+        "unknown_call",
+        "empty_event_type",
+        "params_not_object",
+        "wrong_types",
+    ):
+        # Events carry ids: the raw client acknowledged them; the emulator expected that.
+        frame = json.loads(text)
+        entry = emu.journal.find(
+            lambda e: e.direction == "in" and e.id == frame["id"] and e.is_reply
+        )
+        assert entry is not None
+    assert f"sending a malformed frame: {kind} (fault)" in emu.transcript_text()
+
+
+async def test_send_malformed_targets_one_connection(emu: RelayEmulator) -> None:
+    async with connected(emu.port) as one, connected(emu.port) as two:
+        await emu.wait_for_clients(2)
+        assert emu.faults.send_malformed("not_object", conn=2) == 1
+        await one.barrier()
+        await two.barrier()
+        assert "[1, 2, 3]" in two.raw and "[1, 2, 3]" not in one.raw
+    with pytest.raises(ValueError, match="unknown malformed kind"):
+        emu.faults.send_malformed("gibberish")
+
+
+async def test_duplicate_events(emu: RelayEmulator, client: RawClient) -> None:
+    emu.faults.duplicate_events()
+    caller = await emu.call(context="office", from_number="+1555", to_number="+1556")
+
+    def offer(frame: dict[str, object]) -> bool:
+        return frame.get("method") == "signalwire.event" and "calling.call.receive" in str(frame)
+
+    first = await client.take(offer)
+    second = await client.take(offer)
+    assert first == second and first["params"]["params"]["call_id"] == caller.call_id
+    await client.barrier()  # both copies ACKed; the second ACK is expected, not a violation
+    emu.faults.duplicate_events(False)
+
+
+async def test_reorder_events(emu: RelayEmulator, client: RawClient) -> None:
+    _, call = await answered_call(emu, client)
+    emu.faults.reorder_events()
+    await client.call("calling.end", call)
+    first = await client.event("calling.call.state")
+    second = await client.event("calling.call.state")
+    assert (first["call_state"], second["call_state"]) == ("ended", "ending")
+    # A lone event is held back a little, then sent.
+    await emu.call(context="office", from_number="+1555", to_number="+1557")
+    await client.event("calling.call.receive")
+    emu.faults.reorder_events(False)
+
+
+@pytest.mark.parametrize("restart", [False, True])
+async def test_server_disconnect(emu: RelayEmulator, restart: bool) -> None:
+    raw = await RawClient.open(emu.port)
+    protocol = (await raw.login(contexts=["office"]))["result"]["protocol"]
+    assert emu.faults.disconnect(restart=restart) == 1
+    request = await raw.take(lambda f: f.get("method") == "signalwire.disconnect")
+    assert request["params"] == {"restart": restart}
+    await raw.send({"jsonrpc": "2.0", "id": request["id"], "result": {}})
+    await raw.wait_closed()
+    assert raw.close_code == 1012
+    again = await RawClient.open(emu.port)
+    result = (await again.login(contexts=["office"], protocol=protocol))["result"]
+    assert result["session_restored"] is (not restart)
+    assert (result["protocol"] == protocol) is (not restart)
+    await again.close()
+
+
+async def test_server_disconnect_without_ack_closes_anyway(anyio_backend: str) -> None:
+    async with RelayEmulator(ack_timeout=0.05) as emu:
+        raw = await RawClient.open(emu.port)
+        await raw.login()
+        emu.faults.disconnect()
+        await raw.wait_closed()
+        await emu.wait_for_transcript("no ACK for signalwire.disconnect")
+
+
+async def test_reject_credentials(emu: RelayEmulator) -> None:
+    emu.faults.reject_credentials()
+    raw = await RawClient.open(emu.port)
+    reply = await raw.login()
+    assert reply["error"] == {
+        "code": -32000,
+        "message": "authentication failed",
+        "data": {"signalwire_error_code": "AUTH_FAILED"},
+    }
+    emu.faults.reject_credentials(False)
+    assert "result" in await raw.login()
+    await raw.close()
+
+
+async def test_reset(emu: RelayEmulator) -> None:
+    faults = emu.faults
+    faults.ignore_pings()
+    faults.ignore_method("calling.play")
+    faults.delay_method("calling.answer", 1)
+    faults.duplicate_events()
+    faults.reorder_events()
+    faults.reject_credentials()
+    faults.drop_next_connection(2)
+    faults.reset()
+    assert (faults.pings_ignored, faults.duplicating, faults.reordering, faults.rejecting) == (
+        False,
+    ) * 4
+    assert (faults.ignored_methods, faults.delays, faults.drop_next) == (set(), {}, None)
