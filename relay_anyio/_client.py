@@ -517,8 +517,8 @@ class RelayClient:
         try:
             async with anyio.create_task_group() as tg:
                 self._tg = tg
-                tg.start_soon(runner.run_timer, name="relay-anyio timer")
-                tg.start_soon(self._transports, runner, name="relay-anyio reader")
+                tg.start_soon(self._guarded, runner.run_timer, name="relay-anyio timer")
+                tg.start_soon(self._guarded, self._transports, name="relay-anyio reader")
                 try:
                     await stop_requested.wait()
                 except anyio.get_cancelled_exc_class():
@@ -533,9 +533,23 @@ class RelayClient:
             self._tg = None
             self._end_session()
 
-    async def _transports(self, runner: SessionRunner) -> None:
-        await runner.serve_transports()
+    async def _transports(self) -> None:
+        if self._runner is not None:
+            await self._runner.serve_transports()
         self._request_stop()  # only returns when the first connect failed
+
+    async def _guarded(self, fn: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        # The I/O tasks must not take the task group down with an exception group: an error
+        # here is a bug or an unforeseen failure, reported once, and it ends the session.
+        try:
+            await fn()
+        except Exception as exc:
+            logger.exception("RELAY session failed")
+            if self._connect_outcome is not None:
+                self._connect_outcome.fail(exc)
+            if self._fatal is None:
+                self._fatal = exc
+            self._request_stop()
 
     async def _close(self, runner: SessionRunner) -> None:
         runner.close()

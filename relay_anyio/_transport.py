@@ -28,6 +28,7 @@ OPEN_ERRORS: tuple[type[BaseException], ...] = (
     ssl.SSLError,
     TimeoutError,
     anyio.BrokenResourceError,
+    anyio.EndOfStream,
 )
 
 
@@ -53,21 +54,32 @@ async def open_stream(
     """Open TCP (and TLS) to ``endpoint`` within ``timeout`` seconds.
 
     Raises:
-        OSError, ssl.SSLError, anyio.BrokenResourceError: the connection failed.
+        OSError: the connection failed (``ssl.SSLError``, a subclass, for certificate
+            problems; ``ConnectionError`` when the peer broke off the TLS handshake).
         TimeoutError: it did not complete within ``timeout``.
     """
     with anyio.fail_after(timeout):
         if ssl_context is None:
             return await anyio.connect_tcp(endpoint.host, endpoint.port)
-        # tls_standard_compatible=False: WebSocket has its own closing handshake, so a peer
-        # that closes without a TLS close_notify must not turn a clean close into an error.
-        return await anyio.connect_tcp(
-            endpoint.host,
-            endpoint.port,
-            ssl_context=ssl_context,
-            tls_hostname=endpoint.host,
-            tls_standard_compatible=False,
-        )
+        try:
+            # tls_standard_compatible=False: WebSocket has its own closing handshake, so a
+            # peer that closes without a TLS close_notify must not turn a clean close into an
+            # error.
+            return await anyio.connect_tcp(
+                endpoint.host,
+                endpoint.port,
+                ssl_context=ssl_context,
+                tls_hostname=endpoint.host,
+                tls_standard_compatible=False,
+            )
+        except (anyio.EndOfStream, anyio.BrokenResourceError) as exc:
+            # anyio's own types for a peer that hung up or broke the TLS handshake: report an
+            # OSError like every other connection failure.
+            cause = exc.__cause__ or exc.__context__
+            detail = describe_error(cause) if cause is not None else "connection closed"
+            raise ConnectionError(
+                f"TLS handshake with {endpoint.authority} failed: {detail}"
+            ) from exc
 
 
 def describe_error(error: BaseException) -> str:

@@ -9,14 +9,22 @@ easy to pin down exactly.
 from __future__ import annotations
 
 import itertools
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 import anyio.abc
+from anyio.streams.tls import TLSListener
 
-from relay_proto import ClientClosed, ClientRequest, ClientResponse, RelayServerConnection
+from relay_proto import (
+    ClientClosed,
+    ClientRequest,
+    ClientResponse,
+    RelayServerConnection,
+    RemoteProtocolError,
+)
 
 Reply = dict[str, Any] | tuple[int, str] | None
 """What a replier returns: a result object, ``(code, message)`` for a JSON-RPC error, or
@@ -29,7 +37,7 @@ class Peer:
 
     number: int
     conn: RelayServerConnection
-    stream: anyio.abc.SocketStream
+    stream: anyio.abc.ByteStream
     lock: anyio.Lock = field(default_factory=anyio.Lock)
     authed: bool = False
     closed: bool = False
@@ -52,14 +60,18 @@ class ScriptedServer:
     request by ``repliers[method]`` if set, else ``{"code": "200", "message": "OK"}``.
     """
 
-    def __init__(self, project: str = "p", token: str = "t") -> None:
+    def __init__(
+        self, project: str = "p", token: str = "t", ssl_context: ssl.SSLContext | None = None
+    ) -> None:
         self.project, self.token = project, token
+        self.ssl_context = ssl_context
         self.peers: list[Peer] = []
         self.requests: list[tuple[Peer, ClientRequest]] = []
         self.acks: list[tuple[Peer, ClientResponse]] = []
         self.repliers: dict[str, Callable[[Peer, ClientRequest], Reply]] = {}
         self.reject_auth = False
         self.identity = "id"
+        self.refuse_next = 0  # close this many new connections before the WebSocket handshake
         self.protocols: set[str] = set()
         self._counter = itertools.count(1)
         self._changed = anyio.Event()
@@ -67,9 +79,12 @@ class ScriptedServer:
         self.url = ""
 
     async def __aenter__(self) -> ScriptedServer:
-        listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
-        port = listener.extra(anyio.abc.SocketAttribute.local_port)
-        self.url = f"ws://127.0.0.1:{port}"
+        tcp = await anyio.create_tcp_listener(local_host="127.0.0.1")
+        port = tcp.extra(anyio.abc.SocketAttribute.local_port)
+        listener: anyio.abc.Listener[Any] = tcp
+        if self.ssl_context is not None:
+            listener = TLSListener(tcp, self.ssl_context, standard_compatible=False)
+        self.url = f"{'wss' if self.ssl_context else 'ws'}://127.0.0.1:{port}"
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
         self._tg.start_soon(listener.serve, self._serve_peer)
@@ -162,16 +177,22 @@ class ScriptedServer:
         peer.authed = True
         return {"protocol": protocol, "identity": self.identity, "session_restored": resumed}
 
-    async def _serve_peer(self, stream: anyio.abc.SocketStream) -> None:
+    async def _serve_peer(self, stream: anyio.abc.ByteStream) -> None:
         peer = Peer(len(self.peers) + 1, RelayServerConnection(), stream)
         self.peers.append(peer)
+        if self.refuse_next > 0:
+            self.refuse_next -= 1
+            peer.closed = True
         try:
             while not peer.closed:
                 try:
                     data: bytes | None = await stream.receive()
                 except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
                     data = None
-                peer.conn.receive_data(data)
+                try:
+                    peer.conn.receive_data(data)
+                except RemoteProtocolError:  # not a WebSocket client (e.g. a TLS hello)
+                    break
                 self._handle_events(peer)
                 await peer.flush()
                 if data is None:

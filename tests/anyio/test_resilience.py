@@ -166,6 +166,35 @@ async def test_timed_out_waits_recover(emu: RelayEmulator) -> None:
     assert ended.params["call_state"] == "ended"
 
 
+async def test_waits_finish_when_the_call_ends(emu: RelayEmulator) -> None:
+    emu.set_audio_duration(LONG_AUDIO, 600.0)
+    client = client_for(emu)
+    results: list[RelayEvent] = []
+    done = anyio.Event()
+
+    @client.on_call
+    async def handle(call: Call) -> None:
+        await call.answer()
+        play = await call.play_audio(LONG_AUDIO)
+        results.append(await play.wait())  # no timeout: the end of the call ends it
+        results.append(await call.wait_for("calling.call.collect"))
+        results.append(await call.wait_for_answered())
+        done.set()
+
+    async with client:
+        caller = await emu.call(context="office", from_number=CALLER, to_number=OFFICE)
+        await caller.wait_heard("")  # the hold music started
+        await caller.hangup()
+        await done.wait()
+    play_result, collect_wait, answered_wait = results
+    # The play ends with its own final event if the server sends one first, else with the
+    # call's ended event (decision D14); the other waits get the ended event (D21, D28).
+    assert play_result.params.get("state") == "finished" or play_result.event_type == (
+        "calling.call.state"
+    )
+    assert collect_wait.params["call_state"] == answered_wait.params["call_state"] == "ended"
+
+
 async def test_200_inbound_calls_in_parallel(emu: RelayEmulator) -> None:
     total = 200
     client = client_for(emu)

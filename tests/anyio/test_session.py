@@ -12,7 +12,7 @@ import anyio
 import pytest
 
 from relay_anyio import Call, RelayClient, RelayError
-from relay_proto import ClientRequest, TransportLost
+from relay_proto import ClientRequest, SessionReady, TransportLost
 
 from .scripted_server import Peer, ScriptedServer
 from .support import watch
@@ -102,6 +102,21 @@ async def test_bad_credentials_serve_gives_up_after_three(server: ScriptedServer
         await client.serve()
     assert server.methods() == ["signalwire.connect"] * 3
     assert not client._running
+
+
+async def test_serve_retries_an_early_failure_connect_does_not(server: ScriptedServer) -> None:
+    server.refuse_next = 1
+    client = client_for(server)
+    with pytest.raises(RelayError, match="Connection closed before authentication"):
+        await client.connect()
+    assert not client._running
+    server.refuse_next = 1
+    ready = watch(client, SessionReady)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(client.serve)
+        await ready[0].wait()  # after one refused socket, backoff, and a second socket
+        assert len(server.peers) == 3  # connect()'s, serve()'s refused one, the good one
+        await client.stop()
 
 
 async def test_requests_during_the_handshake_wait_for_auth(server: ScriptedServer) -> None:
@@ -304,6 +319,30 @@ async def test_dial_returns_the_leg_that_answered(server: ScriptedServer) -> Non
         "Dial failed (tag=tag-2)",
         "Dial timed out waiting for answer (tag=tag-3)",
     ]
+
+
+async def test_call_gone_returns_empty_other_errors_raise(server: ScriptedServer) -> None:
+    client = client_for(server)
+    calls: list[Call] = []
+
+    @client.on_call
+    async def on_call(call: Call) -> None:
+        calls.append(call)
+
+    server.repliers["calling.answer"] = lambda peer, req: {"code": "410", "message": "Gone"}
+    server.repliers["calling.hold"] = lambda peer, req: (404, "Call not found")
+    server.repliers["calling.unhold"] = lambda peer, req: {"code": "500", "message": "Oops"}
+    server.repliers["calling.transfer"] = lambda peer, req: (409, "Conflict")
+    async with client:
+        await server.push("calling.call.receive", inbound())
+        call = (await server.wait_for(lambda: calls))[0]
+        assert await call.answer() == {}
+        assert await call.hold() == {}
+        with pytest.raises(RelayError) as info:
+            await call.unhold()
+        assert (info.value.code, info.value.message) == (500, "Oops")
+        with pytest.raises(RelayError, match="409"):
+            await call.transfer("context:sales")
 
 
 async def test_actions_complete_from_events_and_call_gone(server: ScriptedServer) -> None:
