@@ -76,6 +76,8 @@ class SessionRunner:
         on_open_error: called (without the lock) when a socket cannot be opened; returning
             ``True`` means "give up" (``connect()`` raising at the first failure), ``False``
             lets the core back off and retry.
+        on_crash: called with the exception if the reader or timer thread dies of one (a bug:
+            the core raises nothing else on purpose). The session cannot go on without them.
     """
 
     def __init__(
@@ -85,12 +87,14 @@ class SessionRunner:
         ssl_context: ssl.SSLContext | None,
         on_event: Callable[[Event], None],
         on_open_error: Callable[[BaseException], bool],
+        on_crash: Callable[[BaseException], None],
     ) -> None:
         self._conn = conn
         self._endpoint = endpoint
         self._ssl_context = ssl_context
         self._on_event = on_event
         self._on_open_error = on_open_error
+        self._on_crash = on_crash
         # Reentrant: a dispatch may issue a command (passing a call back while stopping).
         self._lock = threading.RLock()
         self._timer_wake = threading.Condition(self._lock)
@@ -206,8 +210,12 @@ class SessionRunner:
 
     def start(self) -> None:
         """Start the reader and timer threads (the reader opens the first socket)."""
-        self._reader = threading.Thread(target=self._read_main, name="relay-sync-reader")
-        self._timer = threading.Thread(target=self._timer_main, name="relay-sync-timer")
+        self._reader = threading.Thread(
+            target=self._guarded, args=(self._read_main,), name="relay-sync-reader"
+        )
+        self._timer = threading.Thread(
+            target=self._guarded, args=(self._timer_main,), name="relay-sync-timer"
+        )
         self._reader.daemon = self._timer.daemon = True
         self._reader.start()
         self._timer.start()
@@ -230,6 +238,13 @@ class SessionRunner:
         # LocalProtocolError: already closing or closed.
         with self.core() as conn, contextlib.suppress(LocalProtocolError):
             conn.close(now())
+
+    def _guarded(self, main: Callable[[], None]) -> None:
+        try:
+            main()
+        except BaseException as exc:
+            logger.exception("%s died", threading.current_thread().name)
+            self._on_crash(exc)
 
     def _timer_main(self) -> None:
         while True:

@@ -189,7 +189,12 @@ class ClientSession:
                 _SLOTS.acquire(self)
             self._conn = conn
             self._runner = SessionRunner(
-                conn, self._endpoint, ssl_context, self._on_event, self._on_open_error
+                conn,
+                self._endpoint,
+                ssl_context,
+                self._on_event,
+                self._on_open_error,
+                self._on_crash,
             )
             self._draining = False
             self._fatal = None
@@ -254,6 +259,16 @@ class ClientSession:
             return False  # serve(), or a reconnect: the core backs off and retries
         outcome.fail(error)
         return True
+
+    def _on_crash(self, error: BaseException) -> None:
+        # A reader or timer thread died of a bug: end the session with that error rather than
+        # leave a connection that silently stopped reading or keeping time.
+        if self._fatal is None:
+            self._fatal = error
+        outcome = self._connect_outcome
+        if outcome is not None:
+            outcome.fail(error)
+        self._request_stop()
 
     # ---------------------------------------------------------------- events (lock held)
 

@@ -255,3 +255,24 @@ def test_frame_trace_masks_credentials(emulator: Any, make_client: Any, frames: 
     assert TOKEN not in text
     assert PROJECT not in text
     assert '"token": "***"' in text or '"token":"***"' in text
+
+
+def test_a_crashed_reader_ends_the_session_with_its_error(
+    emulator: Any, make_client: Any, relay_log: LogWatch, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client: RelayClient = make_client()
+    server = ServeThread(client)
+    emulator.wait_for_clients(1)
+    conn = client._conn
+    assert conn is not None
+
+    def broken(data: bytes | None, now: float) -> None:
+        raise RuntimeError("core bug")
+
+    monkeypatch.setattr(conn, "receive_data", broken)
+    emulator.send_sms(context="office", from_number=CALLER, to_number=LINE, body="poke")
+    with pytest.raises(RuntimeError, match="core bug"):
+        server.join()
+    relay_log.wait_for("relay-sync-reader died")
+    with pytest.raises(RelayError, match="not connected"):
+        client.execute("signalwire.receive", {"contexts": ["x"]})

@@ -1,0 +1,204 @@
+"""The thread primitives under relay_sync: Waiter, run_callback, WorkerPool, Interrupts."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+import pytest
+
+from relay_sync._primitives import Waiter, run_callback
+from relay_sync._signals import Interrupts
+from relay_sync._workers import WorkerPool
+
+from .helpers import WAIT
+
+
+def test_waiter_timeout_spoils_nothing() -> None:
+    waiter: Waiter[int] = Waiter()
+    with pytest.raises(TimeoutError):
+        waiter.wait(0)
+    with pytest.raises(TimeoutError):
+        waiter.wait(0.001)
+    assert not waiter.is_set() and waiter.value is None
+    waiter.set(7)
+    assert waiter.wait(0) == 7
+    assert waiter.wait() == 7
+    assert waiter.is_set() and waiter.value == 7
+
+
+def test_waiter_first_outcome_wins() -> None:
+    waiter: Waiter[int] = Waiter()
+    waiter.fail(ValueError("first"))
+    waiter.set(1)
+    waiter.fail(KeyError("second"))
+    with pytest.raises(ValueError, match="first"):
+        waiter.wait()
+    assert waiter.value is None
+
+
+def _race_once() -> list[object]:
+    waiter: Waiter[int] = Waiter()
+    seen: list[object] = []
+    start = threading.Barrier(16, timeout=WAIT)
+
+    def wait() -> None:
+        start.wait()
+        try:
+            seen.append(waiter.wait(WAIT))
+        except ValueError as exc:
+            seen.append(exc)
+
+    def settle(i: int) -> None:
+        start.wait()
+        if i % 2:
+            waiter.set(i)
+        else:
+            waiter.fail(ValueError(i))
+
+    threads = [threading.Thread(target=wait) for _ in range(8)]
+    threads += [threading.Thread(target=settle, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT)
+    return seen
+
+
+def test_waiter_wakes_every_thread_once_under_a_race() -> None:
+    # Many threads wait; many threads try to set or fail at the same moment: exactly one
+    # outcome wins and every waiter sees that one.
+    for _ in range(20):
+        seen = _race_once()
+        assert len(seen) == 8
+        assert len({repr(item) for item in seen}) == 1
+
+
+def test_run_callback_without_a_spawner_runs_inline_and_logs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    calls: list[int] = []
+    run_callback(None, calls.append, 1, "inline")
+    assert calls == [1]
+
+    def broken(arg: int) -> None:
+        raise RuntimeError("callback bug")
+
+    with caplog.at_level(logging.ERROR, logger="relay_sync"):
+        run_callback(None, broken, 2, "the broken callback")
+    assert "the broken callback raised" in caplog.text
+
+
+def test_run_callback_hands_the_call_to_the_spawner(caplog: pytest.LogCaptureFixture) -> None:
+    jobs: list[tuple[Any, str]] = []
+    calls: list[int] = []
+    run_callback(lambda fn, name: jobs.append((fn, name)), calls.append, 3, "queued")
+    assert calls == [] and jobs[0][1] == "queued"
+    jobs[0][0]()
+    assert calls == [3]
+
+    async def coroutine_callback(arg: int) -> None:
+        raise AssertionError("never awaited")
+
+    with caplog.at_level(logging.ERROR, logger="relay_sync"):
+        run_callback(None, coroutine_callback, 4, "an async callback")
+    assert "an async callback is async" in caplog.text
+
+
+def test_pool_never_runs_more_than_max_workers() -> None:
+    pool = WorkerPool(3, 100, "test-pool")
+    lock = threading.Lock()
+    running, most = [0], [0]
+    done = threading.Semaphore(0)
+    release = threading.Event()
+
+    def job() -> None:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        release.wait(WAIT)
+        with lock:
+            running[0] -= 1
+        done.release()
+
+    for i in range(10):
+        assert pool.submit(job, f"job {i}")
+    release.set()
+    for _ in range(10):
+        assert done.acquire(timeout=WAIT)
+    assert most[0] <= 3
+    pool.close(drain=True)
+
+
+def test_serial_pool_keeps_order_and_survives_a_failing_job() -> None:
+    pool = WorkerPool(1, 100, "serial")
+    order: list[int] = []
+    finished = threading.Event()
+
+    def failing() -> None:
+        raise RuntimeError("job bug")
+
+    for i in range(50):
+        pool.submit(lambda i=i: order.append(i), f"job {i}")
+        if i == 25:
+            pool.submit(failing, "failing job")
+    pool.submit(finished.set, "last")
+    assert finished.wait(WAIT)
+    assert order == list(range(50))
+    pool.close(drain=True)
+
+
+def test_pool_refuses_work_when_full_or_closed() -> None:
+    pool = WorkerPool(1, 2, "small")
+    gate, started = threading.Event(), threading.Event()
+
+    def block() -> None:
+        started.set()
+        gate.wait(WAIT)
+
+    assert pool.submit(block, "running")
+    assert started.wait(WAIT)
+    assert pool.submit(lambda: None, "queued 1")
+    assert pool.submit(lambda: None, "queued 2")
+    assert not pool.submit(lambda: None, "one too many")
+    pool.close(drain=False)
+    assert not pool.submit(lambda: None, "after close")
+    gate.set()
+
+
+def test_pool_arguments_are_checked() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        WorkerPool(0, 1, "x")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_interrupts_count_signals_instead_of_raising() -> None:
+    assert threading.current_thread() is threading.main_thread()
+    before = signal.getsignal(signal.SIGINT)
+    with Interrupts() as interrupts:
+        assert signal.getsignal(signal.SIGINT) is not before
+        os.kill(os.getpid(), signal.SIGINT)  # no KeyboardInterrupt
+        assert interrupts.wait() == 1
+        finisher = threading.Thread(target=interrupts.finish)
+        finisher.start()
+        interrupts.wait()
+        finisher.join(WAIT)
+        assert interrupts.finished
+    assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_interrupts_leave_an_application_handler_alone() -> None:
+    def mine(signum: int, frame: object) -> None:
+        pass
+
+    previous = signal.signal(signal.SIGINT, mine)
+    try:
+        with Interrupts():
+            assert signal.getsignal(signal.SIGINT) is mine
+        assert signal.getsignal(signal.SIGINT) is mine
+    finally:
+        signal.signal(signal.SIGINT, previous)
