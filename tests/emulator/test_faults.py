@@ -126,10 +126,9 @@ async def test_send_malformed(emu: RelayEmulator, client: RawClient, kind: str) 
     ):
         # Events carry ids: the raw client acknowledged them; the emulator expected that.
         frame = json.loads(text)
-        entry = emu.journal.find(
-            lambda e: e.direction == "in" and e.id == frame["id"] and e.is_reply
-        )
-        assert entry is not None
+        sent = emu.journal.find(lambda e: e.direction == "out" and e.id == frame["id"])
+        assert sent is not None
+        await emu.wait_for_reply(sent)
     assert f"sending a malformed frame: {kind} (fault)" in emu.transcript_text()
 
 
