@@ -233,6 +233,11 @@ class SessionRunner:
             if thread is not None and thread is not threading.current_thread():
                 thread.join(_JOIN_TIMEOUT)
 
+    @property
+    def reading(self) -> bool:
+        """Whether the reader thread is alive (a close handshake needs it to finish)."""
+        return self._reader is not None and self._reader.is_alive()
+
     def close(self) -> None:
         """Start the core's intentional close (idempotent)."""
         # LocalProtocolError: already closing or closed.

@@ -214,7 +214,8 @@ class ClientSession:
             runner.start()
             stop_requested.wait()
             runner.close()
-            self._closed.wait(_CLOSE_WAIT)
+            if runner.reading:  # the server's close frame can still arrive
+                self._closed.wait(_CLOSE_WAIT)
         finally:
             runner.shutdown()
             self._end_session(runner)

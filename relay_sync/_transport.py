@@ -184,8 +184,9 @@ def open_stream(
         io_timeout: socket timeout once open (see :class:`Stream`).
 
     Raises:
-        OSError: refused, unreachable, DNS failure, TLS failure (``ssl.SSLError``) or
-            ``TimeoutError``.
+        OSError: refused, unreachable, DNS failure, a TLS failure (``ssl.SSLError`` for
+            certificate problems, ``ConnectionError`` when the server hangs up during the
+            handshake) or ``TimeoutError``.
     """
     deadline = time.monotonic() + timeout
     sock = socket.create_connection((endpoint.host, endpoint.port), timeout=timeout)
@@ -221,7 +222,9 @@ def _handshake(
             sock.sendall(outgoing.read())
         raw = sock.recv(_READ_SIZE)
         if not raw:
-            raise ssl.SSLEOFError("the server closed the connection during the TLS handshake")
+            raise ConnectionError(
+                f"TLS handshake with {host} failed: the server closed the connection"
+            )
         incoming.write(raw)
     if outgoing.pending:
         sock.sendall(outgoing.read())

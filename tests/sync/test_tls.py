@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import shutil
+import socket
 import ssl
 import subprocess
 import threading
@@ -164,3 +165,31 @@ def test_stream_reads_and_writes_at_the_same_time(
     assert not reader.is_alive()
     stream.close()
     stream.close()  # idempotent
+
+
+def test_a_server_that_hangs_up_during_the_handshake() -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def hang_up() -> None:
+        conn, _ = listener.accept()
+        conn.recv(1024)  # the ClientHello
+        conn.close()
+
+    thread = threading.Thread(target=hang_up)
+    thread.start()
+    client = RelayClient(project=PROJECT, token=TOKEN, host=f"wss://127.0.0.1:{port}")
+    try:
+        with pytest.raises(ConnectionError, match="TLS handshake"):
+            client.connect()
+    finally:
+        thread.join(WAIT)
+        listener.close()
+
+
+def test_wss_to_a_plain_websocket_server_fails_cleanly(emulator: Any) -> None:
+    client = RelayClient(project=PROJECT, token=TOKEN, host=f"wss://127.0.0.1:{emulator.port}")
+    with pytest.raises(OSError):
+        client.connect()
+    with RelayClient(project=PROJECT, token=TOKEN, host=emulator.url) as plain:
+        assert plain.relay_protocol  # nothing was left behind (slot, threads)
