@@ -106,14 +106,16 @@ class RelayServerConnection:
             RemoteProtocolError: the client broke the WebSocket stream (``ClientClosed`` is
                 queued first).
         """
-        try:
-            self._transport.receive_data(data)
-        finally:
-            for item in self._transport.take_events():
-                if isinstance(item, str):
-                    self._frame(item)
-                else:
-                    self._transport_event(item)
+        # Each message is handled as soon as it is parsed, before the frames after it: the
+        # core's own error replies then go out even when the client's close frame follows in
+        # the same read (once that close is parsed, nothing can be sent any more).
+        self._transport.receive_data(data, self._handle)
+
+    def _handle(self, item: str | Opened | Dropped | Closed) -> None:
+        if isinstance(item, str):
+            self._frame(item)
+        else:
+            self._transport_event(item)
 
     def data_to_send(self) -> bytes:
         """Bytes to write now."""
