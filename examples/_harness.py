@@ -107,16 +107,35 @@ class _Spec:
 
     title: str
     contexts: list[str]
+    setup: Callable[[Any], None] | None
     on_call: Callable[[Any], Any] | None
     on_message: Callable[[Any], Any] | None
     program: Callable[[Any], Any] | None
     remote: Remote | None
+    stage: Callable[[RelayEmulator], None] | None
     personas: Mapping[str, Persona]
     names: Mapping[str, str]
 
     @property
     def serves(self) -> bool:
-        return self.on_call is not None or self.on_message is not None
+        """Whether the application takes inbound calls or messages."""
+        return any(x is not None for x in (self.setup, self.on_call, self.on_message))
+
+    def register(self, client: Any) -> None:
+        """Hand the application's handlers to ``client``."""
+        if self.setup is not None:
+            self.setup(client)
+        if self.on_call is not None:
+            client.on_call(self.on_call)
+        if self.on_message is not None:
+            client.on_message(self.on_message)
+
+    def prepare(self, emu: RelayEmulator) -> None:
+        """Set the emulated world up before the client connects (on the emulator's loop)."""
+        for phone, persona in self.personas.items():
+            emu.persona(phone, persona)
+        if self.stage is not None:
+            self.stage(emu)
 
 
 @dataclass(frozen=True)
@@ -151,14 +170,17 @@ def run(
     *,
     title: str,
     contexts: Sequence[str] = (),
+    setup: Callable[[relay_anyio.RelayClient], None] | None = None,
     on_call: Callable[[relay_anyio.Call], Awaitable[None]] | None = None,
     on_message: Callable[[relay_anyio.Message], Awaitable[None]] | None = None,
     program: Callable[[relay_anyio.RelayClient], Awaitable[None]] | None = None,
     remote: Remote | None = None,
+    stage: Callable[[RelayEmulator], None] | None = None,
     personas: Mapping[str, Persona] | None = None,
     names: Mapping[str, str] | None = None,
     backend: str = "asyncio",
     time_scale: float = 0.01,
+    intro: str = "",
     argv: Sequence[str] | None = None,
 ) -> None:
     """Run an async example (see the module docstring); exits non-zero if anything failed.
@@ -166,21 +188,27 @@ def run(
     Args:
         title: one line saying what the example shows.
         contexts: contexts the client receives calls and messages on.
+        setup: ``setup(client)`` registers handlers that need the client (to send replies).
         on_call, on_message: the application's handlers.
         program: outbound work, ``await program(client)`` with a connected client.
-        remote: emulator only: the outside world (callers, SMS senders...).
+        remote: emulator only: the outside world (callers, SMS senders...); runs alongside
+            ``program``, and the client stops when both are over.
+        stage: emulator only: ``stage(emu)`` sets the world up before the client connects.
         personas: emulator only: how dialled numbers behave.
         names: emulator only: transcript names of numbers (``{AGENT: "agent"}``).
         backend: ``"asyncio"`` or ``"trio"``.
         time_scale: the default of ``--time-scale``.
+        intro: emulator only: printed before the run starts.
         argv: command line (default ``sys.argv[1:]``).
     """
-    spec = _spec(title, contexts, on_call, on_message, program, remote, personas, names)
+    spec = _spec(locals())
     opts = _options(argv, time_scale)
     if real_space():
         _real_async(spec, backend)
         return
     report = _Report(spec, opts)
+    if intro:
+        print(intro, flush=True)
     with report.capturing():
         try:
             anyio.run(_emulated_async, spec, opts, report, backend=backend)
@@ -193,26 +221,31 @@ def run_sync(
     *,
     title: str,
     contexts: Sequence[str] = (),
+    setup: Callable[[relay_sync.RelayClient], None] | None = None,
     on_call: Callable[[relay_sync.Call], None] | None = None,
     on_message: Callable[[relay_sync.Message], None] | None = None,
     program: Callable[[relay_sync.RelayClient], None] | None = None,
     remote: Remote | None = None,
+    stage: Callable[[RelayEmulator], None] | None = None,
     personas: Mapping[str, Persona] | None = None,
     names: Mapping[str, str] | None = None,
     time_scale: float = 0.01,
+    intro: str = "",
     argv: Sequence[str] | None = None,
 ) -> None:
     """Run a blocking example: as :func:`run`, with relay_sync handlers and ``program``.
 
     The emulator (an async server) runs on an event loop in a background thread; the client,
-    its handlers and ``program`` never see that loop.
+    its handlers and ``program`` never see that loop. ``remote`` and ``stage`` run on it.
     """
-    spec = _spec(title, contexts, on_call, on_message, program, remote, personas, names)
+    spec = _spec(locals())
     opts = _options(argv, time_scale)
     if real_space():
         _real_sync(spec)
         return
     report = _Report(spec, opts)
+    if intro:
+        print(intro, flush=True)
     with report.capturing():
         try:
             _emulated_sync(spec, opts, report)
@@ -221,26 +254,19 @@ def run_sync(
     report.finish()
 
 
-def _spec(
-    title: str,
-    contexts: Sequence[str],
-    on_call: Callable[[Any], Any] | None,
-    on_message: Callable[[Any], Any] | None,
-    program: Callable[[Any], Any] | None,
-    remote: Remote | None,
-    personas: Mapping[str, Persona] | None,
-    names: Mapping[str, str] | None,
-) -> _Spec:
+def _spec(args: dict[str, Any]) -> _Spec:
     known = {CALLER: "caller", AGENT: "agent", LINE: "the application's line"}
     return _Spec(
-        title,
-        list(contexts),
-        on_call,
-        on_message,
-        program,
-        remote,
-        dict(personas or {}),
-        {**known, **(names or {})},
+        title=args["title"],
+        contexts=list(args["contexts"]),
+        setup=args["setup"],
+        on_call=args["on_call"],
+        on_message=args["on_message"],
+        program=args["program"],
+        remote=args["remote"],
+        stage=args["stage"],
+        personas=dict(args["personas"] or {}),
+        names={**known, **(args["names"] or {})},
     )
 
 
@@ -251,15 +277,11 @@ async def _emulated_async(spec: _Spec, opts: _Options, report: _Report) -> None:
     emulator = report.emulator(project=_PROJECT, token=_TOKEN, time_scale=opts.time_scale)
     async with emulator as emu:
         report.attach(emu)
-        for phone, persona in spec.personas.items():
-            emu.persona(phone, persona)
+        spec.prepare(emu)
         client = relay_anyio.RelayClient(
             project=_PROJECT, token=_TOKEN, host=emu.url, contexts=spec.contexts
         )
-        if spec.on_call is not None:
-            client.on_call(spec.on_call)
-        if spec.on_message is not None:
-            client.on_message(spec.on_message)
+        spec.register(client)
         try:
             with anyio.fail_after(opts.timeout):
                 await client.connect()
@@ -284,15 +306,11 @@ def _emulated_sync(spec: _Spec, opts: _Options, report: _Report) -> None:
         )
         with portal.wrap_async_context_manager(emu):
             portal.call(report.attach, emu)
-            for phone, persona in spec.personas.items():
-                portal.call(emu.persona, phone, persona)
+            portal.call(spec.prepare, emu)
             client = relay_sync.RelayClient(
                 project=_PROJECT, token=_TOKEN, host=emu.url, contexts=spec.contexts
             )
-            if spec.on_call is not None:
-                client.on_call(spec.on_call)
-            if spec.on_message is not None:
-                client.on_message(spec.on_message)
+            spec.register(client)
             try:
                 client.connect()
                 world = portal.start_task_soon(spec.remote, emu) if spec.remote else None
@@ -324,10 +342,7 @@ def _waiting(spec: _Spec) -> None:
 def _real_async(spec: _Spec, backend: str) -> None:
     _banner(spec)
     client = relay_anyio.RelayClient(contexts=spec.contexts)
-    if spec.on_call is not None:
-        client.on_call(spec.on_call)
-    if spec.on_message is not None:
-        client.on_message(spec.on_message)
+    spec.register(client)
     if spec.program is None:
         _waiting(spec)
         client.run(backend=backend)  # until Ctrl+C / SIGTERM, then a graceful stop
@@ -352,10 +367,7 @@ async def _real_program(spec: _Spec, client: relay_anyio.RelayClient) -> None:
 def _real_sync(spec: _Spec) -> None:
     _banner(spec)
     client = relay_sync.RelayClient(contexts=spec.contexts)
-    if spec.on_call is not None:
-        client.on_call(spec.on_call)
-    if spec.on_message is not None:
-        client.on_message(spec.on_message)
+    spec.register(client)
     if spec.program is None:
         _waiting(spec)
         client.run()  # until Ctrl+C / SIGTERM, then a graceful stop
@@ -648,6 +660,7 @@ _REQUESTS: dict[str, Callable[[dict[str, Any]], str]] = {
     "calling.unhold": lambda p: "takes the call off hold",
     "messaging.send": lambda p: (
         f"sends a message to {p.get('to_number', '?')}: {_quote(p.get('body', ''))}"
+        + (f" + {len(p['media'])} media file(s)" if p.get("media") else "")
     ),
 }
 
@@ -673,8 +686,8 @@ def _event(params: dict[str, Any]) -> str | None:
     if kind == "calling.call.connect":
         return f"bridge {inner.get('connect_state', '?')}"
     if kind == "calling.call.record" and inner.get("state") == "finished":
-        record = inner.get("record", {})
-        return f"recording ready ({record.get('duration', '?')} s): {record.get('url', '?')}"
+        duration = inner.get("record", {}).get("duration", "?")
+        return f"recording finished ({duration} s)"
     if kind == "calling.call.dial" and inner.get("dial_state") in ("answered", "failed"):
         return f"dial {inner['dial_state']}"
     if kind == "calling.conference" and inner.get("status") in _CONFERENCE_NEWS:
@@ -711,6 +724,7 @@ _REPHRASE: list[tuple[re.Pattern[str], str | None]] = [
     (re.compile(r"^incoming call from \S+ to (\S+) on .*$"), r"dials \1"),
     (re.compile(r"^waiting for a client on .*$"), None),
     (re.compile(r"^offered to client#\d+$"), "hears it ring"),
+    (re.compile(r"^collecting input$"), None),
     (re.compile(r"^answered by client#\d+$"), "is answered"),
     (re.compile(r"^played (.*)$"), r"hears \1"),
     (re.compile(r"^caller pressed (.*)$"), r"presses \1"),
@@ -719,25 +733,51 @@ _REPHRASE: list[tuple[re.Pattern[str], str | None]] = [
     (re.compile(r"^caller gave no input$"), "says nothing"),
     (re.compile(r"^caller hears ringback (.*)$"), r"hears ringback: \1"),
     (re.compile(r"^dialling \S+ \(\w+\)$"), "phone rings"),
-    (re.compile(r"^\+?\d+ answered$"), "picks up"),
-    (re.compile(r"^client#\d+ hung up \((.*)\)$"), r"the application hangs up (\1)"),
-    (re.compile(r"^caller hung up \((.*)\)$"), r"hangs up (\1)"),
-    (re.compile(r"^\+?\d+ hung up \((.*)\)$"), r"hangs up (\1)"),
+    (re.compile(r"^dial \S+ (answered by|failed).*$"), None),  # the app column has it
+    (re.compile(r"^answered$"), "picks up"),
+    (re.compile(r"^client#\d+ hung up \((.*)\)$"), r"is hung up on by the application (\1)"),
+    (re.compile(r"^(caller )?hung up \((.*)\)$"), r"hangs up (\2)"),
     (re.compile(r"^connected to (.*)$"), r"is connected to \1"),
+    (re.compile(r"^recording started.*$"), "is being recorded"),
+    (re.compile(r"^recording finished: (\S+) s at .*$"), r"recording finished (\1 s)"),
     (re.compile(r"^disconnected from (.*)$"), r"is no longer connected to \1"),
 ]
 
 
-def _who(emu: RelayEmulator, subject: str, names: Mapping[str, str]) -> str:
+# Message lines, told from the phone's side: (pattern, group naming the phone, new text).
+_SMS: list[tuple[re.Pattern[str], str, str | None]] = [
+    (re.compile(r"^message from \S+ to (?P<phone>\S+) accepted: .*$"), "phone", None),
+    (re.compile(r"^message to (?P<phone>\S+) delivered$"), "phone", "receives the text"),
+    (re.compile(r"^message to (?P<phone>\S+) (?P<what>.*)$"), "phone", r"text \g<what>"),
+    (
+        re.compile(r"^inbound message from (?P<phone>\S+) to (?P<to>\S+) on \S+: (?P<b>.*)$"),
+        "phone",
+        r"texts \g<to>: \g<b>",
+    ),
+    (re.compile(r"^inbound message delivered to .*$"), "", None),
+]
+
+
+def _who(emu: RelayEmulator, subject: str, names: Mapping[str, str]) -> tuple[str, str]:
+    """(name for the transcript, phone number or "") of a transcript subject."""
     if subject.startswith("call-"):
         try:
             party = emu.party(subject)
         except KeyError:
-            return subject
-        return names.get(party.number, party.number)
-    if subject.startswith("msg"):
-        return "SMS"
-    return subject or "network"
+            return subject, ""
+        return names.get(party.number, party.number), party.number
+    return subject or "network", ""
+
+
+def _sms_line(text: str, names: Mapping[str, str]) -> str | None:
+    for pattern, group, replacement in _SMS:
+        found = pattern.match(text)
+        if found is not None:
+            if replacement is None:
+                return None
+            phone = found[group]
+            return f"{names.get(phone, phone)}: {found.expand(replacement)}"
+    return f"SMS: {text}"
 
 
 def _world_line(
@@ -749,10 +789,16 @@ def _world_line(
     subject, text = found["subject"] or "", found["text"]
     if _SESSION_SUBJECT.match(subject):
         return None
+    if subject.startswith("msg"):
+        told = _sms_line(text, names)
+        return None if told is None else (float(found["t"]), told)
+    who, phone = _who(emu, subject, names)
+    if phone and text.startswith(phone + " "):
+        text = text[len(phone) + 1 :]  # "+1555... was busy": the row is already labelled
     for pattern, replacement in _REPHRASE:
         if pattern.match(text):
             if replacement is None:
                 return None
             text = pattern.sub(replacement, text)
             break
-    return (float(found["t"]), f"{_who(emu, subject, names)}: {text}")
+    return (float(found["t"]), f"{who}: {text}")
