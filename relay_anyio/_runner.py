@@ -22,8 +22,9 @@ import asyncio
 import contextlib
 import logging
 import math
+import signal
 import ssl
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import anyio
@@ -39,13 +40,15 @@ from relay_proto import (
     RelayConnection,
     RemoteProtocolError,
     TransportLost,
+    mask_frame,
 )
 
 from ._transport import OPEN_ERRORS, describe_error, open_stream
 
-__all__ = ["SessionRunner", "spawn_detached"]
+__all__ = ["SessionRunner", "frame_tracer", "serve_until_signal", "spawn_detached"]
 
 logger = logging.getLogger("relay_anyio")
+frame_logger = logging.getLogger("relay_anyio.frames")
 
 # Bytes asked from the socket per read; larger messages arrive in several reads.
 _READ_SIZE = 65536
@@ -238,6 +241,67 @@ class SessionRunner:
         with contextlib.suppress(LocalProtocolError):  # already closing or closed
             self._conn.close(anyio.current_time())
         self.pump()
+
+
+async def serve_until_signal(
+    serve: Callable[[], Awaitable[None]], on_signal: Callable[[], bool]
+) -> None:
+    """Run ``serve()`` until it returns; on SIGINT/SIGTERM call ``on_signal()`` (start a
+    graceful stop; ``False`` means nothing to stop, so cancel at once), and on a second signal
+    cancel ``serve()``. Without signal support (not the main thread...) just run ``serve()``.
+
+    Raises:
+        Exception: what ``serve()`` raised (never wrapped in an exception group).
+    """
+    error: Exception | None = None
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(_watch_signals, on_signal, tg.cancel_scope)
+        try:
+            await serve()
+        except Exception as exc:  # re-raised outside the task group: no exception group
+            error = exc
+        tg.cancel_scope.cancel()
+    if error is not None:
+        raise error
+
+
+async def _watch_signals(on_signal: Callable[[], bool], scope: anyio.CancelScope) -> None:
+    wanted = [signal.SIGINT]
+    if hasattr(signal, "SIGTERM"):
+        wanted.append(signal.SIGTERM)
+    try:
+        receiver = anyio.open_signal_receiver(*wanted)
+        signals = receiver.__enter__()
+    except (NotImplementedError, RuntimeError, ValueError) as exc:
+        logger.debug("no signal handling (not the main thread?): %s", exc)
+        return
+    try:
+        stopping = False
+        async for signum in signals:
+            if stopping:
+                logger.warning("second signal %s: stopping now", signum)
+                scope.cancel()
+                return
+            logger.info("signal %s: stopping gracefully", signum)
+            stopping = True
+            if not on_signal():
+                scope.cancel()
+    finally:
+        receiver.__exit__(None, None, None)
+
+
+def frame_tracer(secrets: Callable[[], list[str]]) -> Callable[[str, str], None] | None:
+    """A frame observer for the core that logs every frame at DEBUG on ``relay_anyio.frames``,
+    masked with :func:`relay_proto.mask_frame` and the live ``secrets()`` (project, token, JWT,
+    authorization state); ``None`` (no tracing cost) unless that logger is enabled for DEBUG."""
+    if not frame_logger.isEnabledFor(logging.DEBUG):
+        return None
+
+    def observe(direction: str, text: str) -> None:
+        arrow = "<<" if direction == "in" else ">>"
+        frame_logger.debug("%s %s", arrow, mask_frame(text, [s for s in secrets() if s]))
+
+    return observe
 
 
 def spawn_detached(fn: Callable[[], Coroutine[Any, Any, None]], name: str) -> None:

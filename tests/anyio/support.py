@@ -10,15 +10,13 @@ from relay_proto import Event
 
 def watch(client: RelayClient, kind: type[Event]) -> list[anyio.Event]:
     """``events[0]`` is set when the client next sees a core event of ``kind``; each time it
-    fires a fresh one replaces it. Call before connecting (the runner keeps the dispatcher)."""
+    fires a fresh one replaces it."""
     events = [anyio.Event()]
-    original = client._on_event
 
     def spy(event: Event) -> None:
-        original(event)
         if isinstance(event, kind):
             fired, events[0] = events[0], anyio.Event()
             fired.set()
 
-    client._on_event = spy  # type: ignore[method-assign]
+    client._event_hooks.append(spy)
     return events

@@ -1,0 +1,330 @@
+"""One run of a RelayClient, from ``connect()``/``serve()`` to its end.
+
+A :class:`ClientSession` owns a :class:`relay_proto.RelayConnection`, the
+:class:`~relay_anyio._runner.SessionRunner` that drives it, the task group holding the I/O tasks
+and every handler task, and the session-level outcome (ready, rejected, closed for good). The
+core decides; the session reacts: it resolves ``connect()``, records a fatal error for
+``serve()``, and tears everything down exactly once (:meth:`ClientSession.run`'s ``finally``).
+
+Calls, actions, dials and messages live in the client's :class:`~relay_anyio._router.Router`;
+the session routes every event that is not about the session itself there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import random
+from collections.abc import Callable, Coroutine, Iterator
+from typing import TYPE_CHECKING, Any
+
+import anyio
+import anyio.abc
+
+from relay_proto import (
+    AuthRejected,
+    Event,
+    InvalidCommandError,
+    LocalProtocolError,
+    RelayConnection,
+    ServerDisconnect,
+    SessionReady,
+    TransportLost,
+)
+
+from ._errors import RelayError
+from ._handlers import HandlerPool
+from ._primitives import Waiter
+from ._runner import SessionRunner, frame_tracer
+from ._transport import make_ssl_context
+
+if TYPE_CHECKING:
+    from ._call import Call
+    from ._client import RelayClient
+    from ._message import Message
+
+__all__ = ["ClientSession", "core_errors"]
+
+logger = logging.getLogger("relay_anyio")
+
+# Bound on the WebSocket close handshake at disconnect (the core has its own, this is a backstop).
+_CLOSE_WAIT = 5.0
+# Bound on the best-effort unreceive sent when a graceful stop begins.
+_UNRECEIVE_WAIT = 2.0
+
+
+@contextlib.contextmanager
+def core_errors() -> Iterator[None]:
+    """Report the core refusing a command in its current state (closed...) as a RelayError;
+    invalid arguments stay ValueErrors."""
+    try:
+        yield
+    except InvalidCommandError:
+        raise
+    except LocalProtocolError as exc:
+        raise RelayError(-1, str(exc)) from None
+
+
+class ClientSession:
+    """The connection, runner and task group of one client run. Build it inside a running loop.
+
+    Args:
+        client: the owner (configuration, router, handlers).
+        fail_fast: ``connect()`` semantics: the first failure (socket, rejection, close before
+            authentication) ends the session and is raised by :meth:`wait_connected`.
+
+    Raises:
+        OSError, ssl.SSLError: the CA file named by ``SIGNALWIRE_RELAY_CA_FILE`` is unusable.
+    """
+
+    def __init__(self, client: RelayClient, *, fail_fast: bool) -> None:
+        self._client = client
+        self._router = client._router
+        ssl_context = make_ssl_context(client._endpoint)
+        self.conn = RelayConnection(
+            project=client.project,
+            token=client.token,
+            jwt_token=client.jwt_token,
+            host=client._endpoint.authority,
+            contexts=client.contexts,
+            max_active_calls=client._max_active_calls,
+            id_factory=client._new_id,
+            rng=random.Random(),
+            frame_observer=frame_tracer(self._live_secrets),
+        )
+        self.runner = SessionRunner(
+            self.conn, client._endpoint, ssl_context, self._on_event, self._on_open_error
+        )
+        self.handlers = HandlerPool(self.spawn)
+        self.fatal: BaseException | None = None
+        self.running = True
+        self._draining = False
+        self._tg: anyio.abc.TaskGroup | None = None
+        self._connected: Waiter[None] | None = Waiter() if fail_fast else None
+        self._stop_requested = anyio.Event()
+        self._finished = anyio.Event()
+        self._closed = anyio.Event()
+
+    # ---------------------------------------------------------------- used by the client
+
+    def spawn(self, fn: Callable[[], Coroutine[Any, Any, Any]], name: str) -> bool:
+        """Start ``fn()`` in the session's task group; ``False`` if the session is not running."""
+        tg = self._tg
+        if tg is None:
+            return False
+        try:
+            tg.start_soon(fn, name=name)
+        except RuntimeError:  # the task group is shutting down
+            return False
+        return True
+
+    async def request(
+        self, request_id: str, on_result: Callable[[dict[str, Any]], None] | None = None
+    ) -> dict[str, Any]:
+        """Wait for the outcome of a request the caller just issued on :attr:`conn`.
+
+        Raises:
+            RelayError: the request failed or timed out, or the session ended.
+        """
+        waiter = self._router.expect(request_id, on_result)
+        self.runner.pump()
+        await self.runner.flush()
+        return await waiter.wait()
+
+    async def wait_connected(self) -> None:
+        """(``fail_fast`` sessions) Wait for the first authentication.
+
+        Raises:
+            RelayError: credentials rejected, or the server closed before authentication.
+            OSError, TimeoutError: the socket could not be opened.
+        """
+        if self._connected is not None:
+            await self._connected.wait()
+
+    def request_stop(self) -> None:
+        """Make :meth:`run` close the connection and end (returns at once)."""
+        self._stop_requested.set()
+
+    async def wait_finished(self) -> None:
+        """Wait until :meth:`run` has torn everything down."""
+        await self._finished.wait()
+
+    def inbound_call(self, call: Call, handler: Callable[[Call], Any] | None) -> None:
+        """Run ``handler`` for a new inbound call (or pass the call back while stopping)."""
+        if self._draining:
+            self.spawn(lambda: self._pass_back(call), f"pass {call.call_id}")
+        elif handler is None:
+            logger.warning("inbound call %s: no on_call handler registered", call.call_id)
+        else:
+            self.handlers.start(handler, call, f"on_call handler for call {call.call_id}")
+
+    def inbound_message(self, message: Message, handler: Callable[[Message], Any] | None) -> None:
+        """Run ``handler`` for a new inbound message."""
+        if handler is None:
+            logger.warning("inbound message %s: no on_message handler", message.message_id)
+        else:
+            what = f"on_message handler for message {message.message_id}"
+            self.handlers.start(handler, message, what)
+
+    async def graceful_stop(self, shutdown_timeout: float) -> None:
+        """Stop taking calls, let handlers finish for up to ``shutdown_timeout`` seconds, then
+        close. A second call just waits for the first one's outcome."""
+        if self._draining:
+            await self.wait_finished()
+            return
+        self._draining = True
+        logger.info("stopping: no new calls, waiting for %d handler(s)", self.handlers.running)
+        contexts = list(self.conn.contexts)
+        if contexts:
+            with anyio.move_on_after(_UNRECEIVE_WAIT):
+                try:
+                    with core_errors():
+                        started = self.conn.unreceive(contexts, now=anyio.current_time())
+                    if started.request_id is not None:
+                        await self.request(started.request_id)
+                except (RelayError, ValueError) as exc:
+                    logger.debug("unreceive at stop failed: %s", exc)
+        if not await self.handlers.wait_idle(shutdown_timeout):
+            logger.warning("%d handler(s) still running: cancelling them", self.handlers.running)
+        self.request_stop()
+        await self.wait_finished()
+
+    # ---------------------------------------------------------------- the run
+
+    async def run(self) -> None:
+        """Run until :meth:`request_stop` (or cancellation), then close and clean up."""
+        try:
+            async with anyio.create_task_group() as tg:
+                self._tg = tg
+                tg.start_soon(self._guarded, self.runner.run_timer, name="relay-anyio timer")
+                tg.start_soon(self._guarded, self._transports, name="relay-anyio reader")
+                try:
+                    await self._stop_requested.wait()
+                except anyio.get_cancelled_exc_class():
+                    # Cancelled from outside: say goodbye, but do not wait for the answer.
+                    with anyio.CancelScope(shield=True), anyio.move_on_after(1.0):
+                        self.runner.close()
+                        await self.runner.flush()
+                    raise
+                await self._close()
+                tg.cancel_scope.cancel()
+        finally:
+            self._tg = None
+            self._end()
+
+    async def run_detached(self) -> None:
+        """:meth:`run` for a task nobody awaits: never raises (trio would crash on it)."""
+        try:
+            await self.run()
+        except BaseException as exc:
+            if not isinstance(exc, anyio.get_cancelled_exc_class()):
+                logger.exception("the RELAY session ended with an error")
+
+    async def _transports(self) -> None:
+        await self.runner.serve_transports()
+        self.request_stop()  # it only returns when the first connect failed
+
+    async def _guarded(self, fn: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        # The I/O tasks must not take the task group down with an exception group: an error
+        # here is a bug or an unforeseen failure, reported once, and it ends the session.
+        try:
+            await fn()
+        except Exception as exc:
+            logger.exception("RELAY session failed")
+            self._fail_connect(exc)
+            if self.fatal is None:
+                self.fatal = exc
+            self.request_stop()
+
+    async def _close(self) -> None:
+        self.runner.close()
+        await self.runner.flush()
+        with anyio.move_on_after(_CLOSE_WAIT):
+            await self._closed.wait()
+
+    def _end(self) -> None:
+        error = RelayError(-1, "Client disconnected")
+        router = self._router
+        router.fail_all(error)
+        actions, router.actions = router.actions, {}
+        for action in actions.values():
+            action._fail(error)
+        calls, router.calls = router.calls, {}
+        for call in calls.values():
+            call._abort(error)
+        router.messages.clear()
+        self.running = False
+        self._fail_connect(self.fatal or error)
+        self._client._session_ended(self)
+        self._finished.set()
+
+    async def _pass_back(self, call: Call) -> None:
+        try:
+            await call.pass_()
+        except Exception as exc:
+            logger.warning("could not pass call %s back while stopping: %s", call.call_id, exc)
+
+    def _live_secrets(self) -> list[str]:
+        client = self._client
+        return [client.project, client.token, client.jwt_token, self.conn.authorization_state]
+
+    # ---------------------------------------------------------------- core events
+
+    def _fail_connect(self, error: BaseException) -> bool:
+        """Fail a pending ``connect()``; ``True`` if there was one."""
+        connected = self._connected
+        if connected is None or connected.is_set():
+            return False
+        connected.fail(error)
+        return True
+
+    def _on_open_error(self, error: BaseException) -> bool:
+        # connect(): raise at the first failure. serve() or a reconnect: the core backs off.
+        return self._fail_connect(error)
+
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, SessionReady):
+            self._session_ready(event)
+        elif isinstance(event, AuthRejected):
+            self._auth_rejected(event)
+        elif isinstance(event, TransportLost):
+            self._transport_lost(event)
+        elif isinstance(event, ServerDisconnect):
+            logger.info("server asked to disconnect (restart=%s)", event.restart)
+        else:
+            self._router.handle(event)
+        for hook in list(self._client._event_hooks):
+            hook(event)
+
+    def _session_ready(self, event: SessionReady) -> None:
+        kind = "resumed" if event.resumed else "new"
+        logger.info("RELAY session ready (protocol %s, %s)", event.protocol, kind)
+        if not event.resumed:
+            conn = self.conn
+            self._router.forget_unknown_calls(lambda call_id: conn.get_call(call_id) is not None)
+        if self._connected is not None:
+            self._connected.set(None)
+
+    def _auth_rejected(self, event: AuthRejected) -> None:
+        error = RelayError(event.code, event.message or "Unknown error")
+        logger.warning("authentication rejected (attempt %d): %s", event.attempt, error)
+        if self._fail_connect(error):  # connect() raises at the first rejection (D7)
+            self.request_stop()
+        elif event.final:
+            self.fatal = error
+            self.request_stop()
+
+    def _transport_lost(self, event: TransportLost) -> None:
+        if event.reconnect_at is None:
+            self._closed.set()
+            if not self._stop_requested.is_set():
+                logger.warning("RELAY connection closed for good: %s", event.reason)
+                if self.fatal is None:
+                    self.fatal = RelayError(-1, f"Connection closed: {event.reason}")
+                self.request_stop()
+            return
+        delay = max(0.0, event.reconnect_at - anyio.current_time())
+        logger.warning("RELAY connection lost (%s); reconnecting in %.1f s", event.reason, delay)
+        error = RelayError(-1, f"Connection closed before authentication: {event.reason}")
+        if self._fail_connect(error):
+            self.request_stop()
