@@ -402,21 +402,22 @@ class EmulatorServer:
             except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
                 data = None
             if not client.dead:
-                self._guarded(functools.partial(self._feed, client, data))
+                self._feed(client, data)
                 self.pump()
             if data is None:
                 client.eof.set()
                 return
 
     def _feed(self, client: _Client, data: bytes | None) -> None:
-        self.advance()
+        self._guarded(self.advance)
         try:
             client.conn.receive_data(data)
         except RemoteProtocolError as exc:
             self.violation(f"conn{client.number}: broken WebSocket stream: {exc}")
             client.kill("now")
+        # Each event on its own: a bug handling one must not strand the ones after it.
         while (event := client.conn.next_event()) is not None and not client.dead:
-            self._on_event(client, event)
+            self._guarded(functools.partial(self._on_event, client, event))
 
     async def _writer(self, client: _Client, tg: TaskGroup) -> None:
         try:
