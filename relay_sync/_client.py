@@ -232,9 +232,10 @@ class RelayClient(ClientSession):
     def run(self) -> None:
         """Run the client until :meth:`stop`, Ctrl+C or SIGTERM (blocking).
 
-        The session runs on a thread of its own (as in :meth:`serve`) while this thread only
-        waits for it. The first Ctrl+C/SIGTERM stops gracefully (see :meth:`stop`); a second
-        one disconnects at once; a third stops waiting for the disconnect to finish.
+        The session runs on a thread of its own (as in :meth:`serve`; if the client is already
+        connected, that session) while this thread only waits for it. The first
+        Ctrl+C/SIGTERM stops gracefully (see :meth:`stop`); a second one disconnects at once;
+        a third stops waiting for the disconnect to finish.
         ``KeyboardInterrupt`` is never raised: signals are handled (from the main thread, when
         the application has not installed handlers of its own).
 
@@ -243,17 +244,23 @@ class RelayClient(ClientSession):
             RelayError: the credentials were rejected 3 times before any success.
         """
         with Interrupts() as interrupts:
-            self._prepare()
+            if self._running:  # connected already: wait for that session, as serve() does
+                logger.debug("run(): waiting for the session connect() started")
+                target: Callable[[Interrupts], None] = self._finished_then
+            else:
+                self._prepare()
+                target = self._session_until
             threading.Thread(
-                target=self._session_until,
-                args=(interrupts,),
-                name="relay-sync-session",
-                daemon=True,
+                target=target, args=(interrupts,), name="relay-sync-session", daemon=True
             ).start()
             self._wait_for_session(interrupts)
         fatal, self._fatal = self._fatal, None
         if fatal is not None:
             raise fatal
+
+    def _finished_then(self, interrupts: Interrupts) -> None:
+        self._finished.wait()
+        interrupts.finish()
 
     def _session_until(self, interrupts: Interrupts) -> None:
         try:

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from ._call import Call
     from ._message import Message
 
-__all__ = ["ClientSession", "core_errors"]
+__all__ = ["ClientSession", "HandlerCount", "core_errors"]
 
 logger = logging.getLogger("relay_sync")
 frame_logger = logging.getLogger("relay_sync.frames")
@@ -110,8 +110,7 @@ class ClientSession:
         self._finished = threading.Event()
         self._finished.set()  # nothing running yet
         self._closed = threading.Event()
-        self._handlers = 0
-        self._handlers_cond = threading.Condition()
+        self._handlers = HandlerCount()
         self._pool: WorkerPool | None = None
         self._callbacks: WorkerPool | None = None
 
@@ -201,6 +200,8 @@ class ClientSession:
             self._stop_requested = threading.Event()
             self._finished = threading.Event()
             self._closed = threading.Event()
+            # A fresh count: handlers left running by an earlier session finish against theirs.
+            self._handlers = HandlerCount()
             self._pool = WorkerPool(self._max_workers, _MAX_QUEUED_HANDLERS, "relay-sync-handler")
             self._callbacks = WorkerPool(1, _MAX_QUEUED_CALLBACKS, "relay-sync-callbacks")
             self._running = True
@@ -247,8 +248,7 @@ class ClientSession:
         outcome = self._connect_outcome
         if outcome is not None:
             outcome.fail(self._fatal or error)
-        with self._handlers_cond:
-            self._handlers_cond.notify_all()
+        self._handlers.session_over()
         self._finished.set()
 
     def _request_stop(self) -> None:
@@ -348,6 +348,8 @@ class ClientSession:
         )
 
     def _start_handler(self, handler: Callable[[Any], Any], arg: Any, what: str) -> None:
+        count = self._handlers
+
         def run() -> None:
             _LOCAL.user_code = True
             try:
@@ -359,20 +361,13 @@ class ClientSession:
             except Exception:
                 logger.exception("%s raised", what)
             finally:
-                self._handler_done()
+                count.leave()
 
-        with self._handlers_cond:
-            self._handlers += 1
+        count.enter()
         pool = self._pool
         if pool is None or not pool.submit(run, what):
-            self._handler_done()
+            count.leave()
             logger.error("%s not run: the client is shutting down or overloaded", what)
-
-    def _handler_done(self) -> None:
-        with self._handlers_cond:
-            self._handlers -= 1
-            if self._handlers == 0:
-                self._handlers_cond.notify_all()
 
     def _pass_back(self, call: Call) -> None:
         # Called while dispatching (lock held, on the reader or timer thread): send calling.pass
@@ -394,15 +389,12 @@ class ClientSession:
         if already:
             self._finished.wait()
             return
-        logger.info("stopping: no new calls, waiting for %d handler(s)", self._handlers)
+        logger.info("stopping: no new calls, waiting for %d handler(s)", self._handlers.running)
         try:
             self._unreceive_all()
         except (RelayError, ValueError, TimeoutError) as exc:
             logger.debug("unreceive at stop failed: %s", exc)
-        with self._handlers_cond:
-            self._handlers_cond.wait_for(
-                lambda: self._handlers == 0 or not self._running, self._shutdown_timeout
-            )
+        self._handlers.wait_idle(self._shutdown_timeout)
         self._request_stop()
         self._finished.wait()
 
@@ -433,6 +425,37 @@ class ClientSession:
             frame_logger.debug("%s %s", arrow, mask_frame(text, live))
 
         return observe
+
+
+class HandlerCount:
+    """How many handlers of one session are running (or queued); the graceful stop waits for
+    none, or for the end of the session."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self.running = 0
+        self._over = False
+
+    def enter(self) -> None:
+        with self._cond:
+            self.running += 1
+
+    def leave(self) -> None:
+        with self._cond:
+            self.running -= 1
+            if self.running == 0:
+                self._cond.notify_all()
+
+    def session_over(self) -> None:
+        """Wake :meth:`wait_idle`: nothing is worth waiting for any more."""
+        with self._cond:
+            self._over = True
+            self._cond.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait (at most ``timeout`` seconds) until no handler runs or the session is over."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self.running == 0 or self._over, timeout)
 
 
 @contextlib.contextmanager

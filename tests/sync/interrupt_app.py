@@ -24,6 +24,15 @@ import anyio.from_thread
 from relay_anyio.testing import RelayEmulator
 from relay_sync import Call, RelayClient, RelayError
 
+_OUTPUT = threading.Lock()
+
+
+def say(*parts: object) -> None:
+    """One whole line on stdout (print() from two threads can interleave)."""
+    with _OUTPUT:
+        sys.stdout.write(" ".join(str(part) for part in parts) + "\n")
+        sys.stdout.flush()
+
 
 class _OnStop(logging.Handler):
     def __init__(self, stopping: threading.Event) -> None:
@@ -32,7 +41,7 @@ class _OnStop(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.getMessage().startswith("stopping: no new calls"):
-            print("STOPPING", flush=True)
+            say("STOPPING")
             self._stopping.set()
 
 
@@ -57,17 +66,17 @@ def main(mode: str) -> int:
             @client.on_call
             def handle(call: Call) -> None:
                 call.answer()
-                print("HANDLER STARTED", flush=True)
+                say("HANDLER STARTED")
                 if mode == "stuck":
                     try:
                         call.wait_for_ended()  # nobody hangs up: only a forced stop ends this
                     except RelayError as exc:
-                        print(f"HANDLER ABORTED {exc}", flush=True)
+                        say(f"HANDLER ABORTED {exc}")
                     return
                 stopping.wait(30)
                 call.play_tts("Goodbye").wait(timeout=30)
                 call.hangup()
-                print("HANDLER DONE", flush=True)
+                say("HANDLER DONE")
 
             def place_call() -> None:
                 portal.call(functools.partial(emu.wait_for_clients, 1, context="office"))
@@ -82,11 +91,11 @@ def main(mode: str) -> int:
             threading.Thread(target=place_call, daemon=True).start()
             started = time.monotonic()
             client.run()
-            print(f"RUN RETURNED {time.monotonic() - started:.2f}", flush=True)
+            say(f"RUN RETURNED {time.monotonic() - started:.2f}")
             if box:
                 caller = box[0]
-                print("HEARD", portal.call(lambda: list(caller.heard)), flush=True)  # type: ignore[attr-defined]
-                print("ENDED", portal.call(lambda: caller.end_reason), flush=True)  # type: ignore[attr-defined]
+                say("HEARD", portal.call(lambda: list(caller.heard)))  # type: ignore[attr-defined]
+                say("ENDED", portal.call(lambda: caller.end_reason))  # type: ignore[attr-defined]
     return 0
 
 

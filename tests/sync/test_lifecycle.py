@@ -276,3 +276,25 @@ def test_a_crashed_reader_ends_the_session_with_its_error(
     relay_log.wait_for("relay-sync-reader died")
     with pytest.raises(RelayError, match="not connected"):
         client.execute("signalwire.receive", {"contexts": ["x"]})
+
+
+def test_run_outside_the_main_thread_returns_after_stop(emulator: Any, make_client: Any) -> None:
+    client: RelayClient = make_client()
+    runner = threading.Thread(target=client.run)  # no signal handling off the main thread
+    runner.start()
+    emulator.wait_for_clients(1)
+    client.stop()
+    runner.join(WAIT)
+    assert not runner.is_alive()
+
+
+def test_run_on_a_connected_client_waits_for_its_session(emulator: Any, make_client: Any) -> None:
+    client: RelayClient = make_client()
+    client.connect()
+    runner = threading.Thread(target=client.run)
+    runner.start()
+    emulator.wait_for_clients(1)
+    client.disconnect()
+    runner.join(WAIT)
+    assert not runner.is_alive()
+    assert len(emulator.journal.requests("signalwire.connect")) == 1
