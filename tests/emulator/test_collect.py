@@ -239,7 +239,12 @@ async def test_continuous_collect_until_stopped(emu: RelayEmulator, client: RawC
 
 async def test_collect_sub_commands_and_validation(emu: RelayEmulator, client: RawClient) -> None:
     _, call = await answered_call(emu, client)
-    await prompt(client, call, {"digits": {"max": 1}})
+    # A prompt long enough (10 real seconds) to still be playing while the test steers it.
+    long_prompt = [{"type": "silence", "params": {"duration": 10_000}}]
+    collect = {"digits": {"max": 1}}
+    await client.call(
+        "calling.play_and_collect", call, control_id="c", play=long_prompt, collect=collect
+    )
     for op in ("volume", "pause", "resume"):
         extra = {"volume": 3} if op == "volume" else {}
         assert (await client.call(f"calling.play_and_collect.{op}", call, control_id="c", **extra))[

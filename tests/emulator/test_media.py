@@ -124,7 +124,7 @@ async def test_play_errors(emu: RelayEmulator, client: RawClient) -> None:
         "calling.play",
         call,
         control_id="dup",
-        play=[{"type": "silence", "params": {"duration": 9}}],
+        play=[{"type": "silence", "params": {"duration": 10_000}}],
     )
     again = await client.call("calling.play", call, control_id="dup", play=[tts("x")])
     assert again["code"] == "409"
