@@ -13,8 +13,10 @@ The same strategies drive the hypothesis properties in the test suite and, throu
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from hypothesis import strategies as st
 
@@ -24,7 +26,9 @@ from . import world as w
 
 __all__ = [
     "CLIENT_METHODS",
+    "DEFAULT_POOLS",
     "EVENT_TYPES",
+    "Pools",
     "anything",
     "client_frame",
     "client_texts",
@@ -73,11 +77,41 @@ def _text(*values: str) -> st.SearchStrategy[Any]:
     return maybe(st.sampled_from(values) | st.text(max_size=10))
 
 
-_call_ids = _text(*w.CALL_IDS, "call-404", "")
-_node_ids = _text(*w.NODE_IDS)
-_control_ids = _text(*w.CONTROL_IDS, "ctl-unknown")
-_tags = _text(*w.TAGS, "tag-unknown")
-_message_ids = _text(*w.MESSAGE_IDS, "msg-unknown")
+@dataclass(frozen=True)
+class Pools:
+    """The ids frames should name: those that exist in the world under test (plus a few that
+    exist nowhere). The structured target passes the ids of the moment."""
+
+    call_ids: tuple[str, ...] = (*w.CALL_IDS, "call-404", "")
+    node_ids: tuple[str, ...] = w.NODE_IDS
+    control_ids: tuple[str, ...] = (*w.CONTROL_IDS, "ctl-unknown")
+    tags: tuple[str, ...] = (*w.TAGS, "tag-unknown")
+    message_ids: tuple[str, ...] = (*w.MESSAGE_IDS, "msg-unknown")
+    request_ids: tuple[str, ...] = w.PENDING_REQUEST_IDS
+
+
+DEFAULT_POOLS = Pools()
+
+
+class _Ids(NamedTuple):
+    call: st.SearchStrategy[Any]
+    node: st.SearchStrategy[Any]
+    control: st.SearchStrategy[Any]
+    tag: st.SearchStrategy[Any]
+    message: st.SearchStrategy[Any]
+
+
+@functools.lru_cache(maxsize=64)
+def _ids(pools: Pools) -> _Ids:
+    return _Ids(
+        _text(*pools.call_ids),
+        _text(*pools.node_ids),
+        _text(*pools.control_ids),
+        _text(*pools.tags),
+        _text(*pools.message_ids),
+    )
+
+
 _numbers = maybe(st.integers(min_value=-5, max_value=100_000) | st.floats(-1e6, 1e6))
 
 _DEVICES = [
@@ -112,171 +146,172 @@ _ACTION_STATES = (
     "started",
 )
 
-# event_type -> the keys of its inner params, besides call_id / node_id / control_id.
-_EVENT_FIELDS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
-    "calling.call.state": {
-        "call_state": _text("created", "ringing", "answered", "ending", "ended"),
-        "end_reason": _text("hangup", "cancel", "busy", "noAnswer", "error"),
-        "direction": _text("inbound", "outbound"),
-        "device": _device,
-        "tag": _tags,
-        "peer": maybe(st.fixed_dictionaries({"call_id": _call_ids, "node_id": _node_ids})),
-        "created_by": _text("dial"),
-    },
-    "calling.call.receive": {
-        "call_state": _text("created", "ringing", "answered", "ended"),
-        "direction": _text("inbound"),
-        "device": _device,
-        "context": _text("office", "support"),
-        "protocol": _text("office"),
-        "tag": _tags,
-        "project_id": _text(w.PROJECT),
-        "segment_id": _text("seg-1"),
-    },
-    "calling.call.play": {"state": _text(*_ACTION_STATES)},
-    "calling.call.record": {
-        "state": _text(*_ACTION_STATES),
-        "url": _text("https://media.fuzz.example/r.mp3"),
-        "duration": _numbers,
-        "size": _numbers,
-        "record": maybe(
-            st.fixed_dictionaries(
-                {}, optional={"url": anything(), "duration": _numbers, "size": _numbers}
-            )
-        ),
-    },
-    "calling.call.collect": {
-        "state": _text(*_ACTION_STATES),
-        "final": maybe(st.booleans()),
-        "result": _nested(("digit", "speech", "no_input", "no_match", "error"), anything()),
-    },
-    "calling.call.detect": {
-        "state": _text("finished", "error"),
-        "detect": _nested(
-            ("machine", "fax", "digit"),
-            st.fixed_dictionaries(
-                {"event": _text("HUMAN", "MACHINE", "CED", "1#", "finished", "error")}
+
+@functools.lru_cache(maxsize=64)
+def _event_fields(pools: Pools) -> dict[str, dict[str, st.SearchStrategy[Any]]]:
+    """event_type -> the keys of its inner params, besides call_id / node_id / control_id."""
+    ids = _ids(pools)
+    calls, nodes, tags, messages = ids.call, ids.node, ids.tag, ids.message
+    return {
+        "calling.call.state": {
+            "call_state": _text("created", "ringing", "answered", "ending", "ended"),
+            "end_reason": _text("hangup", "cancel", "busy", "noAnswer", "error"),
+            "direction": _text("inbound", "outbound"),
+            "device": _device,
+            "tag": tags,
+            "peer": maybe(st.fixed_dictionaries({"call_id": calls, "node_id": nodes})),
+            "created_by": _text("dial"),
+        },
+        "calling.call.receive": {
+            "call_state": _text("created", "ringing", "answered", "ended"),
+            "direction": _text("inbound"),
+            "device": _device,
+            "context": _text("office", "support"),
+            "protocol": _text("office"),
+            "tag": tags,
+            "project_id": _text(w.PROJECT),
+            "segment_id": _text("seg-1"),
+        },
+        "calling.call.play": {"state": _text(*_ACTION_STATES)},
+        "calling.call.record": {
+            "state": _text(*_ACTION_STATES),
+            "url": _text("https://media.fuzz.example/r.mp3"),
+            "duration": _numbers,
+            "size": _numbers,
+            "record": maybe(
+                st.fixed_dictionaries(
+                    {}, optional={"url": anything(), "duration": _numbers, "size": _numbers}
+                )
             ),
-        ),
-    },
-    "calling.call.fax": {
-        "state": _text("finished", "error"),
-        "fax": _nested(("page", "finished", "error"), anything()),
-    },
-    "calling.call.tap": {
-        "state": _text("tapping", "finished"),
-        "tap": anything(),
-        "device": _device,
-    },
-    "calling.call.stream": {
-        "state": _text("streaming", "finished"),
-        "url": _text("wss://s.fuzz.example"),
-        "name": _text("s1"),
-    },
-    "calling.call.send_digits": {"state": _text("finished")},
-    "calling.call.dial": {
-        "tag": _tags,
-        "dial_state": _text("dialing", "answered", "failed"),
-        "call": maybe(
-            st.fixed_dictionaries(
-                {},
-                optional={
-                    "call_id": _call_ids,
-                    "node_id": _node_ids,
-                    "tag": _tags,
-                    "device": _device,
-                    "dial_winner": maybe(st.booleans()),
-                },
-            )
-        ),
-    },
-    "calling.call.connect": {
-        "connect_state": _text("connecting", "connected", "disconnected", "failed"),
-        "peer": maybe(
-            st.fixed_dictionaries(
-                {}, optional={"call_id": _call_ids, "node_id": _node_ids, "device": _device}
-            )
-        ),
-    },
-    "calling.call.refer": {
-        "state": _text("inProgress", "success", "error"),
-        "sip_refer_to": _text("sip:c@fuzz.example"),
-        "sip_refer_response_code": _text("202", "603"),
-        "sip_notify_response_code": _text("200"),
-    },
-    "calling.call.denoise": {"denoised": maybe(st.booleans())},
-    "calling.call.pay": {"state": _text("collecting", "finished", "error")},
-    "calling.call.queue": {
-        "status": _text("enqueue", "dequeue"),
-        "id": _text("q-1"),
-        "name": _text("support"),
-        "position": _numbers,
-        "size": _numbers,
-    },
-    "calling.call.echo": {"state": _text("echoing", "finished")},
-    "calling.call.transcribe": {
-        "state": _text("finished"),
-        "url": anything(),
-        "recording_id": _text("rec-1"),
-        "duration": _numbers,
-        "size": _numbers,
-    },
-    "calling.call.hold": {"state": _text("hold", "unhold")},
-    "calling.call.ai": {"state": _text("finished", "error")},
-    "calling.conference": {
-        "conference_id": _text("conf-1"),
-        "name": _text("standup"),
-        "status": _text("conference-start"),
-    },
-    "calling.error": {
-        "code": maybe(st.sampled_from(["5001", "5002"]) | st.integers()),
-        "message": anything(),
-    },
-    "messaging.receive": {
-        "message_id": _message_ids,
-        "context": _text("office"),
-        "direction": _text("inbound"),
-        "from_number": _text("+15551230009"),
-        "to_number": _text("+15551230001"),
-        "body": anything(),
-        "media": maybe(st.lists(_text("https://m.fuzz.example/a.png"), max_size=2)),
-        "segments": _numbers,
-        "message_state": _text("received"),
-        "tags": maybe(st.lists(anything(), max_size=2)),
-    },
-    "messaging.state": {
-        "message_id": _message_ids,
-        "message_state": _text("queued", "sent", "delivered", "undelivered", "failed"),
-        "reason": _text("spam", "carrier_blocked"),
-        "segments": _numbers,
-        "media": anything(),
-        "tags": anything(),
-    },
-    "signalwire.authorization.state": {"authorization_state": _text("QUJD:REVG", "")},
-}
+        },
+        "calling.call.collect": {
+            "state": _text(*_ACTION_STATES),
+            "final": maybe(st.booleans()),
+            "result": _nested(("digit", "speech", "no_input", "no_match", "error"), anything()),
+        },
+        "calling.call.detect": {
+            "state": _text("finished", "error"),
+            "detect": _nested(
+                ("machine", "fax", "digit"),
+                st.fixed_dictionaries(
+                    {"event": _text("HUMAN", "MACHINE", "CED", "1#", "finished", "error")}
+                ),
+            ),
+        },
+        "calling.call.fax": {
+            "state": _text("finished", "error"),
+            "fax": _nested(("page", "finished", "error"), anything()),
+        },
+        "calling.call.tap": {
+            "state": _text("tapping", "finished"),
+            "tap": anything(),
+            "device": _device,
+        },
+        "calling.call.stream": {
+            "state": _text("streaming", "finished"),
+            "url": _text("wss://s.fuzz.example"),
+            "name": _text("s1"),
+        },
+        "calling.call.send_digits": {"state": _text("finished")},
+        "calling.call.dial": {
+            "tag": tags,
+            "dial_state": _text("dialing", "answered", "failed"),
+            "call": maybe(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "call_id": calls,
+                        "node_id": nodes,
+                        "tag": tags,
+                        "device": _device,
+                        "dial_winner": maybe(st.booleans()),
+                    },
+                )
+            ),
+        },
+        "calling.call.connect": {
+            "connect_state": _text("connecting", "connected", "disconnected", "failed"),
+            "peer": maybe(
+                st.fixed_dictionaries(
+                    {}, optional={"call_id": calls, "node_id": nodes, "device": _device}
+                )
+            ),
+        },
+        "calling.call.refer": {
+            "state": _text("inProgress", "success", "error"),
+            "sip_refer_to": _text("sip:c@fuzz.example"),
+            "sip_refer_response_code": _text("202", "603"),
+            "sip_notify_response_code": _text("200"),
+        },
+        "calling.call.denoise": {"denoised": maybe(st.booleans())},
+        "calling.call.pay": {"state": _text("collecting", "finished", "error")},
+        "calling.call.queue": {
+            "status": _text("enqueue", "dequeue"),
+            "id": _text("q-1"),
+            "name": _text("support"),
+            "position": _numbers,
+            "size": _numbers,
+        },
+        "calling.call.echo": {"state": _text("echoing", "finished")},
+        "calling.call.transcribe": {
+            "state": _text("finished"),
+            "url": anything(),
+            "recording_id": _text("rec-1"),
+            "duration": _numbers,
+            "size": _numbers,
+        },
+        "calling.call.hold": {"state": _text("hold", "unhold")},
+        "calling.call.ai": {"state": _text("finished", "error")},
+        "calling.conference": {
+            "conference_id": _text("conf-1"),
+            "name": _text("standup"),
+            "status": _text("conference-start"),
+        },
+        "calling.error": {
+            "code": maybe(st.sampled_from(["5001", "5002"]) | st.integers()),
+            "message": anything(),
+        },
+        "messaging.receive": {
+            "message_id": messages,
+            "context": _text("office"),
+            "direction": _text("inbound"),
+            "from_number": _text("+15551230009"),
+            "to_number": _text("+15551230001"),
+            "body": anything(),
+            "media": maybe(st.lists(_text("https://m.fuzz.example/a.png"), max_size=2)),
+            "segments": _numbers,
+            "message_state": _text("received"),
+            "tags": maybe(st.lists(anything(), max_size=2)),
+        },
+        "messaging.state": {
+            "message_id": messages,
+            "message_state": _text("queued", "sent", "delivered", "undelivered", "failed"),
+            "reason": _text("spam", "carrier_blocked"),
+            "segments": _numbers,
+            "media": anything(),
+            "tags": anything(),
+        },
+        "signalwire.authorization.state": {"authorization_state": _text("QUJD:REVG", "")},
+    }
+
 
 #: Every event type the grammar knows: the typed ones, plus those without a typed class.
-EVENT_TYPES: tuple[str, ...] = tuple(sorted(set(EVENT_CLASSES) | set(_EVENT_FIELDS)))
-
-_COMMON = {
-    "call_id": _call_ids,
-    "node_id": _node_ids,
-    "control_id": _control_ids,
-    "timestamp": _numbers,
-}
+EVENT_TYPES: tuple[str, ...] = tuple(sorted(set(EVENT_CLASSES) | set(_event_fields(DEFAULT_POOLS))))
 
 
-def _event_params(event_type: str) -> st.SearchStrategy[Any]:
-    fields = {**_COMMON, **_EVENT_FIELDS.get(event_type, {})}
+def _event_params(event_type: str, pools: Pools) -> st.SearchStrategy[Any]:
+    ids = _ids(pools)
+    common = {"call_id": ids.call, "node_id": ids.node, "control_id": ids.control}
+    fields = {**common, "timestamp": _numbers, **_event_fields(pools).get(event_type, {})}
     return st.fixed_dictionaries({}, optional=fields)
 
 
 @st.composite
-def envelope(draw: st.DrawFn) -> Any:
+def envelope(draw: st.DrawFn, pools: Pools = DEFAULT_POOLS) -> Any:
     """The ``params`` of a ``signalwire.event``: mostly a well-typed envelope."""
     event_type = draw(st.sampled_from(EVENT_TYPES) | st.text(max_size=12) | anything())
     known = event_type if isinstance(event_type, str) else ""
-    params = draw(maybe(_event_params(known)))
+    params = draw(maybe(_event_params(known, pools)))
     env: dict[str, Any] = draw(
         st.fixed_dictionaries(
             {},
@@ -308,16 +343,17 @@ _result_codes = maybe(
 )
 
 
-def result() -> st.SearchStrategy[Any]:
+def result(pools: Pools = DEFAULT_POOLS) -> st.SearchStrategy[Any]:
     """A reply's ``result``: mostly an object with a code, sometimes anything."""
+    ids = _ids(pools)
     obj = st.fixed_dictionaries(
         {},
         optional={
             "code": _result_codes,
             "message": anything(),
-            "message_id": _message_ids,
-            "control_id": _control_ids,
-            "call_id": _call_ids,
+            "message_id": ids.message,
+            "control_id": ids.control,
+            "call_id": ids.call,
             "protocol": _text(w.PROTOCOL, "signalwire_other"),
             "identity": anything(),
             "session_restored": maybe(st.booleans()),
@@ -358,10 +394,11 @@ def _request(
     return build()
 
 
-def _reply(ids: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    success = st.fixed_dictionaries({"jsonrpc": st.just("2.0"), "id": ids, "result": result()})
+def _reply(ids: st.SearchStrategy[Any], pools: Pools = DEFAULT_POOLS) -> st.SearchStrategy[Any]:
+    ok = result(pools)
+    success = st.fixed_dictionaries({"jsonrpc": st.just("2.0"), "id": ids, "result": ok})
     failure = st.fixed_dictionaries({"jsonrpc": st.just("2.0"), "id": ids, "error": error()})
-    both = st.fixed_dictionaries({"id": ids, "result": result(), "error": error()})
+    both = st.fixed_dictionaries({"id": ids, "result": ok, "error": error()})
     return success | success | failure | both
 
 
@@ -388,8 +425,8 @@ class _Raw(str):
     """Text to send as is (not JSON-encoded again)."""
 
 
-def server_frame(request_ids: tuple[str, ...] = w.PENDING_REQUEST_IDS) -> st.SearchStrategy[Any]:
-    """One server-to-client frame (a JSON-ready object, or raw text)."""
+def server_frame(pools: Pools = DEFAULT_POOLS) -> st.SearchStrategy[Any]:
+    """One server-to-client frame (a JSON-ready object, or raw text) naming ``pools``' ids."""
     server_methods = _pick(
         "signalwire.event",
         "signalwire.ping",
@@ -397,10 +434,10 @@ def server_frame(request_ids: tuple[str, ...] = w.PENDING_REQUEST_IDS) -> st.Sea
         "signalwire.reauthenticate",
         "",
     )
-    reply_ids = maybe(st.sampled_from(request_ids) | st.text(max_size=6))
+    reply_ids = maybe(st.sampled_from(pools.request_ids) | st.text(max_size=6))
     return st.one_of(
-        _request(st.just("signalwire.event"), envelope(), _server_request_ids),
-        _request(st.just("signalwire.event"), envelope(), _server_request_ids),
+        _request(st.just("signalwire.event"), envelope(pools), _server_request_ids),
+        _request(st.just("signalwire.event"), envelope(pools), _server_request_ids),
         _request(
             st.just("signalwire.ping"),
             maybe(
@@ -414,7 +451,7 @@ def server_frame(request_ids: tuple[str, ...] = w.PENDING_REQUEST_IDS) -> st.Sea
             _server_request_ids,
         ),
         _request(server_methods, anything(), _server_request_ids),
-        _reply(reply_ids),
+        _reply(reply_ids, pools),
         _garbage(),
     )
 
@@ -444,14 +481,15 @@ CLIENT_METHODS: tuple[str, ...] = (
 
 
 def _client_params() -> st.SearchStrategy[Any]:
+    ids = _ids(DEFAULT_POOLS)
     return maybe(
         st.fixed_dictionaries(
             {},
             optional={
-                "node_id": _node_ids,
-                "call_id": _call_ids,
-                "control_id": _control_ids,
-                "tag": _tags,
+                "node_id": ids.node,
+                "call_id": ids.call,
+                "control_id": ids.control,
+                "tag": ids.tag,
                 "contexts": maybe(st.lists(_text("office", "sales"), max_size=3)),
                 "authentication": maybe(
                     st.fixed_dictionaries(

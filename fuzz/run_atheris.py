@@ -112,7 +112,8 @@ def _parent(args: argparse.Namespace, libfuzzer: list[str]) -> int:
     """Run every selected target in a child process; summarise; exit 1 on any finding."""
     names = list(COSTS) if args.target == "all" else [args.target]
     runs = _share(args.runs, names) if args.runs is not None else {}
-    seconds = _share(args.seconds, names) if args.seconds is not None else {}
+    # Time is shared equally: each target then gets the same chance to find something.
+    seconds = {name: args.seconds / len(names) for name in names} if args.seconds else {}
     workdir = args.workdir or tempfile.mkdtemp(prefix="relay-fuzz-")
     status = 0
     print(f"{'target':18} {'result':8} {'runs':>9} {'seconds':>8} {'exec/s':>7}", flush=True)
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", default="all", choices=["all", *COSTS])
     parser.add_argument("--runs", type=int, help="executions (in total over the targets)")
-    parser.add_argument("--seconds", type=float, help="time budget (in total over the targets)")
+    parser.add_argument("--seconds", type=float, help="time (in total, shared equally)")
     parser.add_argument("--workdir", help="working corpus and findings (default: a temp dir)")
     parser.add_argument("--replay", nargs="+", metavar="FILE", help="run the target on files")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)

@@ -161,6 +161,7 @@ class SessionWorld(ClientWorld):
         self.link = True  # a socket is open between the client and ``self.server``
         self.reconnects_due = 0
         self.transports = 1
+        self.message_ids: set[str] = set()
         super().__init__()
         # What the setup left behind (see ClientWorld): three calls, the accepted actions and
         # dial, and the requests it left unanswered.
@@ -192,6 +193,18 @@ class SessionWorld(ClientWorld):
         else:
             self.conn.data_to_send()  # written to a socket that is gone
             self.drain()
+
+    def pools(self) -> grammar.Pools:
+        """The ids that exist now, for the grammar: setup ids plus what this run created."""
+        base, outcomes = grammar.DEFAULT_POOLS, self.outcomes
+        requests = {r.request_id for r in self.unanswered() if isinstance(r.request_id, str)}
+        return grammar.Pools(
+            call_ids=(*base.call_ids, *sorted(set(outcomes.live_calls) - set(base.call_ids))),
+            control_ids=(*base.control_ids, *sorted(set(outcomes.actions) - set(CONTROL_IDS))),
+            tags=(*base.tags, *sorted(set(outcomes.dials) - set(base.tags))),
+            message_ids=(*base.message_ids, *sorted(self.message_ids)),
+            request_ids=(*base.request_ids, *sorted(requests)),
+        )
 
     def app_request_ids(self) -> set[str]:
         return set(self.outcomes.requests)
@@ -271,6 +284,7 @@ class SessionWorld(ClientWorld):
             body: dict[str, Any] = {"code": "200", "message": "OK"}
             if request.method == "messaging.send":
                 body["message_id"] = f"msg-{request.request_id}"
+                self.message_ids.add(body["message_id"])
             self.server.send_result(request.request_id, body)
             self.pump()
 
@@ -305,8 +319,7 @@ class SessionWorld(ClientWorld):
 def _step_frames(world: SessionWorld, data: st.DataObject) -> None:
     if not world.link or world.conn.state != SessionState.READY:
         return
-    ids = tuple(r.request_id for r in world.unanswered()) + PENDING_REQUEST_IDS
-    frames = data.draw(st.lists(grammar.server_frame(ids), min_size=1, max_size=3))
+    frames = data.draw(st.lists(grammar.server_frame(world.pools()), min_size=1, max_size=3))
     world.feed_messages([grammar.to_text(f) for f in frames])
     world.pump()
 
@@ -316,7 +329,8 @@ def _step_serve(world: SessionWorld, data: st.DataObject) -> None:
     if request is None:
         return
     if data.draw(st.booleans()):
-        body = {"jsonrpc": "2.0", "id": request.request_id, "result": data.draw(grammar.result())}
+        result = data.draw(grammar.result(world.pools()))
+        body = {"jsonrpc": "2.0", "id": request.request_id, "result": result}
     else:
         body = {"jsonrpc": "2.0", "id": request.request_id, "error": data.draw(grammar.error())}
     world.server.send_raw_text(json.dumps(body))
@@ -326,7 +340,7 @@ def _step_serve(world: SessionWorld, data: st.DataObject) -> None:
 def _step_event(world: SessionWorld, data: st.DataObject) -> None:
     if not world.link or not world.server.is_open:
         return
-    envelope = data.draw(grammar.envelope())
+    envelope = data.draw(grammar.envelope(world.pools()))
     if isinstance(envelope, dict) and isinstance(envelope.get("event_type"), str):
         params = envelope.get("params")
         world.server.send_event(envelope["event_type"], params if isinstance(params, dict) else {})

@@ -88,8 +88,8 @@ IDENTITY = "fuzz-identity"
 # Small, so that the fuzzers reach the "message too large" path without megabyte inputs, but
 # above 4300 bytes: Python refuses int() of longer digit strings, and codes must reach that.
 MAX_MESSAGE_SIZE = 8192
-# Three inbound calls are set up; two more fit, the next one overflows (calling.pass).
-MAX_ACTIVE_CALLS = 5
+# Three inbound calls are set up; one more fits, the next one overflows (calling.pass).
+MAX_ACTIVE_CALLS = 4
 
 CALL_IDS = ("call-1", "call-2", "call-3", "call-leg-a", "call-leg-b", "call-leg-c", "call-9")
 NODE_IDS = ("node-1", "node-2", "node-3", "node-7")

@@ -8,6 +8,7 @@ derandomized generation so CI is deterministic.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,11 @@ from relay_proto._jsonrpc import Invalid, Request, decode_frame
 CORPUS = Path(__file__).resolve().parents[2] / "fuzz" / "corpus"
 
 # Bounded, derandomized: the same examples on every run (CI must be deterministic). Health
-# checks are about generation speed, which is never asserted here.
+# checks are about generation speed, which is never asserted here. RELAY_FUZZ_EXAMPLES raises
+# the bound for a longer local run (see fuzz/README.md).
+EXAMPLES = int(os.environ.get("RELAY_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(
-    max_examples=40,
+    max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,
     database=None,
@@ -243,7 +246,7 @@ def test_whole_bytewise_and_chunked_feeding_agree(
     targets.differential(data)
 
 
-@settings(FUZZ, max_examples=25)
+@settings(FUZZ, max_examples=max(1, EXAMPLES * 5 // 8))
 @given(st.data())
 def test_scripted_sessions_keep_their_bookkeeping(data: st.DataObject) -> None:
     structured.run_session(data)
