@@ -35,6 +35,7 @@ import textwrap
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,7 @@ __all__ = [
     "number",
     "real_space",
     "run",
+    "run_bare",
     "run_sync",
     "tts",
 ]
@@ -298,6 +300,33 @@ async def _emulated_async(spec: _Spec, opts: _Options, report: _Report) -> None:
 
 
 def _emulated_sync(spec: _Spec, opts: _Options, report: _Report) -> None:
+    def body(url: str, start_world: Callable[[], Future[None] | None]) -> None:
+        client = relay_sync.RelayClient(
+            project=_PROJECT, token=_TOKEN, host=url, contexts=spec.contexts
+        )
+        spec.register(client)
+        try:
+            client.connect()
+            world = start_world()
+            if spec.program is not None:
+                spec.program(client)
+            if world is not None:
+                world.result(timeout=opts.timeout)
+            client.stop()  # graceful: running handlers finish first
+        finally:
+            client.disconnect()
+
+    _in_background(spec, opts, report, body)
+
+
+def _in_background(
+    spec: _Spec,
+    opts: _Options,
+    report: _Report,
+    body: Callable[[str, Callable[[], Future[None] | None]], None],
+) -> None:
+    """Run the emulator on a loop in a background thread while ``body(url, start_world)``
+    runs here; ``start_world()`` starts ``spec.remote`` on that loop."""
     with anyio.from_thread.start_blocking_portal("asyncio") as portal:
         emu = portal.call(
             functools.partial(
@@ -307,21 +336,69 @@ def _emulated_sync(spec: _Spec, opts: _Options, report: _Report) -> None:
         with portal.wrap_async_context_manager(emu):
             portal.call(report.attach, emu)
             portal.call(spec.prepare, emu)
-            client = relay_sync.RelayClient(
-                project=_PROJECT, token=_TOKEN, host=emu.url, contexts=spec.contexts
-            )
-            spec.register(client)
+            remote = spec.remote
+
+            def start_world() -> Future[None] | None:
+                return portal.start_task_soon(remote, emu) if remote is not None else None
+
             try:
-                client.connect()
-                world = portal.start_task_soon(spec.remote, emu) if spec.remote else None
-                if spec.program is not None:
-                    spec.program(client)
-                if world is not None:
-                    world.result(timeout=opts.timeout)
-                client.stop()  # graceful: running handlers finish first
+                body(emu.url, start_world)
             finally:
-                client.disconnect()
                 portal.call(report.collect, emu)
+
+
+def run_bare(
+    *,
+    title: str,
+    program: Callable[[str, str, str, str], None],
+    remote: Remote | None = None,
+    time_scale: float = 0.01,
+    argv: Sequence[str] | None = None,
+) -> None:
+    """Run a program that brings its own client: ``program(host, project, token, context)``.
+
+    Against the emulator (on a background thread) with ``remote`` playing the world, or, with
+    ``SIGNALWIRE_*`` set, against your space (project/token credentials only).
+    """
+    spec = _spec(
+        {
+            "title": title,
+            "contexts": [CONTEXT],
+            "setup": None,
+            "on_call": None,
+            "on_message": None,
+            "program": None,
+            "remote": remote,
+            "stage": None,
+            "personas": None,
+            "names": None,
+        }
+    )
+    opts = _options(argv, time_scale)
+    env = os.environ
+    if real_space():
+        _banner(spec)
+        program(
+            env["SIGNALWIRE_SPACE"],
+            env.get("SIGNALWIRE_PROJECT_ID", ""),
+            env.get("SIGNALWIRE_API_TOKEN", ""),
+            CONTEXT,
+        )
+        return
+    report = _Report(spec, opts)
+
+    def body(url: str, start_world: Callable[[], Future[None] | None]) -> None:
+        world = start_world()
+        program(url, _PROJECT, _TOKEN, CONTEXT)
+        if world is not None:
+            world.result(timeout=opts.timeout)
+
+    with report.capturing():
+        try:
+            _in_background(spec, opts, report, body)
+        except Exception as exc:
+            report.failed(exc)
+    report.finish()
 
 
 # --------------------------------------------------------------------------- real space
