@@ -258,7 +258,7 @@ def command_methods() -> set[str]:
 
 def test_the_table_covers_every_command_method() -> None:
     assert set(CASES) == command_methods()
-    for name, (args, kwargs) in CASES.items():
+    for name, (_args, kwargs) in CASES.items():
         params = inspect.signature(getattr(Call, name)).parameters
         named = [p for p in params.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
         missing = [p.name for p in named if p.name not in kwargs and p.name != "on_completed"]
