@@ -21,7 +21,7 @@ import time
 
 import anyio.from_thread
 
-from relay_anyio.testing import RelayEmulator
+from relay_anyio.testing import RelayEmulator, RemoteParty
 from relay_sync import Call, RelayClient, RelayError
 
 _OUTPUT = threading.Lock()
@@ -87,15 +87,20 @@ def main(mode: str) -> int:
                 )
                 box.append(caller)
 
-            box: list[object] = []
+            box: list[RemoteParty] = []
             threading.Thread(target=place_call, daemon=True).start()
             started = time.monotonic()
             client.run()
             say(f"RUN RETURNED {time.monotonic() - started:.2f}")
             if box:
                 caller = box[0]
-                say("HEARD", portal.call(lambda: list(caller.heard)))  # type: ignore[attr-defined]
-                say("ENDED", portal.call(lambda: caller.end_reason))  # type: ignore[attr-defined]
+
+                def outcome() -> tuple[list[str], str]:
+                    return caller.heard, caller.end_reason
+
+                heard, reason = portal.call(outcome)
+                say("HEARD", heard)
+                say("ENDED", reason)
     return 0
 
 

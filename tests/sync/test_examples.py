@@ -245,15 +245,13 @@ def test_messaging_send_and_receive(emulator: Any, make_client: Any) -> None:
     def on_message(message: Message) -> tuple[str, str]:
         return message.body, message.from_number
 
+    def on_completed(event: RelayEvent) -> None:
+        completed.append(event.params["message_state"])
+        completed_event.set()
+
     client.connect()
     sent = client.send_message(
-        to_number=AGENT,
-        from_number=LINE,
-        body="Your table is ready",
-        on_completed=lambda event: (
-            completed.append(event.params["message_state"]),
-            completed_event.set(),
-        ),
+        to_number=AGENT, from_number=LINE, body="Your table is ready", on_completed=on_completed
     )
     assert sent.direction == "outbound" and sent.message_id
     final = sent.wait(timeout=WAIT)

@@ -239,7 +239,7 @@ def test_configuration_errors() -> None:
             pass
 
     with pytest.raises(TypeError, match="callable"):
-        client.on_message(42)
+        client.on_message(42)  # type: ignore[type-var]
     with pytest.raises(RelayError, match="not connected"):
         client.execute("signalwire.receive", {"contexts": ["x"]})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -143,7 +144,7 @@ def test_serial_pool_keeps_order_and_survives_a_failing_job() -> None:
         raise RuntimeError("job bug")
 
     for i in range(50):
-        pool.submit(lambda i=i: order.append(i), f"job {i}")
+        pool.submit(functools.partial(order.append, i), f"job {i}")
         if i == 25:
             pool.submit(failing, "failing job")
     pool.submit(finished.set, "last")

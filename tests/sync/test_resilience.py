@@ -167,8 +167,8 @@ def test_calls_over_the_limit_are_passed_to_another_client(
     emulator: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RELAY_MAX_CONNECTIONS", "2")
-    busy = make_client(max_active_calls=1)
-    other = make_client()
+    busy: RelayClient = make_client(max_active_calls=1)
+    other: RelayClient = make_client()
     release = threading.Event()
     busy_calls, other_calls = Outcome(), Outcome(expected=3)
 
