@@ -209,3 +209,37 @@ def test_commands_fail_clearly_after_disconnect(emulator: Any, make_client: Any)
         keep[0].play_tts("anyone?")
     with pytest.raises(RelayError, match="Client disconnected"):
         keep[0].wait_for_ended(timeout=WAIT)
+
+
+def test_bad_input_is_a_clear_error_and_harms_nothing(emulator: Any, make_client: Any) -> None:
+    client: RelayClient = make_client()
+    outcome = Outcome()
+
+    @client.on_call
+    @outcome.track
+    def handle(call: Call) -> str:
+        call.answer()
+        with pytest.raises(ValueError, match="media"):
+            call.play("not a media list")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="reason"):
+            call.hangup(reason="because")
+        with pytest.raises(ValueError):
+            call.play_and_collect([{"type": "tts", "params": {"text": "hi"}}], {})
+        # Nothing was sent for those; the call still works.
+        call.play_tts("still fine").wait(timeout=WAIT)
+        call.hangup()
+        return "ok"
+
+    client.connect()
+    caller = emulator.call(context="office", from_number=CALLER, to_number=LINE)
+    with pytest.raises(ValueError, match="devices"):
+        client.dial("not devices")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="method"):
+        client.execute("", {})
+    with pytest.raises(ValueError, match="contexts"):
+        client.receive("office")  # type: ignore[arg-type]
+    assert outcome.wait() == ["ok"]
+    assert caller.wait_ended() == "hangup"
+    assert caller.heard == ["still fine"]
+    sent = {entry.method for entry in emulator.journal.requests()}
+    assert "calling.dial" not in sent
