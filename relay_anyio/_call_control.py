@@ -94,8 +94,10 @@ class ControlMethods(CallBase):
             devices: list of lists of device objects; inner lists ring together, outer
                 entries are tried one after another.
             ringback: media played to this call while the peer rings.
-            tag: tag stamped on the peer legs. max_duration: minutes.
-            max_price_per_minute: price cap. status_url: status webhook.
+            tag: tag stamped on the peer legs.
+            max_duration: maximum length of the bridge, in minutes.
+            max_price_per_minute: price cap.
+            status_url: status webhook.
             **kwargs: extra wire params.
 
         Raises:

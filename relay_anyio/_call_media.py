@@ -266,8 +266,11 @@ class MediaMethods(CallBase):
         Args:
             digits: ``{"max": n, "terminators": "#", "digit_timeout": s}``.
             speech: ``{"language": ..., "hints": [...], "end_silence_timeout": s, ...}``.
-            initial_timeout, partial_results, continuous, send_start_of_input,
-                start_input_timers: sent when given.
+            initial_timeout: seconds to wait for the first input (server default 4).
+            partial_results: also report interim results.
+            continuous: keep collecting after a result.
+            send_start_of_input: report when the caller starts speaking or pressing.
+            start_input_timers: start the timers at once (else with ``start_input_timers()``).
             control_id: explicit control id (generated otherwise).
             on_completed: called with the final ``calling.call.collect`` event.
             **kwargs: extra wire params.

@@ -69,9 +69,10 @@ class Action:
     Args:
         call: the owning call.
         control_id: the operation's control id.
-        terminal_event, terminal_states: accepted for compatibility with ``signalwire.relay``
-            and kept for information only: which event completes an action is decided by
-            relay_proto (decision D12).
+        terminal_event: accepted for compatibility with ``signalwire.relay`` and kept for
+            information only: which event completes an action is decided by relay_proto
+            (decision D12).
+        terminal_states: likewise.
     """
 
     _kind = ""  # wire prefix of the sub-commands: calling.<kind>.stop ...
