@@ -21,6 +21,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from wsproto.frame_protocol import FrameProtocol
+
 from relay_proto import ClientClosed, Event, RemoteProtocolError, TransportLost
 
 from .oracles import InvariantError, check_event
@@ -189,6 +191,18 @@ def _chunkings(stream: bytes, plan: bytes) -> dict[str, list[bytes]]:
     }
 
 
+def _client_frames(data: bytes) -> list[str]:
+    """The frames in the client's output, unmasked: wsproto masks client frames with random
+    keys, so the bytes differ from run to run while the frames must not."""
+    parser = FrameProtocol(client=False, extensions=[])
+    parser.receive_bytes(data)
+    frames = []
+    for item in parser.received_frames():
+        payload = item.payload if isinstance(item.payload, (bytes, str)) else repr(item.payload)
+        frames.append(f"{item.opcode.name} fin={item.frame_finished} {payload!r}")
+    return frames
+
+
 def _client_run(chunks: list[bytes]) -> Run:
     world = ClientWorld()
     run = Run()
@@ -198,7 +212,7 @@ def _client_run(chunks: list[bytes]) -> Run:
             run.error = str(error)
             break
     run.events = [repr(e) for e in world.events]
-    run.output = list(world.client_frames)
+    run.output = _client_frames(bytes(world.sent_bytes))
     return run
 
 
@@ -211,7 +225,7 @@ def _server_run(chunks: list[bytes]) -> Run:
             run.error = str(error)
             break
     run.events = [repr(e) for e in world.events]
-    run.output = list(world.received)
+    run.output = [bytes(world.sent_bytes).hex()]  # unmasked: the bytes themselves must agree
     return run
 
 

@@ -178,6 +178,7 @@ class ClientWorld:
         self.events: list[Event] = []
         self.server_events: list[Event] = []
         self.client_frames: list[str] = []  # text frames the client sent, seen by the server
+        self.sent_bytes = bytearray()
         self.conn = new_client_connection()
         self.server = RelayServerConnection(
             frame_observer=self._observe if observe else None,
@@ -324,6 +325,7 @@ class ClientWorld:
         self.server_events.clear()
         self.events.clear()
         self.client_frames.clear()
+        self.sent_bytes = bytearray()  # what feed() made the client send
 
     # ---------------------------------------------------------------- fuzzing
     def feed(self, data: bytes | None) -> RemoteProtocolError | None:
@@ -346,6 +348,7 @@ class ClientWorld:
         """Deliver what the client sent to the peer, which must find it well-formed."""
         out = self.conn.data_to_send()
         if out:
+            self.sent_bytes += out
             self.server.receive_data(out)
         for event in self.drain_server():
             if isinstance(event, FrameDropped) and event.reason != "reply for unknown request id":
@@ -417,6 +420,7 @@ class ServerWorld:
 
     def __init__(self, *, handshake: bool = True) -> None:
         self.events: list[Event] = []
+        self.sent_bytes = bytearray()  # everything the server wrote since the setup
         self.received: list[str] = []  # text messages the server sent, read by the client side
         self.server = RelayServerConnection(max_message_size=MAX_MESSAGE_SIZE)
         self.client = Transport(client=True)
@@ -435,6 +439,7 @@ class ServerWorld:
         self.drain()
         self.events.clear()
         self.received.clear()
+        self.sent_bytes = bytearray()
 
     def drain(self) -> list[Event]:
         new: list[Event] = []
@@ -446,6 +451,7 @@ class ServerWorld:
 
     def _read_output(self) -> None:
         out = self.server.data_to_send()
+        self.sent_bytes += out
         if not out or not self.reading:
             return
         self.client.receive_data(out)  # a broken stream from the server raises here: a bug
