@@ -20,15 +20,12 @@ Time. The simulated world runs on ``anyio.current_time() × 1/time_scale``. Prot
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import functools
 import math
 import re
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import anyio
@@ -43,11 +40,12 @@ from relay_proto import (
     FrameDropped,
     RemoteProtocolError,
 )
-from relay_proto._server import RelayServerConnection
 
+from ._connections import ClientInfo, ClientSocket, Credentials, Mailbox, Outbound
 from ._faults import EVENT_KINDS, Faults, malformed_text
 from ._journal import Journal
-from ._model import RequestError, Session
+from ._model import RequestError
+from ._sessions import SessionDesk
 from ._switch import Switch
 
 __all__ = ["ClientInfo", "Credentials", "EmulatorServer", "EmulatorTimeout"]
@@ -64,100 +62,6 @@ _REPLY_ID = re.compile(r'"id"\s*:\s*"([^"]*)"')
 
 class EmulatorTimeout(TimeoutError):
     """A wait on the emulator timed out; the message ends with the recent transcript."""
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    """What ``signalwire.connect`` must carry (``None`` = any non-empty value)."""
-
-    project: str | None = None
-    token: str | None = None
-    jwt_token: str | None = None
-
-    def check(self, auth: object) -> tuple[str, str] | None:
-        """``None`` if ``auth`` is acceptable, else ``(signalwire_error_code, message)``."""
-        if not isinstance(auth, dict):
-            return "AUTH_REQUIRED", "Authentication required"
-        jwt, project, token = auth.get("jwt_token"), auth.get("project"), auth.get("token")
-        if jwt:
-            if self.jwt_token is not None and jwt != self.jwt_token:
-                return "AUTH_FAILED", "Invalid JWT token"
-            if self.jwt_token is None and self.project is not None:
-                return "AUTH_FAILED", "JWT authentication is not enabled on this emulator"
-            return None
-        if not project or not token:
-            return "AUTH_REQUIRED", "Authentication required: project and token, or jwt_token"
-        if (self.project is not None and project != self.project) or (
-            self.token is not None and token != self.token
-        ):
-            return "AUTH_FAILED", "Invalid project or token"
-        return None
-
-
-@dataclass(frozen=True, slots=True)
-class ClientInfo:
-    """A client connection as the emulator sees it (``emu.clients``)."""
-
-    conn: int
-    label: str
-    protocol: str
-    contexts: tuple[str, ...]
-    agent: str
-    open: bool
-
-
-@dataclass(eq=False)
-class _Outbound:
-    event_id: str
-    event_type: str
-    params: dict[str, Any]
-    t: float  # simulated time the event happened
-    sent_at: float = 0.0  # real time of the last send
-    late: bool = False  # already reported as not acknowledged in time
-
-
-@dataclass(eq=False)
-class _Mailbox:
-    queue: deque[_Outbound] = field(default_factory=deque)
-    inflight: dict[str, _Outbound] = field(default_factory=dict)
-    client: _Client | None = None
-    held: _Outbound | None = None  # reorder fault
-
-
-class _Client:
-    """One socket."""
-
-    def __init__(self, number: int, stream: SocketStream, server: EmulatorServer) -> None:
-        self.number = number
-        self.stream = stream
-        self.conn = RelayServerConnection(frame_observer=self._observe)
-        self.session: Session | None = None
-        self.agent = ""
-        self.wake = anyio.Event()
-        self.eof = anyio.Event()  # the client's side of the stream ended
-        self.dead = False  # nothing more is sent or processed
-        self.abort: str | None = None  # "now": drop unsent bytes; "flush": send them first
-        self.closing = False  # close the socket once the WebSocket close frame is out
-        self.drop_after: int | None = None
-        self.frames = 0
-        self.ping_id: str | None = None
-        self.missed_pings = 0
-        self.disconnect_ids: set[str] = set()
-        self.tg: TaskGroup | None = None
-        self._server = server
-
-    def _observe(self, direction: str, text: str) -> None:
-        self._server.journal.record(self._server.sim_now(), direction, self.number, text)
-        self.frames += 1
-        if self.drop_after is not None and self.frames >= self.drop_after and not self.dead:
-            self._server.log_conn(self, f"dropping the socket after {self.frames} frames (fault)")
-            self.kill("flush")
-
-    def kill(self, mode: str) -> None:
-        """Stop everything on this socket; the writer closes it (``mode``: now / flush)."""
-        self.dead = True
-        self.abort = self.abort or mode
-        self.wake.set()
 
 
 class EmulatorServer:
@@ -193,9 +97,10 @@ class EmulatorServer:
         self.max_missed_pings = max_missed_pings
         self.violations: list[str] = []
         self.internal_errors: list[BaseException] = []
-        self._clients: dict[int, _Client] = {}
-        self._all_clients: list[_Client] = []
-        self._mailboxes: dict[str, _Mailbox] = {}
+        self._clients: dict[int, ClientSocket] = {}
+        self._all_clients: list[ClientSocket] = []
+        self.mailboxes: dict[str, Mailbox] = {}  # by session protocol
+        self._desk = SessionDesk(self)
         self._expected_replies: dict[str, int] = {}  # duplicate event / fault ids -> extra replies
         self._next_conn = 1
         self._event_seq = 0
@@ -230,7 +135,7 @@ class EmulatorServer:
         await tg.__aexit__(None, None, None)
         await self._listener.aclose()
 
-    async def _goodbye(self, client: _Client) -> None:
+    async def _goodbye(self, client: ClientSocket) -> None:
         client.conn.close(1001, "emulator stopping")
         with anyio.move_on_after(0.5):
             try:
@@ -288,9 +193,9 @@ class EmulatorServer:
         """Deliver queued events, wake writers, re-arm the clock, wake waiters."""
         for out in self.switch.take_outputs():
             self._enqueue(out.protocol, out.event_type, out.params, out.t)
-        for protocol, box in list(self._mailboxes.items()):
+        for protocol, box in list(self.mailboxes.items()):
             if protocol not in self.switch.sessions:
-                del self._mailboxes[protocol]  # forgotten by a restart
+                del self.mailboxes[protocol]  # forgotten by a restart
             else:
                 self._deliver(box)
         for client in self._clients.values():
@@ -337,7 +242,7 @@ class EmulatorServer:
         self.switch.log("emulator", f"client violation: {text}", t=self.sim_now())
         self._notify()
 
-    def log_conn(self, client: _Client, text: str) -> None:
+    def log_conn(self, client: ClientSocket, text: str) -> None:
         """Transcript line about a connection."""
         self.switch.log(f"conn{client.number}", text, t=self.sim_now())
 
@@ -356,7 +261,7 @@ class EmulatorServer:
         """Every connection so far, open or not."""
         return [self._info(c) for c in self._all_clients]
 
-    def _info(self, client: _Client) -> ClientInfo:
+    def _info(self, client: ClientSocket) -> ClientInfo:
         session = client.session
         return ClientInfo(
             conn=client.number,
@@ -368,7 +273,7 @@ class EmulatorServer:
         )
 
     async def _serve(self, stream: SocketStream) -> None:
-        client = _Client(self._next_conn, stream, self)
+        client = ClientSocket(self._next_conn, stream, self._on_frame)
         self._next_conn += 1
         self._clients[client.number] = client
         self._all_clients.append(client)
@@ -386,13 +291,21 @@ class EmulatorServer:
         finally:
             del self._clients[client.number]
             client.dead = True
-            self._release(client)
+            self._desk.release(client)
             self.log_conn(client, "socket closed")
             with anyio.CancelScope(shield=True):
                 await anyio.aclose_forcefully(stream)
             self.pump()
 
-    async def _reader(self, client: _Client) -> None:
+    def _on_frame(self, client: ClientSocket, direction: str, text: str) -> None:
+        # Every frame in either direction: journal it, and count it for the drop fault.
+        self.journal.record(self.sim_now(), direction, client.number, text)
+        client.frames += 1
+        if client.drop_after is not None and client.frames >= client.drop_after and not client.dead:
+            self.log_conn(client, f"dropping the socket after {client.frames} frames (fault)")
+            client.kill("flush")
+
+    async def _reader(self, client: ClientSocket) -> None:
         # Reads until EOF; once the client is dead, input is read and thrown away so that the
         # socket can be closed cleanly (closing with unread input would reset it and could
         # destroy the last frames we sent).
@@ -408,7 +321,7 @@ class EmulatorServer:
                 client.eof.set()
                 return
 
-    def _feed(self, client: _Client, data: bytes | None) -> None:
+    def _feed(self, client: ClientSocket, data: bytes | None) -> None:
         self._guarded(self.advance)
         try:
             client.conn.receive_data(data)
@@ -419,7 +332,7 @@ class EmulatorServer:
         while (event := client.conn.next_event()) is not None and not client.dead:
             self._guarded(functools.partial(self._on_event, client, event))
 
-    async def _writer(self, client: _Client, tg: TaskGroup) -> None:
+    async def _writer(self, client: ClientSocket, tg: TaskGroup) -> None:
         try:
             while True:
                 await client.wake.wait()
@@ -441,7 +354,7 @@ class EmulatorServer:
         client.dead = True
         tg.cancel_scope.cancel()
 
-    async def _pinger(self, client: _Client) -> None:
+    async def _pinger(self, client: ClientSocket) -> None:
         while not client.dead:
             await anyio.sleep(self.ping_interval)
             if client.session is None or client.dead:
@@ -453,14 +366,17 @@ class EmulatorServer:
                     self.log_conn(client, f"closing: {client.missed_pings} pings unanswered")
                     client.kill("now")
                     return
-            if not self.faults.server_pings_stopped:
+            if self.faults.server_pings_stopped:
+                self.log_conn(client, "server ping skipped (fault)")
+                self._notify()
+            else:
                 client.ping_id = client.conn.send_ping()
                 client.wake.set()
 
-    async def _ack_watch(self, client: _Client) -> None:
+    async def _ack_watch(self, client: ClientSocket) -> None:
         while not client.dead:
             await anyio.sleep(self.ack_timeout / 2)
-            box = self._mailboxes.get(client.session.protocol) if client.session else None
+            box = self.mailboxes.get(client.session.protocol) if client.session else None
             if box is None or box.client is not client:
                 continue
             now = anyio.current_time()
@@ -473,7 +389,7 @@ class EmulatorServer:
                     )
 
     # ------------------------------------------------------------------ inbound events
-    def _on_event(self, client: _Client, event: Event) -> None:
+    def _on_event(self, client: ClientSocket, event: Event) -> None:
         if isinstance(event, ClientConnected):
             self.log_conn(client, f"WebSocket open (path {event.path!r})")
             if self.faults.drop_next is not None:
@@ -494,7 +410,7 @@ class EmulatorServer:
             client.dead = True
             client.abort = client.abort or "flush"
 
-    def _on_request(self, client: _Client, request: ClientRequest) -> None:
+    def _on_request(self, client: ClientSocket, request: ClientRequest) -> None:
         method = request.method
         if method in self.faults.ignored_methods:
             self.log_conn(client, f"ignoring {method} (fault)")
@@ -506,16 +422,16 @@ class EmulatorServer:
             return
         self._handle(client, request)
 
-    async def _delayed(self, client: _Client, request: ClientRequest, delay: float) -> None:
+    async def _delayed(self, client: ClientSocket, request: ClientRequest, delay: float) -> None:
         await anyio.sleep(delay)
         if not client.dead:
             self.advance()
             self._guarded(lambda: self._handle(client, request))
             self.pump()
 
-    def _handle(self, client: _Client, request: ClientRequest) -> None:
+    def _handle(self, client: ClientSocket, request: ClientRequest) -> None:
         try:
-            result = self._dispatch(client, request.method, request.params)
+            result = self._desk.dispatch(client, request.method, request.params)
         except RequestError as exc:
             if not client.dead:
                 client.conn.send_error(request.request_id, exc.code, exc.message, exc.data)
@@ -523,135 +439,9 @@ class EmulatorServer:
         if result is not None and not client.dead:
             client.conn.send_result(request.request_id, result)
 
-    def _dispatch(
-        self, client: _Client, method: str, params: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        if method == "signalwire.connect":
-            return self._connect(client, params)
-        if method == "signalwire.ping":
-            return None if self.faults.pings_ignored else {}
-        session = client.session
-        if session is None:
-            raise RequestError(
-                -32000,
-                "Not authenticated: send signalwire.connect first",
-                {"signalwire_error_code": "AUTH_REQUIRED"},
-            )
-        if method in ("signalwire.receive", "signalwire.unreceive"):
-            return self._receive(session, method, params)
-        if method == "signalwire.execute":
-            return self._execute(client, params)
-        if method == "signalwire.reauthenticate":
-            self._authenticate(client, params.get("authentication"))
-            return {"authentication": "accepted", "authorization": self._authorization()}
-        return self.switch.request(session, method, params)
-
-    def _authenticate(self, client: _Client, auth: object) -> None:
-        problem = ("AUTH_FAILED", "authentication failed") if self.faults.rejecting else None
-        problem = problem or self.credentials.check(auth)
-        if problem is not None:
-            code, message = problem
-            self.log_conn(client, f"authentication rejected: {message}")
-            raise RequestError(-32000, message, {"signalwire_error_code": code})
-
-    def _authorization(self) -> dict[str, Any]:
-        return {
-            "project": self.credentials.project or "emulator-project",
-            "expires_at": None,
-            "scopes": ["calling", "messaging", "tasking"],
-            "signature": "relay-emulator",
-        }
-
-    def _connect(self, client: _Client, params: dict[str, Any]) -> dict[str, Any]:
-        if client.session is not None:
-            raise RequestError(-32600, "Already authenticated on this connection")
-        self._authenticate(client, params.get("authentication"))
-        contexts = params.get("contexts", [])
-        if not isinstance(contexts, list) or not all(isinstance(c, str) and c for c in contexts):
-            raise RequestError(-32602, "Invalid params: contexts must be a list of strings")
-        if params.get("event_acks") is not True:
-            self.violation(f"conn{client.number}: signalwire.connect without event_acks: true")
-        resume = params.get("protocol") if isinstance(params.get("protocol"), str) else None
-        session, restored = self.switch.open_session(contexts=contexts, resume=resume)
-        fast = bool(params.get("authorization_state")) and (
-            params.get("authorization_state") == session.authorization_state
-        )
-        client.agent = str(params.get("agent", ""))
-        self._attach(client, session)
-        how = "resumed" if restored else "new session"
-        note = " (authorization_state accepted)" if fast else ""
-        self.log_conn(client, f"{session.label} authenticated, {how}{note}, contexts {contexts}")
-        if resume and not restored:
-            self.log_conn(client, f"unknown protocol {resume!r}: started a fresh session")
-        return {
-            "protocol": session.protocol,
-            "identity": session.identity,
-            "session_restored": restored,
-            "sessionid": session.protocol.removeprefix("signalwire_"),
-            "nodeid": self.switch.node_id,
-            "master_nodeid": self.switch.node_id,
-            "authorization": self._authorization(),
-        }
-
-    def _attach(self, client: _Client, session: Session) -> None:
-        box = self._mailboxes.setdefault(session.protocol, _Mailbox())
-        if box.client is not None and box.client is not client:
-            self.log_conn(box.client, f"{session.label} resumed on conn{client.number}: closing")
-            old = box.client
-            self._release(old)
-            old.kill("now")
-        client.session = session
-        box.client = client
-        # Opaque "<encrypted>:<tag>" blob, as the guide describes it.
-        blob = base64.b64encode(f"{session.protocol}|{self._event_seq}".encode()).decode()
-        tag = base64.b64encode(f"tag{session.order}".encode()).decode()
-        session.authorization_state = f"{blob}:{tag}"
-        auth_state = {"authorization_state": session.authorization_state}
-        state_event = self._outbound("signalwire.authorization.state", auth_state, self.sim_now())
-        box.queue.appendleft(state_event)
-        self.switch.attach(session)
-
-    def _release(self, client: _Client) -> None:
-        # The socket is going away: its session's events in flight wait for a resume.
-        session = client.session
-        box = self._mailboxes.get(session.protocol) if session else None
-        if session is None or box is None or box.client is not client:
-            return
-        box.client = None
-        pending = list(box.inflight.values()) + ([box.held] if box.held else [])
-        box.inflight.clear()
-        box.held = None
-        box.queue.extendleft(reversed(pending))
-        self.switch.detach(session)
-
-    def _receive(self, session: Session, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        contexts = params.get("contexts")
-        if not isinstance(contexts, list) or not contexts:
-            raise RequestError(-32602, "Invalid params: contexts must be a non-empty list")
-        if not all(isinstance(c, str) and c for c in contexts):
-            raise RequestError(-32602, "Invalid params: contexts must be strings")
-        if method == "signalwire.receive":
-            self.switch.subscribe(session, contexts)
-            self.switch.log(session.label, f"receiving {contexts}")
-            return {"code": "200", "message": "Receiving events"}
-        self.switch.unsubscribe(session, contexts)
-        self.switch.log(session.label, f"no longer receiving {contexts}")
-        return {"code": "200", "message": "Unreceiving events"}
-
-    def _execute(self, client: _Client, params: dict[str, Any]) -> dict[str, Any]:
-        method = params.get("method")
-        inner = params.get("params", {})
-        if not isinstance(method, str) or method in ("signalwire.connect", "signalwire.execute"):
-            raise RequestError(-32602, "Invalid params: method must name another RELAY method")
-        if not isinstance(inner, dict):
-            raise RequestError(-32602, "Invalid params: params must be an object")
-        result = self._dispatch(client, method, inner)
-        node = self.switch.node_id
-        return {"result": result or {}, "requester_nodeid": node, "responder_nodeid": node}
-
-    def _on_response(self, client: _Client, response: ClientResponse) -> None:
+    def _on_response(self, client: ClientSocket, response: ClientResponse) -> None:
         if response.method == "signalwire.event":
-            box = self._mailboxes.get(client.session.protocol) if client.session else None
+            box = self.mailboxes.get(client.session.protocol) if client.session else None
             if box is not None:
                 box.inflight.pop(response.request_id, None)
             if response.error is not None:
@@ -667,7 +457,7 @@ class EmulatorServer:
             client.conn.close(1012, "service restart")
             client.closing = True
 
-    def _on_dropped(self, client: _Client, dropped: FrameDropped) -> None:
+    def _on_dropped(self, client: ClientSocket, dropped: FrameDropped) -> None:
         # Replies to a duplicated event or to a fault frame are expected; anything else the
         # client sent that the server could not use is a violation.
         if dropped.reason == "reply for unknown request id":
@@ -681,20 +471,21 @@ class EmulatorServer:
         )
 
     # ------------------------------------------------------------------ delivery
-    def _outbound(self, event_type: str, params: dict[str, Any], t: float) -> _Outbound:
+    def outbound(self, event_type: str, params: dict[str, Any], t: float) -> Outbound:
+        """A new event record with the next event id (unique across every connection)."""
         self._event_seq += 1
-        return _Outbound(f"evt-{self._event_seq}", event_type, params, t)
+        return Outbound(f"evt-{self._event_seq}", event_type, params, t)
 
     def _enqueue(self, protocol: str, event_type: str, params: dict[str, Any], t: float) -> None:
-        box = self._mailboxes.setdefault(protocol, _Mailbox())
-        box.queue.append(self._outbound(event_type, params, t))
+        box = self.mailboxes.setdefault(protocol, Mailbox())
+        box.queue.append(self.outbound(event_type, params, t))
         if len(box.queue) > _MAX_MAILBOX:
             dropped = box.queue.popleft()
             self.switch.log(
                 "emulator", f"dropped {dropped.event_type} for {protocol}: mailbox full"
             )
 
-    def _deliver(self, box: _Mailbox) -> None:
+    def _deliver(self, box: Mailbox) -> None:
         client = box.client
         if client is None or client.dead or not client.conn.is_open:
             return
@@ -711,14 +502,14 @@ class EmulatorServer:
                 self._send_event(client, box, out)
                 self._send_event(client, box, held)
 
-    async def _release_held(self, box: _Mailbox, out: _Outbound) -> None:
+    async def _release_held(self, box: Mailbox, out: Outbound) -> None:
         await anyio.sleep(_REORDER_HOLD)
         if box.held is out and box.client is not None and not box.client.dead:
             box.held = None
             self._send_event(box.client, box, out)
             self.pump()
 
-    def _send_event(self, client: _Client, box: _Mailbox, out: _Outbound) -> None:
+    def _send_event(self, client: ClientSocket, box: Mailbox, out: Outbound) -> None:
         session = client.session
         envelope: Mapping[str, Any] = {
             "event_channel": session.protocol if session else "",
@@ -742,7 +533,7 @@ class EmulatorServer:
         victims = [c for c in self._clients.values() if not c.dead]
         for client in victims:
             self.log_conn(client, "dropping the socket (fault)")
-            self._release(client)
+            self._desk.release(client)
             client.kill("now")
         self.pump()
         return len(victims)
@@ -780,7 +571,7 @@ class EmulatorServer:
         self.pump()
         return len(targets)
 
-    async def _disconnect_grace(self, client: _Client) -> None:
+    async def _disconnect_grace(self, client: ClientSocket) -> None:
         # A client that does not ACK the disconnect within the ACK timeout is closed anyway.
         await anyio.sleep(self.ack_timeout)
         if not client.dead:

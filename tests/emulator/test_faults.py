@@ -61,12 +61,19 @@ async def test_ignore_pings(emu: RelayEmulator, client: RawClient) -> None:
 
 
 async def test_stop_server_pings(anyio_backend: str) -> None:
+    def pings(emu: RelayEmulator) -> int:
+        return len(
+            [e for e in emu.journal if e.method == "signalwire.ping" and e.direction == "out"]
+        )
+
     async with RelayEmulator(ping_interval=0.005) as emu, connected(emu.port) as raw:
         await raw.take(lambda f: f.get("method") == "signalwire.ping")
         emu.faults.stop_server_pings()
-        before = len([e for e in emu.journal if e.method == "signalwire.ping"])
-        await anyio.sleep(0.05)  # a few ping intervals: nothing may come
-        assert len([e for e in emu.journal if e.method == "signalwire.ping"]) == before
+        sent = pings(emu)
+        await emu.wait_for_transcript("server ping skipped (fault)")
+        assert pings(emu) == sent
+        emu.faults.stop_server_pings(False)
+        await raw.take(lambda f: f.get("method") == "signalwire.ping")  # they resume
 
 
 async def test_ignore_method(emu: RelayEmulator, client: RawClient) -> None:
