@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import anyio
 import pytest
 
 from relay_anyio.testing import MALFORMED_KINDS, RelayEmulator
