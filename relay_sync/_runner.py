@@ -163,6 +163,8 @@ class SessionRunner:
             self._to_interrupt = self._stream
 
     def _interrupt_lost_stream(self) -> None:
+        if self._to_interrupt is None:  # the common case, without taking the lock again
+            return
         with self._lock:
             stream, self._to_interrupt = self._to_interrupt, None
         if stream is not None:
