@@ -238,7 +238,11 @@ class ClientSession:
             calls, self._router.calls = self._router.calls, {}
             for call in calls.values():
                 call._abort(error)
-            self._router.messages.clear()
+            messages, self._router.messages = self._router.messages, {}
+            for message in messages.values():
+                # Nobody will report its state any more: a thread blocked in wait() must not
+                # stay there for ever.
+                message._done.fail(error)
         if self._pool is not None:
             self._pool.close(drain=False)
         if self._callbacks is not None:

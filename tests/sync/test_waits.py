@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from relay_anyio.testing import Persona
-from relay_sync import CALL_STATE_ENDED, EVENT_CALL_PLAY, Call, RelayClient, RelayError
+from relay_sync import (
+    CALL_STATE_ENDED,
+    EVENT_CALL_PLAY,
+    Call,
+    Message,
+    RelayClient,
+    RelayError,
+)
 
 from .helpers import AGENT, CALLER, LINE, WAIT, Outcome, phone
 
@@ -243,3 +250,31 @@ def test_bad_input_is_a_clear_error_and_harms_nothing(emulator: Any, make_client
     assert caller.heard == ["still fine"]
     sent = {entry.method for entry in emulator.journal.requests()}
     assert "calling.dial" not in sent
+
+
+def test_a_message_wait_ends_when_the_client_disconnects(make_client: Any) -> None:
+    client: RelayClient = make_client()
+    client.connect()
+    # An outbound message the server accepted and has not reported on yet (white box: the
+    # emulator always reports, so the router is given one directly).
+    pending = Message(message_id="msg-pending", direction="outbound", state="queued")
+    with client._registry_lock():
+        client._router.track_message(pending)
+    waiting: list[BaseException] = []
+    started = threading.Event()
+
+    def wait() -> None:
+        started.set()
+        try:
+            pending.wait()
+        except BaseException as exc:
+            waiting.append(exc)
+
+    waiter = threading.Thread(target=wait)
+    waiter.start()
+    assert started.wait(WAIT)
+    client.disconnect()
+    waiter.join(WAIT)
+    assert not waiter.is_alive()
+    assert isinstance(waiting[0], RelayError)
+    assert waiting[0].message == "Client disconnected"
