@@ -51,6 +51,7 @@ __all__ = [
     "CALLER",
     "CONTEXT",
     "LINE",
+    "chat",
     "number",
     "real_space",
     "run",
@@ -79,6 +80,12 @@ Remote = Callable[[RelayEmulator], Coroutine[Any, Any, None]]
 def tts(text: str) -> dict[str, Any]:
     """A text-to-speech media item for ``play`` / ``play_and_collect``."""
     return {"type": "tts", "params": {"text": text}}
+
+
+async def chat(emu: RelayEmulator, seconds: float) -> None:
+    """Let ``seconds`` of simulated time pass (people talking): what happens next still waits
+    for what happened before, only the clock moves on."""
+    await anyio.sleep(seconds * emu.time_scale)
 
 
 def real_space() -> bool:
@@ -637,7 +644,7 @@ def _record_text(record: logging.LogRecord) -> str:
 
 
 def _render(rows: Sequence[_Row]) -> str:
-    width = min(max(shutil.get_terminal_size((100, 24)).columns, 80), 140)
+    width = min(max(shutil.get_terminal_size((100, 24)).columns, 80), 300)
     column = (width - 12) // 2
     rule = "─" * column
     out = [

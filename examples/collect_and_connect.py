@@ -18,13 +18,14 @@ import logging
 
 from examples import _harness as harness
 from examples._harness import tts
-from relay_anyio import CALL_STATE_ENDED, EVENT_CALL_CONNECT, Call
-from relay_anyio.testing import Hangup, Persona, Press, RelayEmulator
+from relay_anyio import CALL_STATE_ANSWERED, EVENT_CALL_CONNECT, Call, RelayEvent
+from relay_anyio.testing import Persona, Press, RelayEmulator
 
 log = logging.getLogger(__name__)
 
 # Account number -> the account manager's phone.
 ACCOUNTS = {"4242": harness.AGENT, "1000": "+15552003000"}
+SORRY = "Sorry, your manager is not available. Please call again later."
 
 
 async def ask_account(call: Call) -> str:
@@ -53,21 +54,23 @@ async def handle_call(call: Call) -> None:
         await call.hangup()
         return
     log.info("account %s: connecting to its manager at %s", account, manager)
+
+    async def after_bridge(event: RelayEvent) -> None:
+        # "failed": the manager did not answer; "disconnected" with the caller still here:
+        # the manager hung up first.
+        state = event.params.get("connect_state")
+        if state in ("disconnected", "failed") and call.state == CALL_STATE_ANSWERED:
+            text = SORRY if state == "failed" else "Thank you for calling Acme. Goodbye!"
+            await (await call.play([tts(text)])).wait()
+            await call.hangup()
+
+    call.on(EVENT_CALL_CONNECT, after_bridge)  # before connect(): nothing is missed
     line = call.device.get("params", {}).get("to_number", "")
     await call.connect(
         [[{"type": "phone", "params": {"to_number": manager, "from_number": line}}]],
         ringback=[{"type": "ringtone", "params": {"name": "us"}}],
     )
-    # "connected" comes first; the bridge then ends with "disconnected" when either side hangs
-    # up ("failed" if the manager never answered). The wait also returns if the call ends.
-    outcome = await call.wait_for(
-        EVENT_CALL_CONNECT,
-        predicate=lambda e: e.params.get("connect_state") in ("disconnected", "failed"),
-    )
-    if outcome.params.get("connect_state") == "failed" and call.state != CALL_STATE_ENDED:
-        await (await call.play([tts("Sorry, your manager is not available.")])).wait()
-    if call.state != CALL_STATE_ENDED:
-        await call.hangup()
+    await call.wait_for_ended()
     log.info("call with account %s over", account)
 
 
@@ -77,13 +80,16 @@ PERSONAS = {harness.AGENT: Persona.answers(after=2.0)}
 
 
 async def caller_types_account(emu: RelayEmulator) -> None:
-    """The caller types 4242# and hangs up 10 s into the chat with the manager."""
+    """The caller types 4242#, talks to the manager for a while and hangs up."""
     caller = await emu.call(
         context=harness.CONTEXT,
         from_number=harness.CALLER,
         to_number=harness.LINE,
-        script=[Press("4242#"), Hangup(after=12.0)],
+        script=[Press("4242#")],
     )
+    await caller.wait_connected()
+    await harness.chat(emu, 10.0)
+    await caller.hangup()
     await caller.wait_ended()
 
 

@@ -10,8 +10,8 @@ import logging
 
 from examples import _harness as harness
 from examples._harness import tts
-from examples.collect_and_connect import ACCOUNTS, PERSONAS, caller_types_account
-from relay_sync import CALL_STATE_ENDED, EVENT_CALL_CONNECT, Call
+from examples.collect_and_connect import ACCOUNTS, PERSONAS, SORRY, caller_types_account
+from relay_sync import CALL_STATE_ANSWERED, EVENT_CALL_CONNECT, Call, RelayEvent
 
 log = logging.getLogger(__name__)
 
@@ -40,19 +40,23 @@ def handle_call(call: Call) -> None:
         call.hangup()
         return
     log.info("account %s: connecting to its manager at %s", account, manager)
+
+    def after_bridge(event: RelayEvent) -> None:
+        # "failed": the manager did not answer; "disconnected" with the caller still here:
+        # the manager hung up first.
+        state = event.params.get("connect_state")
+        if state in ("disconnected", "failed") and call.state == CALL_STATE_ANSWERED:
+            text = SORRY if state == "failed" else "Thank you for calling Acme. Goodbye!"
+            call.play([tts(text)]).wait()
+            call.hangup()
+
+    call.on(EVENT_CALL_CONNECT, after_bridge)  # before connect(): nothing is missed
     line = call.device.get("params", {}).get("to_number", "")
     call.connect(
         [[{"type": "phone", "params": {"to_number": manager, "from_number": line}}]],
         ringback=[{"type": "ringtone", "params": {"name": "us"}}],
     )
-    outcome = call.wait_for(
-        EVENT_CALL_CONNECT,
-        predicate=lambda e: e.params.get("connect_state") in ("disconnected", "failed"),
-    )
-    if outcome.params.get("connect_state") == "failed" and call.state != CALL_STATE_ENDED:
-        call.play([tts("Sorry, your manager is not available.")]).wait()
-    if call.state != CALL_STATE_ENDED:
-        call.hangup()
+    call.wait_for_ended()
     log.info("call with account %s over", account)
 
 

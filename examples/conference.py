@@ -19,13 +19,14 @@ import os
 
 from examples import _harness as harness
 from examples._harness import tts
-from relay_anyio import CALL_STATE_ENDED, EVENT_CONFERENCE, Call, RelayEvent
-from relay_anyio.testing import Hangup, RelayEmulator
+from relay_anyio import CALL_STATE_ANSWERED, EVENT_CONFERENCE, Call, RelayEvent
+from relay_anyio.testing import RelayEmulator
 
 log = logging.getLogger(__name__)
 
 ROOM = "standup"
 HOST = os.environ.get("HOST_NUMBER", harness.CALLER)
+GOODBYE = "The host has ended the meeting. Goodbye!"
 
 
 async def handle_call(call: Call) -> None:
@@ -33,30 +34,21 @@ async def handle_call(call: Call) -> None:
     caller = call.device.get("params", {}).get("from_number", "")
     is_host = caller == HOST
 
-    def on_conference(event: RelayEvent) -> None:
-        log.info(
-            "%s: %s (%s in the room)",
-            caller,
-            event.params.get("status"),
-            event.params.get("participants", 0),
-        )
+    async def on_conference(event: RelayEvent) -> None:
+        status = event.params.get("status")
+        log.info("%s: %s (%s in the room)", caller, status, event.params.get("participants", 0))
+        # Taken out of the room while still on the line: the host ended the meeting.
+        left = status == "participant-leave" and event.params.get("call_id") == call.call_id
+        if left and call.state == CALL_STATE_ANSWERED:
+            await (await call.play([tts(GOODBYE)])).wait()
+            await call.hangup()
 
-    call.on(EVENT_CONFERENCE, on_conference)
+    call.on(EVENT_CONFERENCE, on_conference)  # before joining: nothing is missed
     await call.answer()
     welcome = "Welcome to the Acme standup." + (" You are the host." if is_host else "")
     await (await call.play([tts(welcome)])).wait()
     await call.join_conference(ROOM, beep="onEnter", end_on_exit=is_host)
-    # Until this call leaves the conference (the host left) or hangs up.
-    await call.wait_for(
-        EVENT_CONFERENCE,
-        predicate=lambda e: (
-            e.params.get("status") == "participant-leave"
-            and e.params.get("call_id") == call.call_id
-        ),
-    )
-    if call.state != CALL_STATE_ENDED:
-        await (await call.play([tts("The host has ended the meeting. Goodbye!")])).wait()
-        await call.hangup()
+    await call.wait_for_ended()
 
 
 # ------------------------------------------------------------------ emulator only: the world
@@ -65,15 +57,13 @@ GUEST = "+15551230003"
 
 
 async def standup(emu: RelayEmulator) -> None:
-    """The host calls in; once she is in the room a guest calls; she hangs up 20 s later."""
-    host = await emu.call(
-        context=harness.CONTEXT,
-        from_number=HOST,
-        to_number=harness.LINE,
-        script=[Hangup(after=20.0)],
-    )
-    await emu.wait_for_transcript(f"joined conference {ROOM!r}")
+    """The host calls in; once she is in the room a guest calls; after a chat she hangs up."""
+    host = await emu.call(context=harness.CONTEXT, from_number=HOST, to_number=harness.LINE)
+    await emu.wait_for_transcript(f"joined conference {ROOM!r} (1 participants)")
     guest = await emu.call(context=harness.CONTEXT, from_number=GUEST, to_number=harness.LINE)
+    await emu.wait_for_transcript(f"joined conference {ROOM!r} (2 participants)")
+    await harness.chat(emu, 15.0)
+    await host.hangup()
     await host.wait_ended()
     await guest.wait_ended()
 

@@ -10,8 +10,8 @@ import logging
 
 from examples import _harness as harness
 from examples._harness import tts
-from examples.conference import GUEST, HOST, ROOM, standup
-from relay_sync import CALL_STATE_ENDED, EVENT_CONFERENCE, Call, RelayEvent
+from examples.conference import GOODBYE, GUEST, HOST, ROOM, standup
+from relay_sync import CALL_STATE_ANSWERED, EVENT_CONFERENCE, Call, RelayEvent
 
 log = logging.getLogger(__name__)
 
@@ -22,28 +22,20 @@ def handle_call(call: Call) -> None:
     is_host = caller == HOST
 
     def on_conference(event: RelayEvent) -> None:
-        log.info(
-            "%s: %s (%s in the room)",
-            caller,
-            event.params.get("status"),
-            event.params.get("participants", 0),
-        )
+        status = event.params.get("status")
+        log.info("%s: %s (%s in the room)", caller, status, event.params.get("participants", 0))
+        # Taken out of the room while still on the line: the host ended the meeting.
+        left = status == "participant-leave" and event.params.get("call_id") == call.call_id
+        if left and call.state == CALL_STATE_ANSWERED:
+            call.play([tts(GOODBYE)]).wait()
+            call.hangup()
 
-    call.on(EVENT_CONFERENCE, on_conference)
+    call.on(EVENT_CONFERENCE, on_conference)  # before joining: nothing is missed
     call.answer()
     welcome = "Welcome to the Acme standup." + (" You are the host." if is_host else "")
     call.play([tts(welcome)]).wait()
     call.join_conference(ROOM, beep="onEnter", end_on_exit=is_host)
-    call.wait_for(
-        EVENT_CONFERENCE,
-        predicate=lambda e: (
-            e.params.get("status") == "participant-leave"
-            and e.params.get("call_id") == call.call_id
-        ),
-    )
-    if call.state != CALL_STATE_ENDED:
-        call.play([tts("The host has ended the meeting. Goodbye!")]).wait()
-        call.hangup()
+    call.wait_for_ended()
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ Every call on the ``office`` context is answered with a menu; the caller presses
 (the menu is offered twice if they press nothing or a wrong key):
 
 * 1: sales. The caller hears a ringback while the sales line is dialled and is then bridged to
-  it; when the agent hangs up, the caller is thanked and the call ends.
+  it; if the agent hangs up first, the caller is thanked and the call ends.
 * 2: the opening hours are read out.
 * anything else: goodbye.
 
@@ -24,7 +24,7 @@ import os
 
 from examples import _harness as harness
 from examples._harness import tts
-from relay_anyio import CALL_STATE_ENDED, EVENT_CALL_CONNECT, Call
+from relay_anyio import CALL_STATE_ANSWERED, CALL_STATE_ENDED, EVENT_CALL_CONNECT, Call, RelayEvent
 from relay_anyio.testing import Persona, Press, RelayEmulator
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 SALES = os.environ.get("SALES_NUMBER", harness.AGENT)
 MENU = "Thanks for calling Acme. Press 1 for sales, or 2 for our opening hours."
 HOURS = "We are open Monday to Friday, from 9 in the morning to 5 in the afternoon."
+GOODBYE = "Thanks for calling Acme. Goodbye!"
 
 
 async def choose(call: Call) -> str:
@@ -54,22 +55,25 @@ async def choose(call: Call) -> str:
 
 
 async def connect_to_sales(call: Call) -> None:
-    """Bridge the caller to the sales line until one side hangs up."""
+    """Bridge the caller to the sales line; return when the call is over."""
+
+    async def after_bridge(event: RelayEvent) -> None:
+        # The bridge ends with "disconnected" (or "failed" if sales did not answer). If the
+        # caller is still on the line, the agent hung up first: say goodbye.
+        state = event.params.get("connect_state")
+        if state in ("disconnected", "failed") and call.state == CALL_STATE_ANSWERED:
+            text = GOODBYE if state == "disconnected" else "Sorry, nobody from sales is free."
+            await (await call.play_tts(text)).wait()
+            await call.hangup()
+
+    # Registered before connecting: the bridge may be over before connect() even returns.
+    call.on(EVENT_CALL_CONNECT, after_bridge)
     line = call.device.get("params", {}).get("to_number", "")
     await call.connect(
         devices=[[{"type": "phone", "params": {"to_number": SALES, "from_number": line}}]],
         ringback=[{"type": "ringtone", "params": {"name": "us"}}],
     )
-    # The bridge ends with "disconnected" (or "failed" if sales did not answer); the wait
-    # also returns if the caller hangs up first.
-    ended = await call.wait_for(
-        EVENT_CALL_CONNECT,
-        predicate=lambda e: e.params.get("connect_state") in ("disconnected", "failed"),
-    )
-    if ended.params.get("connect_state") == "failed":
-        await (await call.play_tts("Sorry, nobody from sales is available.")).wait()
-    elif call.state != CALL_STATE_ENDED:
-        await (await call.play_tts("Thanks for calling Acme. Goodbye!")).wait()
+    await call.wait_for_ended()
 
 
 async def handle_call(call: Call) -> None:

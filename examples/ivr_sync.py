@@ -13,8 +13,8 @@ import logging
 
 from examples import _harness as harness
 from examples._harness import tts
-from examples.ivr import HOURS, MENU, PERSONAS, SALES, caller_presses_1
-from relay_sync import CALL_STATE_ENDED, EVENT_CALL_CONNECT, Call
+from examples.ivr import GOODBYE, HOURS, MENU, PERSONAS, SALES, caller_presses_1
+from relay_sync import CALL_STATE_ANSWERED, CALL_STATE_ENDED, EVENT_CALL_CONNECT, Call, RelayEvent
 
 log = logging.getLogger(__name__)
 
@@ -38,20 +38,25 @@ def choose(call: Call) -> str:
 
 
 def connect_to_sales(call: Call) -> None:
-    """Bridge the caller to the sales line until one side hangs up."""
+    """Bridge the caller to the sales line; return when the call is over."""
+
+    def after_bridge(event: RelayEvent) -> None:
+        # The bridge ends with "disconnected" (or "failed" if sales did not answer). If the
+        # caller is still on the line, the agent hung up first: say goodbye.
+        state = event.params.get("connect_state")
+        if state in ("disconnected", "failed") and call.state == CALL_STATE_ANSWERED:
+            text = GOODBYE if state == "disconnected" else "Sorry, nobody from sales is free."
+            call.play_tts(text).wait()
+            call.hangup()
+
+    # Registered before connecting: the bridge may be over before connect() even returns.
+    call.on(EVENT_CALL_CONNECT, after_bridge)
     line = call.device.get("params", {}).get("to_number", "")
     call.connect(
         devices=[[{"type": "phone", "params": {"to_number": SALES, "from_number": line}}]],
         ringback=[{"type": "ringtone", "params": {"name": "us"}}],
     )
-    ended = call.wait_for(
-        EVENT_CALL_CONNECT,
-        predicate=lambda e: e.params.get("connect_state") in ("disconnected", "failed"),
-    )
-    if ended.params.get("connect_state") == "failed":
-        call.play_tts("Sorry, nobody from sales is available.").wait()
-    elif call.state != CALL_STATE_ENDED:
-        call.play_tts("Thanks for calling Acme. Goodbye!").wait()
+    call.wait_for_ended()
 
 
 def handle_call(call: Call) -> None:

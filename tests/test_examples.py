@@ -1,0 +1,325 @@
+"""Every example runs, and the code the README and docs show is the code that runs.
+
+* Each ``examples/<name>.py`` runs as ``python -m examples.<name>`` in a subprocess with no
+  SignalWire configuration in its environment (so against the built-in emulator), exits 0 and
+  prints the lines that show its scenario really happened. A new example without an entry in
+  ``EXPECTED`` fails the test, so none is forgotten.
+* The same programs also run in "real space" mode: ``SIGNALWIRE_SPACE`` pointing at an emulator
+  started by the test, exactly as a user would point them at their space; inbound examples
+  then serve until SIGINT and must stop cleanly.
+* The README's "Async in 20 lines" and "The same, blocking" blocks are ``examples/readme_*.py``
+  byte for byte, and those programs handle calls from the emulator; the README's testing
+  snippet passes under pytest; the program of ``docs/index.md`` runs.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Mapping
+from pathlib import Path
+
+import anyio
+import anyio.abc
+import pytest
+
+from relay_anyio.testing import Persona, Press, RelayEmulator
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+# A generous bound on one example run (they take about a second; the demo about three):
+# only a hang can reach it.
+RUN_TIMEOUT = 120.0
+PROJECT, TOKEN = "test-project", "test-token"
+CALLER, LINE, AGENT = "+15551230001", "+15551230002", "+15552002000"
+
+# For each runnable example: lines its output must contain.
+EXPECTED: dict[str, list[str]] = {
+    "demo": [
+        "relay-sansio demo",
+        "caller: presses 1",
+        "agent: picks up",
+        "caller: is connected to +15552002000",
+        "caller: hears 'Thanks for calling Acme. Goodbye!'",
+    ],
+    "ivr": ["caller: presses 1", "» +15551230001 chose sales", "← bridge disconnected"],
+    "ivr_sync": ["caller: presses 1", "» +15551230001 chose sales", "← bridge disconnected"],
+    "collect_and_connect": ["← gets the keys 4242#", "manager: picks up", "caller: hangs up"],
+    "collect_and_connect_sync": ["← gets the keys 4242#", "manager: picks up"],
+    "outbound_dial": ["appointment confirmed", "could not reach Sam", "Alex: presses 1"],
+    "outbound_dial_sync": ["appointment confirmed", "could not reach Sam", "Alex: presses 1"],
+    "recording": ["→ pauses the recording", "→ resumes the recording", "» recording finished"],
+    "recording_sync": ["→ pauses the recording", "→ resumes the recording", "» recording"],
+    "conference": ["guest: joined conference 'standup'", "host has ended the meeting"],
+    "conference_sync": ["guest: joined conference 'standup'", "host has ended the meeting"],
+    "messaging": [
+        "announcement to +15553005000: undelivered (landline)",
+        "answer to +15551230001: delivered",
+    ],
+    "messaging_sync": [
+        "announcement to +15553005000: undelivered (landline)",
+        "answer to +15551230001: delivered",
+    ],
+    "listeners": ["» survey answer: 'excellent service'", "» call state: ended"],
+    "listeners_sync": ["» survey answer: 'excellent service'", "» call state: ended"],
+    "trio_balance": ["Alice: hears 'Hello Alice. Your balance is 42 dollars and 50 cents.'"],
+    "sansio_socket": ["caller: hears 'Hello from a plain socket!'", "→ hangs up"],
+}
+# Programs that need SIGNALWIRE_* (tested against an emulator below).
+README_PROGRAMS = {"readme_async", "readme_sync"}
+
+
+def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment without SignalWire configuration or the examples' own variables."""
+    own = ("SIGNALWIRE_", "RELAY_", "SALES_NUMBER", "HOST_NUMBER")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(own)}
+    # Importable from a checkout that is not installed.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONUNBUFFERED"] = "1"
+    env["COLUMNS"] = "300"  # wide transcripts: no line is wrapped
+    env.update(extra or {})
+    return env
+
+
+def example_names() -> list[str]:
+    return sorted(p.stem for p in EXAMPLES.glob("*.py") if not p.stem.startswith("_"))
+
+
+def run_example(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", f"examples.{name}", *args],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+
+
+# --------------------------------------------------------------------------- against the emulator
+
+
+def test_every_example_has_expectations() -> None:
+    assert set(example_names()) == set(EXPECTED) | README_PROGRAMS
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_example_runs_against_the_emulator(name: str) -> None:
+    done = run_example(name)
+    report = f"stdout:\n{done.stdout}\nstderr:\n{done.stderr}"
+    assert done.returncode == 0, report
+    assert "Done: the scenario ran to completion." in done.stdout, report
+    for line in EXPECTED[name]:
+        assert line in done.stdout, f"missing {line!r}\n{report}"
+    assert "violations:" not in done.stdout, report
+
+
+def test_a_failing_scenario_exits_non_zero() -> None:
+    # The harness must not hide failures: an impossible deadline ends the run with status 1.
+    done = run_example("ivr", "--timeout", "0.001")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAILED" in done.stderr and "gave up after" in done.stderr
+
+
+def test_demo_prints_the_frames_on_request() -> None:
+    done = run_example("demo", "--frames", "--time-scale", "0.01")
+    assert done.returncode == 0, done.stderr
+    assert '"method":"calling.play_and_collect"' in done.stdout.replace(" ", "")
+
+
+def test_sansio_example_is_under_80_lines() -> None:
+    lines = (EXAMPLES / "sansio_socket.py").read_text(encoding="utf-8").splitlines()
+    assert len(lines) < 80
+    source = "\n".join(lines)
+    # Plain blocking sockets and the core only: no event loop, no client library.
+    assert "import socket" in source
+    assert not re.search(r"^(import|from) (anyio|asyncio|trio|relay_sync)\b", source, re.M)
+    assert "relay_anyio import" not in source.split("async def caller")[0]
+
+
+# --------------------------------------------------------------------------- README and docs
+
+
+def markdown_block(path: Path, heading: str) -> str:
+    """The first ```python block after ``heading``."""
+    text = path.read_text(encoding="utf-8")
+    start = text.index("```python\n", text.index(heading)) + len("```python\n")
+    return text[start : text.index("```", start)]
+
+
+@pytest.mark.parametrize(
+    ("heading", "name"),
+    [("## Async in 20 lines", "readme_async"), ("## The same, blocking", "readme_sync")],
+)
+def test_readme_blocks_are_the_example_files(heading: str, name: str) -> None:
+    shown = markdown_block(ROOT / "README.md", heading)
+    assert shown == (EXAMPLES / f"{name}.py").read_text(encoding="utf-8")
+
+
+def test_readme_testing_snippet_passes(tmp_path: Path) -> None:
+    test_file = tmp_path / "test_readme_snippet.py"
+    test_file.write_text(markdown_block(ROOT / "README.md", "## Testing your own handlers"))
+    plugins = {e.name for e in importlib.metadata.entry_points(group="pytest11")}
+    # Installed, the package registers its fixture by entry point; from a bare checkout,
+    # load the plugin by hand (never both: pytest refuses to register it twice).
+    args = [] if "relay_emulator" in plugins else ["-p", "relay_anyio.testing.pytest_plugin"]
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args, test_file.name],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert " passed" in done.stdout
+
+
+def test_getting_started_program_runs(tmp_path: Path) -> None:
+    program = tmp_path / "first_ivr.py"
+    program.write_text(markdown_block(ROOT / "docs" / "index.md", "## Your first IVR"))
+    done = subprocess.run(
+        [sys.executable, str(program)],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "caller pressed 1" in done.stdout
+    assert "call-1: played 'Press 1 for sales.'" in done.stdout
+
+
+# --------------------------------------------------------------------------- "real space" mode
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[RelayEmulator]:
+    """A RelayEmulator standing in for a SignalWire space."""
+    async with RelayEmulator(project=PROJECT, token=TOKEN, time_scale=0.01) as emulator:
+        emulator.persona(AGENT, Persona.answers(after=2.0))
+        yield emulator
+        emulator.assert_no_violations()
+
+
+def space_env(emu: RelayEmulator, **extra: str) -> dict[str, str]:
+    """What a user exports to point a program at their space: here, the emulator."""
+    return clean_env(
+        {
+            "SIGNALWIRE_PROJECT_ID": PROJECT,
+            "SIGNALWIRE_API_TOKEN": TOKEN,
+            "SIGNALWIRE_SPACE": emu.url,
+            **extra,
+        }
+    )
+
+
+async def start(command: list[str], env: dict[str, str], log: Path) -> anyio.abc.Process:
+    output = log.open("w")
+    try:
+        return await anyio.open_process(command, cwd=ROOT, env=env, stdout=output, stderr=output)
+    finally:
+        output.close()  # the child has its own copy
+
+
+async def interrupt(process: anyio.abc.Process, log: Path) -> str:
+    """SIGINT (Ctrl+C) the program; return its output once it exited with status 0."""
+    process.send_signal(signal.SIGINT)
+    with anyio.fail_after(RUN_TIMEOUT):
+        code = await process.wait()
+    output = log.read_text()
+    assert code == 0, output
+    return output
+
+
+async def place_call(emu: RelayEmulator, key: str) -> list[str]:
+    """A caller presses ``key`` at the menu; return what they heard once the call ended."""
+    caller = await emu.call(context="office", from_number=CALLER, to_number=LINE, script=[key])
+    if key == "1":
+        assert await caller.wait_connected(timeout=RUN_TIMEOUT) == AGENT
+        await caller.hangup()
+    await caller.wait_ended(timeout=RUN_TIMEOUT)
+    return caller.heard
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("name", ["readme_async", "readme_sync"])
+async def test_readme_program_handles_calls(emu: RelayEmulator, name: str, tmp_path: Path) -> None:
+    log = tmp_path / "output.txt"
+    process = await start([sys.executable, str(EXAMPLES / f"{name}.py")], space_env(emu), log)
+    try:
+        await emu.wait_for_clients(context="office", timeout=RUN_TIMEOUT)
+        assert await place_call(emu, "2") == [
+            "Press 1 for sales, 2 for support.",
+            "Thanks for calling. Goodbye!",
+        ]
+        await place_call(emu, "1")  # bridged to +15552002000, then the caller hangs up
+        connect = await emu.wait_for_request("calling.connect")
+        assert connect.params["devices"][0][0]["params"]["from_number"] == LINE
+    finally:
+        output = await interrupt(process, log)
+    assert "Traceback" not in output
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("name", ["demo", "ivr_sync"])
+async def test_ivr_serves_a_real_space_until_ctrl_c(
+    emu: RelayEmulator, name: str, tmp_path: Path
+) -> None:
+    log = tmp_path / "output.txt"
+    env = space_env(emu, SALES_NUMBER=AGENT)
+    process = await start([sys.executable, "-m", f"examples.{name}"], env, log)
+    try:
+        await emu.wait_for_clients(context="office", timeout=RUN_TIMEOUT)
+        heard = await place_call(emu, "2")
+        assert heard[-1].startswith("We are open Monday to Friday")
+    finally:
+        output = await interrupt(process, log)
+    assert "Waiting for calls and messages on ['office']" in output
+    assert "asked for the opening hours" in output  # the application's log, live
+
+
+@pytest.mark.anyio
+async def test_outbound_example_dials_the_configured_number(
+    emu: RelayEmulator, tmp_path: Path
+) -> None:
+    log = tmp_path / "output.txt"
+    emu.persona("+15559876543", Persona.answers(after=1.0, script=[Press("2")]))
+    env = space_env(emu, RELAY_TO_NUMBER="+15559876543", RELAY_FROM_NUMBER=LINE)
+    process = await start([sys.executable, "-m", "examples.outbound_dial"], env, log)
+    with anyio.fail_after(RUN_TIMEOUT):
+        code = await process.wait()  # a program with no handlers ends by itself
+    output = log.read_text()
+    assert code == 0, output
+    assert "appointment cancelled" in output
+    party = await emu.wait_for_call_to("+15559876543")
+    assert party.heard[-1] == "Your appointment is cancelled. Goodbye."
+
+
+def test_outbound_example_names_a_missing_variable() -> None:
+    env = clean_env(
+        {
+            "SIGNALWIRE_PROJECT_ID": PROJECT,
+            "SIGNALWIRE_API_TOKEN": TOKEN,
+            "SIGNALWIRE_SPACE": "ws://127.0.0.1:9",
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "examples.outbound_dial"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "RELAY_FROM_NUMBER" in done.stderr
