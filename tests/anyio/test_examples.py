@@ -333,7 +333,9 @@ async def test_messaging_send_and_receive(emu: RelayEmulator) -> None:
         failing = await client.send_message(
             to_number="+15559990000", from_number=OFFICE, body="Hello!", media=["https://x/y.png"]
         )
-        assert (failing.direction, failing.state, failing.is_done) == ("outbound", "queued", False)
+        # Created "queued"; state events right behind the reply may already have moved it on.
+        assert failing.direction == "outbound" and not failing.is_done
+        assert failing.state in ("queued", "initiated", "sent")
         await failing.wait(timeout=30.0)
         assert (failing.state, failing.reason) == ("undelivered", "carrier_blocked")
 
