@@ -4,7 +4,9 @@ Inbound call and message handlers run on a :class:`WorkerPool` of at most ``max_
 threads (by default ``max_active_calls``, so every tracked call can have its handler running
 at once). Threads start on demand and retire after a minute without work. Handlers beyond the
 pool's size wait in a FIFO queue; the queue is bounded too, and work beyond it is refused and
-logged, never silently dropped.
+logged, never silently dropped. Submitting never waits for a thread to start (``Thread.start``
+blocks until the new thread runs, which takes long when hundreds compete for the GIL): a
+starter thread of the pool's own does that, so the reader thread that submits stays free.
 
 Listeners and ``on_completed`` callbacks run on a pool of exactly one thread: in the order the
 events arrived, and never on the reader thread or under the core's lock, so a callback may
@@ -48,50 +50,79 @@ class WorkerPool:
         self._max_workers = max_workers
         self._max_queued = max_queued
         self._name = name
-        self._cond = threading.Condition(threading.Lock())
+        lock = threading.Lock()
+        self._work_ready = threading.Condition(lock)  # workers wait here for jobs
+        self._more_threads = threading.Condition(lock)  # the starter waits here
         self._jobs: deque[tuple[Callable[[], Any], str]] = deque()
-        self._threads = 0
-        self._idle = 0
+        self._threads = 0  # counted from the moment the starter decides to start one
+        self._idle = 0  # threads waiting for a job
         self._closed = False
         self._serial = 0
+        self._starter: threading.Thread | None = None
 
     def submit(self, fn: Callable[[], Any], what: str) -> bool:
         """Queue ``fn()``; returns ``False`` (and runs nothing) when the pool is closed or its
-        queue is full. ``fn`` should handle its own exceptions; any that escape are logged."""
-        with self._cond:
+        queue is full. ``fn`` should handle its own exceptions; any that escape are logged.
+        Never waits for a thread to start."""
+        with self._work_ready:
             if self._closed:
                 return False
             if len(self._jobs) >= self._max_queued:
                 logger.error("%s refused: %d jobs already waiting", what, len(self._jobs))
                 return False
             self._jobs.append((fn, what))
-            if self._idle > len(self._jobs) - 1:
-                self._cond.notify()
-            elif self._threads < self._max_workers:
-                self._start_thread()
+            if self._idle:
+                self._work_ready.notify()
+            if self._missing_threads():
+                self._wake_starter()
         return True
 
     def close(self, *, drain: bool) -> None:
         """Refuse new work. With ``drain`` the queued jobs still run; without, they are
         dropped (and logged). Running jobs are never interrupted. Does not wait."""
-        with self._cond:
+        with self._work_ready:
             self._closed = True
             if not drain and self._jobs:
                 logger.warning("%d queued job(s) dropped at shutdown", len(self._jobs))
                 self._jobs.clear()
-            self._cond.notify_all()
+            self._work_ready.notify_all()
+            self._more_threads.notify_all()
 
-    def _start_thread(self) -> None:
-        self._threads += 1
-        self._serial += 1
-        thread = threading.Thread(
-            target=self._work, name=f"{self._name}-{self._serial}", daemon=True
-        )
-        thread.start()
+    def _missing_threads(self) -> int:
+        # Lock held. Threads needed for the queued jobs that idle threads will not take.
+        wanted = min(self._threads + len(self._jobs) - self._idle, self._max_workers)
+        return max(wanted - self._threads, 0)
+
+    def _wake_starter(self) -> None:
+        # Lock held.
+        if self._starter is None:
+            self._starter = threading.Thread(
+                target=self._start_threads, name=f"{self._name}-starter", daemon=True
+            )
+            self._starter.start()  # only the first time: later wake-ups are a notify
+        else:
+            self._more_threads.notify()
+
+    def _start_threads(self) -> None:
+        while True:
+            with self._more_threads:
+                while not self._missing_threads():
+                    if self._closed:
+                        self._starter = None
+                        return
+                    self._more_threads.wait()
+                count = self._missing_threads()
+                self._threads += count
+                first = self._serial + 1
+                self._serial += count
+            for serial in range(first, first + count):
+                threading.Thread(
+                    target=self._work, name=f"{self._name}-{serial}", daemon=True
+                ).start()
 
     def _work(self) -> None:
         while True:
-            with self._cond:
+            with self._work_ready:
                 job = self._next_job()
                 if job is None:
                     self._threads -= 1
@@ -103,13 +134,13 @@ class WorkerPool:
                 logger.exception("%s raised", what)
 
     def _next_job(self) -> tuple[Callable[[], Any], str] | None:
-        # Called with the lock held. None means "this thread should exit".
+        # Lock held. None means "this thread should exit".
         while not self._jobs:
             if self._closed:
                 return None
             self._idle += 1
             try:
-                woken = self._cond.wait(_IDLE_EXIT)
+                woken = self._work_ready.wait(_IDLE_EXIT)
             finally:
                 self._idle -= 1
             if not woken and not self._jobs:

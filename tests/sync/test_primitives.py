@@ -203,3 +203,36 @@ def test_interrupts_leave_an_application_handler_alone() -> None:
         assert signal.getsignal(signal.SIGINT) is mine
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_submitting_never_waits_for_a_thread_to_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The submitter may be the reader thread: it must not start threads itself (after the
+    # pool's own starter thread exists). Every job still gets a thread of its own.
+    pool = WorkerPool(20, 100, "fast")
+    release = threading.Event()
+    running = threading.Semaphore(0)
+    submitters: set[str] = set()
+
+    def job() -> None:
+        running.release()
+        release.wait(WAIT)
+
+    original = threading.Thread.start
+
+    def spy(thread: threading.Thread) -> None:
+        submitters.add(threading.current_thread().name)
+        original(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", spy)
+    try:
+        for i in range(20):
+            assert pool.submit(job, f"job {i}")
+        for _ in range(20):
+            assert running.acquire(timeout=WAIT)  # all 20 run at once
+    finally:
+        monkeypatch.undo()
+        release.set()
+        pool.close(drain=True)
+    # The test thread started the starter only; the starter started the workers.
+    assert submitters <= {threading.current_thread().name, "fast-starter"}
+    assert "fast-starter" in submitters
