@@ -330,6 +330,7 @@ class RecordAction(SimAction):
         )
         self._recorded = 0.0
         self._since: float | None = None
+        self._paused = False
         self._voiced = False
         self._silence_timer: Timer | None = None
 
@@ -400,12 +401,16 @@ class RecordAction(SimAction):
     def command(self, op: str, params: dict[str, Any]) -> None:
         if op == "pause":
             behavior = opt_str(params, "behavior", "skip", choices=("skip", "silence"))
+            if self._paused:
+                return
+            self._paused = True
             # "silence" keeps the clock running (silence is recorded); "skip" stops it.
-            if behavior == "skip" and self._since is not None:
+            if behavior == "skip":
                 self._recorded = self._elapsed()
                 self._since = None
             self.emit({"state": "paused"})
-        elif op == "resume":
+        elif op == "resume" and self._paused:
+            self._paused = False
             if self._since is None:
                 self._since = self.sw.now
             self.emit({"state": "recording"})
@@ -458,7 +463,8 @@ class TapAction(_Ongoing):
         return {"tap": self.tap, "device": self.device}
 
     def result_extra(self) -> dict[str, Any]:
-        source = {"addr": "127.0.0.1", "port": 40_000 + len(self.sw.transcript) % 20_000}
+        # A distinct (fake) RTP port per tap, as a media server would hand out.
+        source = {"addr": "127.0.0.1", "port": 40_000 + 2 * (self.sw.count("rtp") % 10_000)}
         return {"source_device": {"type": "rtp", "params": {**source, "codec": "PCMU"}}}
 
 

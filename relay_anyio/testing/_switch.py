@@ -167,10 +167,13 @@ class Switch:
         return timer
 
     # ------------------------------------------------------------------ helpers
+    def count(self, prefix: str) -> int:
+        """The next number (1, 2, ...) of the counter named ``prefix``."""
+        return next(self._counters.setdefault(prefix, itertools.count(1)))
+
     def new_id(self, prefix: str) -> str:
         """``"<prefix>-<n>"``, counting per prefix."""
-        counter = self._counters.setdefault(prefix, itertools.count(1))
-        return f"{prefix}-{next(counter)}"
+        return f"{prefix}-{self.count(prefix)}"
 
     def log(self, subject: SimCall | str | None, text: str, *, t: float | None = None) -> None:
         """Add a transcript line about a call (or anything else), at ``t`` (default now)."""

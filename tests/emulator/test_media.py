@@ -235,3 +235,21 @@ async def test_record_needs_a_record_object(emu: RelayEmulator, client: RawClien
 
 def call_ids(call: dict[str, Any]) -> dict[str, Any]:
     return {"node_id": call["node_id"], "call_id": call["call_id"]}
+
+
+async def test_record_pause_with_silence_keeps_the_clock(
+    emu: RelayEmulator, client: RawClient
+) -> None:
+    caller, call = await answered_call(emu, client)
+    await record(client, call, initial_timeout=0, end_silence_timeout=0)
+    await record_event(client)
+    start = client.last_envelope["timestamp"]
+    await caller.say("one two")
+    await client.call("calling.record.pause", call, control_id="r", behavior="silence")
+    assert (await record_event(client))["state"] == "paused"
+    await client.call("calling.record.pause", call, control_id="r")  # already paused: no event
+    await client.call("calling.record.resume", call, control_id="r")
+    assert (await record_event(client))["state"] == "recording"
+    await client.call("calling.record.stop", call, control_id="r")
+    done = await record_event(client)
+    assert done["duration"] == seconds(client.last_envelope["timestamp"] - start)
