@@ -20,6 +20,8 @@ pytestmark = pytest.mark.anyio
 
 CALLER, OFFICE = "+15551230001", "+15551230002"
 LONG_AUDIO = "https://media.example.com/hold-music.mp3"
+# Simulated seconds; 86.4 s of real time at time_scale 0.001: longer than any test.
+ONE_DAY = 86400.0
 
 
 def client_for(emu: RelayEmulator, **kwargs: Any) -> RelayClient:
@@ -28,7 +30,7 @@ def client_for(emu: RelayEmulator, **kwargs: Any) -> RelayClient:
 
 
 async def test_reconnect_with_resume_keeps_calls_and_queues_requests(emu: RelayEmulator) -> None:
-    emu.set_audio_duration(LONG_AUDIO, 600.0)
+    emu.set_audio_duration(LONG_AUDIO, ONE_DAY)
     client = client_for(emu)
     lost = watch(client, TransportLost)
     ready = watch(client, SessionReady)
@@ -45,7 +47,7 @@ async def test_reconnect_with_resume_keeps_calls_and_queues_requests(emu: RelayE
     try:
         protocol = client.relay_protocol
         caller = await emu.call(
-            context="office", from_number=CALLER, to_number=OFFICE, script=[Silence(900)]
+            context="office", from_number=CALLER, to_number=OFFICE, script=[Silence(ONE_DAY)]
         )
         await started.wait()
         outage, back = lost[0], ready[0]
@@ -133,7 +135,7 @@ async def test_a_raising_handler_hurts_nothing(
 
 
 async def test_timed_out_waits_recover(emu: RelayEmulator) -> None:
-    emu.set_audio_duration(LONG_AUDIO, 600.0)
+    emu.set_audio_duration(LONG_AUDIO, ONE_DAY)
     client = client_for(emu)
     outcome: list[Any] = []
 
@@ -155,7 +157,7 @@ async def test_timed_out_waits_recover(emu: RelayEmulator) -> None:
 
     async with client:
         caller = await emu.call(
-            context="office", from_number=CALLER, to_number=OFFICE, script=[Silence(900)]
+            context="office", from_number=CALLER, to_number=OFFICE, script=[Silence(ONE_DAY)]
         )
         await emu.wait_for_request("calling.play.stop")
         await caller.hangup()
@@ -167,7 +169,7 @@ async def test_timed_out_waits_recover(emu: RelayEmulator) -> None:
 
 
 async def test_waits_finish_when_the_call_ends(emu: RelayEmulator) -> None:
-    emu.set_audio_duration(LONG_AUDIO, 600.0)
+    emu.set_audio_duration(LONG_AUDIO, ONE_DAY)
     client = client_for(emu)
     results: list[RelayEvent] = []
     done = anyio.Event()
