@@ -166,3 +166,23 @@ def test_relay_error() -> None:
     assert isinstance(error, Exception)
     clone = pickle.loads(pickle.dumps(error))
     assert (type(clone), clone.code, clone.message) == (RelayError, 404, "Call not found")
+
+
+def test_failure_events_map_to_the_sdk_messages() -> None:
+    from relay_anyio._errors import error_from_event
+    from relay_proto import AuthRejected, DialFailed, RequestFailed, RequestTimedOut
+
+    cases = [
+        (
+            RequestTimedOut(request_id="r1", method="calling.play"),
+            -1,
+            "Request timeout for calling.play",
+        ),
+        (RequestFailed(request_id="r2", method="x", code=402, message="Payment"), 402, "Payment"),
+        (RequestFailed(request_id="r3", method="x", code=-1, message=""), -1, "Unknown error"),
+        (DialFailed(tag="t", code=-1, message="Dial failed (tag=t)"), -1, "Dial failed (tag=t)"),
+        (AuthRejected(code=-32000, message="nope", attempt=1, final=False), -32000, "nope"),
+    ]
+    for event, code, message in cases:
+        error = error_from_event(event)
+        assert (error.code, error.message) == (code, message)
