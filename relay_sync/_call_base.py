@@ -46,7 +46,7 @@ __all__ = ["CallBase", "EventHandler"]
 logger = logging.getLogger("relay_sync")
 
 EventHandler = Callable[[RelayEvent], Any]
-"""A ``call.on`` listener: a plain function, run on the client's callback thread."""
+"""A ``call.on`` listener: a plain function, run on a callback thread, in event order."""
 
 Predicate = Callable[[RelayEvent], bool]
 ActionT = TypeVar("ActionT", bound="Action")
@@ -105,9 +105,9 @@ class CallBase:
     def on(self, event_type: str, handler: EventHandler) -> None:
         """Call ``handler(event)`` for every event of ``event_type`` on this call.
 
-        ``handler`` is a plain function. Listeners run one at a time, in event order, on the
-        client's callback thread (never on the thread that reads the socket); an exception
-        is logged and does not affect other listeners.
+        ``handler`` is a plain function. A call's listeners run one at a time, in event order,
+        on the client's callback threads (never on the thread that reads the socket); an
+        exception is logged and does not affect other listeners.
         Event types the library does not model arrive as plain
         :class:`RelayEvent` objects.
         """

@@ -68,7 +68,7 @@ class MediaMethods(CallBase):
             direction: ``"listen"``, ``"speak"`` or ``"both"``.
             loop: times to play (``0`` = until stopped).
             control_id: explicit control id (generated otherwise).
-            on_completed: called with the final event (on the client's callback thread).
+            on_completed: called with the final event (on a callback thread of the client).
             **kwargs: extra wire params (e.g. ``status_url``).
 
         Returns:

@@ -17,8 +17,9 @@ failures for ever and give up after 3 rejected authentications (decision D7).
 
 Threads (see ``_runner`` and ``_workers``): a reader and a timer thread drive the core; inbound
 call and message handlers run on a bounded pool of worker threads; listeners and
-``on_completed`` callbacks run in order on one callback thread. No user code ever runs on the
-reader or timer thread. Every method may be called from any thread.
+``on_completed`` callbacks run on callback threads, in order for each call or message and in
+parallel across them. No user code ever runs on the reader or timer thread. Every method may
+be called from any thread.
 """
 
 from __future__ import annotations
@@ -369,7 +370,7 @@ class RelayClient(ClientSession):
         """Send an SMS (``body``) or MMS (``media``) and return the outbound :class:`Message`.
 
         The message starts ``queued``; ``message.wait()`` returns its terminal state event,
-        and ``on_completed(event)`` runs then (on the client's callback thread).
+        and ``on_completed(event)`` runs then (on a callback thread of the client).
 
         Raises:
             ValueError: neither ``body`` nor ``media``, or other invalid arguments.

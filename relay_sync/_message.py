@@ -5,8 +5,9 @@
 An outbound message is tracked by its ``message_id`` until it reaches a terminal state
 (``delivered``, ``undelivered`` or ``failed``); the core decides which states are terminal and
 reports each ``messaging.state`` as ``MessageStateChanged``. Listeners run like call listeners:
-on the client's callback thread, never on the thread that reads the socket;
-exceptions are logged (decision D23; the official SDK runs them inside its receive loop).
+one at a time per message on the client's callback threads, never on the thread that
+reads the socket; exceptions are logged
+(decision D23; the official SDK runs them inside its receive loop).
 
 """
 
@@ -70,7 +71,7 @@ class Message:
         self._done: Waiter[RelayEvent] = Waiter()
         self._listeners: list[MessageHandler] = []
         self._on_completed: MessageHandler | None = None
-        # Set by the client that tracks the message; runs callbacks on its callback thread.
+        # Set by the client that tracks the message; runs callbacks on its callback threads.
         self._spawn: Spawner | None = None
 
     def __repr__(self) -> str:
@@ -92,7 +93,7 @@ class Message:
     def on(self, handler: MessageHandler) -> None:
         """Call ``handler(event)`` for every state event of this message.
 
-        ``handler`` is a plain function, run on the client's callback thread (exceptions
+        ``handler`` is a plain function, run on a callback thread of the client (exceptions
         logged).
         """
         self._listeners.append(handler)

@@ -9,9 +9,11 @@ defines the same names on top of anyio.
   :class:`TimeoutError` and changes nothing, so a later wait still gets the result (decision
   D20).
 * :func:`run_callback` hands a user callback (listener, ``on_completed``) to the client's
-  callback thread through a :data:`Spawner`. User code never runs on the thread that reads the
-  socket, nor while the client holds the core's lock: a listener may therefore call blocking
-  client methods (``call.play(...).wait()``) without deadlocking the connection.
+  callback threads through a :data:`Spawner`, keyed by the call (or message) the event is
+  about: one call's callbacks run in order, different calls' in parallel. User code never
+  runs on the thread that reads the socket, nor while the client holds the core's lock: a
+  listener may therefore call blocking client methods (``call.play(...).wait()``) without
+  deadlocking the connection.
 """
 
 from __future__ import annotations
@@ -22,14 +24,15 @@ import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Spawner", "WaitTimeout", "Waiter", "run_callback"]
+__all__ = ["Spawner", "WaitTimeout", "Waiter", "order_key", "run_callback"]
 
 logger = logging.getLogger("relay_sync")
 
 T = TypeVar("T")
 
-Spawner = Callable[[Callable[[], Any], str], object]
-"""``spawn(fn, name)``: run ``fn()`` later on one of the client's threads (never the reader).
+Spawner = Callable[[Callable[[], Any], str, str], object]
+"""``spawn(fn, name, key)``: run ``fn()`` later on one of the client's threads (never the
+reader), after the earlier work of the same ``key`` and in parallel with other keys.
 
 ``fn`` must handle its own exceptions (``run_callback`` wraps user code so that it does);
 ``name`` describes the work in logs. The result (whether the work was accepted) is ignored.
@@ -113,10 +116,11 @@ def run_callback(
 ) -> None:
     """Run ``callback(arg)`` without letting it hurt the caller.
 
-    With a ``spawn`` (a running client) the call happens on the client's callback thread, in
-    the order callbacks were scheduled; without one (an object no client drives) it happens
-    inline. Either way an exception is logged with ``what`` and swallowed. An ``async def``
-    callback cannot run in the blocking client: its coroutine is closed and an error logged.
+    With a ``spawn`` (a running client) the call happens on one of the client's callback
+    threads, after the callbacks scheduled earlier for the same call or message; without one
+    (an object no client drives) it happens inline. Either way an exception is logged with
+    ``what`` and swallowed. An ``async def`` callback cannot run in the blocking client: its
+    coroutine is closed and an error logged.
     """
 
     def guarded() -> None:
@@ -133,4 +137,17 @@ def run_callback(
     if spawn is None:
         guarded()
     else:
-        spawn(guarded, what)
+        spawn(guarded, what, order_key(arg))
+
+
+def order_key(event: Any) -> str:
+    """What a callback's order is kept within: the event's call, else its message."""
+    call_id = getattr(event, "call_id", "")
+    if isinstance(call_id, str) and call_id:
+        return f"call:{call_id}"
+    params = getattr(event, "params", None)
+    if isinstance(params, dict):
+        message_id = params.get("message_id")
+        if isinstance(message_id, str) and message_id:
+            return f"message:{message_id}"
+    return ""

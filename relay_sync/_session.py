@@ -4,10 +4,11 @@ its handler threads and the graceful stop.
 A session is one :class:`relay_proto.RelayConnection` driven by a
 :class:`~relay_sync._runner.SessionRunner` (reader and timer threads), plus a
 :class:`~relay_sync._workers.WorkerPool` for the ``on_call``/``on_message`` handlers and a
-one-thread pool for listeners and ``on_completed`` callbacks. A *session thread* owns it: it
-starts the runner, waits until a stop is requested, closes the connection and tears
-everything down (``_end_session``). ``serve()`` runs the session thread's loop in the caller's
-thread; ``connect()`` starts a daemon thread for it and returns once authenticated.
+pool for listeners and ``on_completed`` callbacks (in order per call or message). A
+*session thread* owns it: it starts the runner, waits until a stop is requested, closes the
+connection and tears everything down (``_end_session``). ``serve()`` runs the session
+thread's loop in the caller's thread; ``connect()`` starts a daemon thread for it and returns
+once authenticated.
 
 Registries (the router) and the core are touched only under the runner's lock, so every public
 method may be called from any thread.
@@ -43,7 +44,7 @@ from ._primitives import Waiter
 from ._router import Router
 from ._runner import SessionRunner, now
 from ._transport import make_ssl_context
-from ._workers import WorkerPool
+from ._workers import Strands, WorkerPool
 
 if TYPE_CHECKING:
     from relay_proto import Endpoint
@@ -67,7 +68,7 @@ _CLOSE_WAIT = 5.0
 _UNRECEIVE_WAIT = 2.0
 # Handlers waiting for a free worker (beyond that, inbound work is refused and logged).
 _MAX_QUEUED_HANDLERS = 10_000
-# Listener/on_completed calls waiting for the callback thread.
+# Calls and messages whose listener/on_completed callbacks wait for a callback thread.
 _MAX_QUEUED_CALLBACKS = 100_000
 
 NOT_CONNECTED = "Client is not connected: use connect(), with, serve() or run()"
@@ -112,7 +113,7 @@ class ClientSession:
         self._closed = threading.Event()
         self._handlers = HandlerCount()
         self._pool: WorkerPool | None = None
-        self._callbacks: WorkerPool | None = None
+        self._callbacks: Strands | None = None
 
     # ---------------------------------------------------------------- core access
 
@@ -148,17 +149,18 @@ class ClientSession:
     def _new_id(self) -> str:
         return str(uuid.uuid4())
 
-    def _spawn(self, fn: Callable[[], Any], name: str) -> bool:
-        """Run ``fn`` on the callback thread (in order); ``False`` when no session runs."""
-        pool = self._callbacks
-        if pool is None:
+    def _spawn(self, fn: Callable[[], Any], name: str, key: str = "") -> bool:
+        """Run ``fn`` on a callback thread, after earlier work of ``key`` (a call or message);
+        ``False`` when no session runs."""
+        strands = self._callbacks
+        if strands is None:
             return False
 
         def job() -> None:
             _LOCAL.user_code = True
             fn()
 
-        return pool.submit(job, name)
+        return strands.submit(key, job, name)
 
     # ---------------------------------------------------------------- lifecycle
 
@@ -203,7 +205,9 @@ class ClientSession:
             # A fresh count: handlers left running by an earlier session finish against theirs.
             self._handlers = HandlerCount()
             self._pool = WorkerPool(self._max_workers, _MAX_QUEUED_HANDLERS, "relay-sync-handler")
-            self._callbacks = WorkerPool(1, _MAX_QUEUED_CALLBACKS, "relay-sync-callbacks")
+            self._callbacks = Strands(
+                WorkerPool(self._max_workers, _MAX_QUEUED_CALLBACKS, "relay-sync-callbacks")
+            )
             self._running = True
 
     def _session(self) -> None:

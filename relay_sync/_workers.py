@@ -8,9 +8,10 @@ logged, never silently dropped. Submitting never waits for a thread to start (``
 blocks until the new thread runs, which takes long when hundreds compete for the GIL): a
 starter thread of the pool's own does that, so the reader thread that submits stays free.
 
-Listeners and ``on_completed`` callbacks run on a pool of exactly one thread: in the order the
-events arrived, and never on the reader thread or under the core's lock, so a callback may
-block or call the client.
+Listeners and ``on_completed`` callbacks run through :class:`Strands` on a second pool: the
+callbacks of one call (or one message) run one at a time, in the order the events arrived,
+while those of different calls run in parallel. Never on the reader thread nor under the
+core's lock, so a callback may block or call the client; a slow one delays only its own call.
 
 The threads are daemons: a handler that is still stuck after a graceful shutdown cannot keep
 the process alive (its requests fail once the client has disconnected).
@@ -24,7 +25,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["WorkerPool"]
+__all__ = ["Strands", "WorkerPool"]
 
 logger = logging.getLogger("relay_sync")
 
@@ -146,3 +147,49 @@ class WorkerPool:
             if not woken and not self._jobs:
                 return None
         return self._jobs.popleft()
+
+
+class Strands:
+    """Per-key FIFO queues over a :class:`WorkerPool`: jobs with the same key run one at a time
+    in submission order; jobs with different keys run in parallel.
+
+    At most one pool job per key is queued or running (it drains its key's queue), so a key
+    never holds more than one thread.
+    """
+
+    def __init__(self, pool: WorkerPool) -> None:
+        self._pool = pool
+        self._lock = threading.Lock()
+        self._queues: dict[str, deque[tuple[Callable[[], Any], str]]] = {}
+
+    def submit(self, key: str, fn: Callable[[], Any], what: str) -> bool:
+        """Queue ``fn()`` behind the earlier jobs of ``key``; ``False`` when the pool refused.
+        ``fn`` should handle its own exceptions; any that escape are logged."""
+        with self._lock:
+            queue = self._queues.get(key)
+            if queue is not None:
+                queue.append((fn, what))  # the running drain of this key will get to it
+                return True
+            self._queues[key] = deque([(fn, what)])
+        if self._pool.submit(lambda: self._drain(key), what):
+            return True
+        with self._lock:
+            self._queues.pop(key, None)
+        return False
+
+    def close(self, *, drain: bool) -> None:
+        """Close the pool (see :meth:`WorkerPool.close`)."""
+        self._pool.close(drain=drain)
+
+    def _drain(self, key: str) -> None:
+        while True:
+            with self._lock:
+                queue = self._queues[key]
+                if not queue:
+                    del self._queues[key]
+                    return
+                fn, what = queue.popleft()
+            try:
+                fn()
+            except Exception:
+                logger.exception("%s raised", what)

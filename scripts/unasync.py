@@ -78,25 +78,25 @@ PROSE: list[tuple[str, str]] = [
     ),
     (
         r"a plain function, or an ``async def`` run in its own task\.",
-        "a plain function, run on the client's callback thread.",
+        "a plain function, run on a callback thread, in event order.",
     ),
     (
         r"``handler`` may be a plain function \(run at once; an exception is logged and does not "
         r"affect other listeners\) or an ``async def`` \(run in its own task, never on the task "
         r"that reads the socket\)\.\s",
-        "``handler`` is a plain function. Listeners run one at a time, in event order, on the\n"
-        "        client's callback thread (never on the thread that reads the socket); an "
-        "exception\n        is logged and does not affect other listeners.\n        ",
+        "``handler`` is a plain function. A call's listeners run one at a time, in event order,\n"
+        "        on the client's callback threads (never on the thread that reads the socket); an\n"
+        "        exception is logged and does not affect other listeners.\n        ",
     ),
     (
         r"\(sync, or ``async def`` run in a task\)",
-        "(on the client's callback thread)",
+        "(on a callback thread of the client)",
     ),
     (
         r"a plain function inline \(exceptions logged\), an ``async def`` in its own task, "
-        r"never on the task that reads the socket",
-        "on the client's callback thread, never on the thread that reads the socket;\n"
-        "exceptions are logged",
+        r"never on the task that reads the socket\s",
+        "one at a time per message on the client's callback threads, never on the thread that\n"
+        "reads the socket; exceptions are logged\n",
     ),
     (
         r"the official SDK awaits them in its receive loop",
@@ -104,12 +104,12 @@ PROSE: list[tuple[str, str]] = [
     ),
     (
         r"runs async callbacks in its task group\.",
-        "runs callbacks on its callback thread.",
+        "runs callbacks on its callback threads.",
     ),
     (
         r"``handler`` may be a plain function \(run at once, exceptions logged\) or an "
         r"``async def`` \(run in its own task\)\.",
-        "``handler`` is a plain function, run on the client's callback thread (exceptions\n"
+        "``handler`` is a plain function, run on a callback thread of the client (exceptions\n"
         "        logged).",
     ),
 ]

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from relay_sync._primitives import Waiter, run_callback
+from relay_proto import RelayEvent
+from relay_sync._primitives import Waiter, order_key, run_callback
 from relay_sync._signals import Interrupts
-from relay_sync._workers import WorkerPool
+from relay_sync._workers import Strands, WorkerPool
 
 from .helpers import WAIT
 
@@ -95,12 +96,13 @@ def test_run_callback_without_a_spawner_runs_inline_and_logs(
 
 
 def test_run_callback_hands_the_call_to_the_spawner(caplog: pytest.LogCaptureFixture) -> None:
-    jobs: list[tuple[Any, str]] = []
-    calls: list[int] = []
-    run_callback(lambda fn, name: jobs.append((fn, name)), calls.append, 3, "queued")
-    assert calls == [] and jobs[0][1] == "queued"
+    jobs: list[tuple[Any, str, str]] = []
+    calls: list[Any] = []
+    event = RelayEvent("calling.call.play", {"state": "playing"}, "call-9")
+    run_callback(lambda fn, name, key: jobs.append((fn, name, key)), calls.append, event, "queued")
+    assert calls == [] and jobs[0][1:] == ("queued", "call:call-9")
     jobs[0][0]()
-    assert calls == [3]
+    assert calls == [event]
 
     async def coroutine_callback(arg: int) -> None:
         raise AssertionError("never awaited")
@@ -236,3 +238,37 @@ def test_submitting_never_waits_for_a_thread_to_start(monkeypatch: pytest.Monkey
     # The test thread started the starter only; the starter started the workers.
     assert submitters <= {threading.current_thread().name, "fast-starter"}
     assert "fast-starter" in submitters
+
+
+def test_order_keys() -> None:
+    assert order_key(RelayEvent("calling.call.state", {}, "call-1")) == "call:call-1"
+    state = RelayEvent("messaging.state", {"message_id": "m-1", "message_state": "sent"})
+    assert order_key(state) == "message:m-1"
+    assert order_key(RelayEvent("", {})) == ""
+    assert order_key(object()) == ""
+
+
+def test_strands_keep_order_per_key_and_run_keys_in_parallel() -> None:
+    strands = Strands(WorkerPool(4, 1000, "strands"))
+    order: dict[str, list[int]] = {"a": [], "b": []}
+    blocked, release = threading.Event(), threading.Event()
+    done = threading.Semaphore(0)
+
+    def slow_first() -> None:
+        blocked.set()
+        release.wait(WAIT)  # key "a" is stuck here...
+
+    assert strands.submit("a", slow_first, "slow")
+    assert blocked.wait(WAIT)
+    for i in range(20):
+        strands.submit("a", functools.partial(order["a"].append, i), f"a{i}")
+        strands.submit("b", functools.partial(order["b"].append, i), f"b{i}")
+    strands.submit("b", done.release, "b done")
+    assert done.acquire(timeout=WAIT)  # ...while key "b" runs to the end
+    assert order["b"] == list(range(20))
+    assert order["a"] == []
+    release.set()
+    strands.submit("a", done.release, "a done")
+    assert done.acquire(timeout=WAIT)
+    assert order["a"] == list(range(20))
+    strands.close(drain=True)

@@ -62,7 +62,7 @@ def test_prose_about_tasks_is_reworded() -> None:
         '"""A ``call.on`` listener: a plain function, or an ``async def`` run in its own task."""\n'
     )
     text = unasync.transform("_x.py", source)
-    assert "run on the client's callback thread" in text
+    assert "run on a callback thread, in event order" in text
     unasync.check_clean("_x.py", text)
 
 

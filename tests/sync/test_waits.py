@@ -10,12 +10,15 @@ import pytest
 
 from relay_anyio.testing import Persona
 from relay_sync import (
+    CALL_STATE_ANSWERED,
     CALL_STATE_ENDED,
     EVENT_CALL_PLAY,
+    EVENT_CALL_STATE,
     Call,
     Message,
     RelayClient,
     RelayError,
+    RelayEvent,
 )
 
 from .helpers import AGENT, CALLER, LINE, WAIT, Outcome, phone
@@ -278,3 +281,39 @@ def test_a_message_wait_ends_when_the_client_disconnects(make_client: Any) -> No
     assert not waiter.is_alive()
     assert isinstance(waiting[0], RelayError)
     assert waiting[0].message == "Client disconnected"
+
+
+def test_a_slow_listener_delays_only_its_own_call(emulator: Any, make_client: Any) -> None:
+    client: RelayClient = make_client()
+    outcome = Outcome(expected=2)
+    slow_started, release, other_ended = threading.Event(), threading.Event(), threading.Event()
+    slow_events: list[str] = []
+
+    def slow(event: RelayEvent) -> None:
+        slow_events.append(event.params["call_state"])
+        slow_started.set()
+        release.wait(WAIT)  # blocks this call's later listeners, and only those
+
+    def fast(event: RelayEvent) -> None:
+        if event.params["call_state"] == CALL_STATE_ENDED:
+            other_ended.set()
+
+    @client.on_call
+    @outcome.track
+    def handle(call: Call) -> None:
+        slow_call = call.device["params"]["from_number"] == CALLER
+        call.on(EVENT_CALL_STATE, slow if slow_call else fast)
+        call.answer()
+        call.wait_for_ended(timeout=WAIT)
+
+    client.connect()
+    first = emulator.call(context="office", from_number=CALLER, to_number=LINE)
+    assert slow_started.wait(WAIT)
+    second = emulator.call(context="office", from_number=AGENT, to_number=LINE)
+    second.wait_answered()
+    second.hangup()
+    assert other_ended.wait(WAIT)  # while the first call's listener is still stuck
+    assert slow_events == [CALL_STATE_ANSWERED]
+    first.hangup()
+    release.set()
+    outcome.wait()
