@@ -87,10 +87,10 @@ async def caller_types_account(emu: RelayEmulator) -> None:
         to_number=harness.LINE,
         script=[Press("4242#")],
     )
-    await caller.wait_connected()
+    await caller.wait_connected(timeout=None)
     await harness.chat(emu, 10.0)
     await caller.hangup()
-    await caller.wait_ended()
+    await caller.wait_ended(timeout=None)
 
 
 def main() -> None:

@@ -59,13 +59,13 @@ GUEST = "+15551230003"
 async def standup(emu: RelayEmulator) -> None:
     """The host calls in; once she is in the room a guest calls; after a chat she hangs up."""
     host = await emu.call(context=harness.CONTEXT, from_number=HOST, to_number=harness.LINE)
-    await emu.wait_for_transcript(f"joined conference {ROOM!r} (1 participants)")
+    await emu.wait_for_transcript(f"joined conference {ROOM!r} (1 participants)", timeout=None)
     guest = await emu.call(context=harness.CONTEXT, from_number=GUEST, to_number=harness.LINE)
-    await emu.wait_for_transcript(f"joined conference {ROOM!r} (2 participants)")
+    await emu.wait_for_transcript(f"joined conference {ROOM!r} (2 participants)", timeout=None)
     await harness.chat(emu, 15.0)
     await host.hangup()
-    await host.wait_ended()
-    await guest.wait_ended()
+    await host.wait_ended(timeout=None)
+    await guest.wait_ended(timeout=None)
 
 
 def main() -> None:

@@ -31,6 +31,12 @@ relay-sansio demo
 Running the call (simulated time runs 10 times faster)...
 """
 
+OUTRO = """
+More examples (each runs against the emulator the same way): python -m examples.<name>
+  ivr, collect_and_connect, outbound_dial, recording, conference, messaging, listeners
+  (and their blocking twins, <name>_sync), trio_balance, sansio_socket.
+See examples/README.md, and docs/index.md to get started with your own application."""
+
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the demo (against the emulator unless SIGNALWIRE_* credentials are set)."""
@@ -44,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         intro=INTRO,
         argv=argv,
     )
+    if not harness.real_space():
+        print(OUTRO)
 
 
 if __name__ == "__main__":

@@ -109,7 +109,7 @@ async def caller_presses_1(emu: RelayEmulator) -> None:
         to_number=harness.LINE,
         script=[Press("1")],
     )
-    await caller.wait_ended()
+    await caller.wait_ended(timeout=None)
 
 
 def main() -> None:

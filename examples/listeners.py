@@ -76,7 +76,7 @@ async def happy_customer(emu: RelayEmulator) -> None:
         to_number=harness.LINE,
         script=[Say("excellent service")],
     )
-    await caller.wait_ended()
+    await caller.wait_ended(timeout=None)
 
 
 def main() -> None:

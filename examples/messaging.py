@@ -73,11 +73,11 @@ def landline(emu: RelayEmulator) -> None:
 
 async def customer_texts_back(emu: RelayEmulator) -> None:
     """Once the announcement reached the customer, they text back "hours"."""
-    await emu.wait_for_transcript(f"message to {harness.CALLER} delivered")
+    await emu.wait_for_transcript(f"message to {harness.CALLER} delivered", timeout=None)
     await emu.send_sms(
         context=harness.CONTEXT, from_number=harness.CALLER, to_number=FROM, body="hours"
     )
-    await emu.wait_for_transcript("accepted: 'We are open")
+    await emu.wait_for_transcript("accepted: 'We are open", timeout=None)
 
 
 def main() -> None:

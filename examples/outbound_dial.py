@@ -73,8 +73,8 @@ PERSONAS = {
 async def patients(emu: RelayEmulator) -> None:
     """Wait until both patients were called and the calls are over."""
     for number in PERSONAS:
-        party = await emu.wait_for_call_to(number)
-        await party.wait_ended()
+        party = await emu.wait_for_call_to(number, timeout=None)
+        await party.wait_ended(timeout=None)
 
 
 def main() -> None:

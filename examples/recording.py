@@ -79,9 +79,9 @@ async def paying_caller(emu: RelayEmulator) -> None:
         to_number=harness.LINE,
         script=[Say("Hi, I would like to pay for my order.")],
     )
-    await emu.wait_for_request("calling.collect")
+    await emu.wait_for_request("calling.collect", timeout=None)
     await caller.press("4111111111111111#")
-    await caller.wait_ended()
+    await caller.wait_ended(timeout=None)
 
 
 def main() -> None:

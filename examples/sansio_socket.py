@@ -70,7 +70,7 @@ async def caller(emu: RelayEmulator) -> None:
     party = await emu.call(
         context=harness.CONTEXT, from_number=harness.CALLER, to_number=harness.LINE
     )
-    await party.wait_ended()
+    await party.wait_ended(timeout=None)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ async def alice_calls(emu: RelayEmulator) -> None:
     caller = await emu.call(
         context=harness.CONTEXT, from_number=harness.CALLER, to_number=harness.LINE
     )
-    await caller.wait_ended()
+    await caller.wait_ended(timeout=None)
 
 
 def main() -> None:
