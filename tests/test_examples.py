@@ -222,22 +222,44 @@ def space_env(emu: RelayEmulator, **extra: str) -> dict[str, str]:
     )
 
 
-async def start(command: list[str], env: dict[str, str], log: Path) -> anyio.abc.Process:
-    output = log.open("w")
-    try:
-        return await anyio.open_process(command, cwd=ROOT, env=env, stdout=output, stderr=output)
-    finally:
-        output.close()  # the child has its own copy
+class Program:
+    """A program running in a subprocess, its output going to a file."""
 
+    def __init__(self, command: list[str], env: dict[str, str], log: Path) -> None:
+        self.command, self.env, self.log = command, env, log
+        self.process: anyio.abc.Process | None = None
+        self.returncode: int | None = None
 
-async def interrupt(process: anyio.abc.Process, log: Path) -> str:
-    """SIGINT (Ctrl+C) the program; return its output once it exited with status 0."""
-    process.send_signal(signal.SIGINT)
-    with anyio.fail_after(RUN_TIMEOUT):
-        code = await process.wait()
-    output = log.read_text()
-    assert code == 0, output
-    return output
+    async def __aenter__(self) -> Program:
+        with self.log.open("w") as output:  # the child keeps its own copy
+            self.process = await anyio.open_process(
+                self.command, cwd=ROOT, env=self.env, stdout=output, stderr=output
+            )
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        # Whatever happened, the program does not outlive the test.
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            with anyio.CancelScope(shield=True):
+                await self.process.wait()
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text()
+
+    async def wait(self) -> int:
+        """Wait until the program exits by itself; return its status."""
+        assert self.process is not None
+        with anyio.fail_after(RUN_TIMEOUT):
+            self.returncode = await self.process.wait()
+        return self.returncode
+
+    async def interrupt(self) -> int:
+        """Ctrl+C (SIGINT) it, as a user stops a server; return its exit status."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGINT)
+        return await self.wait()
 
 
 async def place_call(emu: RelayEmulator, key: str) -> list[str]:
@@ -253,9 +275,8 @@ async def place_call(emu: RelayEmulator, key: str) -> list[str]:
 @pytest.mark.anyio
 @pytest.mark.parametrize("name", ["readme_async", "readme_sync"])
 async def test_readme_program_handles_calls(emu: RelayEmulator, name: str, tmp_path: Path) -> None:
-    log = tmp_path / "output.txt"
-    process = await start([sys.executable, str(EXAMPLES / f"{name}.py")], space_env(emu), log)
-    try:
+    command = [sys.executable, str(EXAMPLES / f"{name}.py")]
+    async with Program(command, space_env(emu), tmp_path / "output.txt") as program:
         await emu.wait_for_clients(context="office", timeout=RUN_TIMEOUT)
         assert await place_call(emu, "2") == [
             "Press 1 for sales, 2 for support.",
@@ -264,9 +285,8 @@ async def test_readme_program_handles_calls(emu: RelayEmulator, name: str, tmp_p
         await place_call(emu, "1")  # bridged to +15552002000, then the caller hangs up
         connect = await emu.wait_for_request("calling.connect")
         assert connect.params["devices"][0][0]["params"]["from_number"] == LINE
-    finally:
-        output = await interrupt(process, log)
-    assert "Traceback" not in output
+        assert await program.interrupt() == 0, program.output
+    assert "Traceback" not in program.output
 
 
 @pytest.mark.anyio
@@ -274,32 +294,27 @@ async def test_readme_program_handles_calls(emu: RelayEmulator, name: str, tmp_p
 async def test_ivr_serves_a_real_space_until_ctrl_c(
     emu: RelayEmulator, name: str, tmp_path: Path
 ) -> None:
-    log = tmp_path / "output.txt"
+    command = [sys.executable, "-m", f"examples.{name}"]
     env = space_env(emu, SALES_NUMBER=AGENT)
-    process = await start([sys.executable, "-m", f"examples.{name}"], env, log)
-    try:
+    async with Program(command, env, tmp_path / "output.txt") as program:
         await emu.wait_for_clients(context="office", timeout=RUN_TIMEOUT)
         heard = await place_call(emu, "2")
         assert heard[-1].startswith("We are open Monday to Friday")
-    finally:
-        output = await interrupt(process, log)
-    assert "Waiting for calls and messages on ['office']" in output
-    assert "asked for the opening hours" in output  # the application's log, live
+        assert await program.interrupt() == 0, program.output
+    assert "Waiting for calls and messages on ['office']" in program.output
+    assert "asked for the opening hours" in program.output  # the application's log, live
 
 
 @pytest.mark.anyio
 async def test_outbound_example_dials_the_configured_number(
     emu: RelayEmulator, tmp_path: Path
 ) -> None:
-    log = tmp_path / "output.txt"
     emu.persona("+15559876543", Persona.answers(after=1.0, script=[Press("2")]))
+    command = [sys.executable, "-m", "examples.outbound_dial"]
     env = space_env(emu, RELAY_TO_NUMBER="+15559876543", RELAY_FROM_NUMBER=LINE)
-    process = await start([sys.executable, "-m", "examples.outbound_dial"], env, log)
-    with anyio.fail_after(RUN_TIMEOUT):
-        code = await process.wait()  # a program with no handlers ends by itself
-    output = log.read_text()
-    assert code == 0, output
-    assert "appointment cancelled" in output
+    async with Program(command, env, tmp_path / "output.txt") as program:
+        assert await program.wait() == 0, program.output  # no handlers: it ends by itself
+    assert "appointment cancelled" in program.output
     party = await emu.wait_for_call_to("+15559876543")
     assert party.heard[-1] == "Your appointment is cancelled. Goodbye."
 
