@@ -126,6 +126,42 @@ def test_a_failing_scenario_exits_non_zero() -> None:
     assert "FAILED" in done.stderr and "gave up after" in done.stderr
 
 
+BROKEN = """
+from examples import _harness as harness
+
+
+async def handle(call):
+    await call.answer()
+    raise RuntimeError("boom in the handler")
+
+
+async def caller(emu):
+    party = await emu.call(context="office", from_number=harness.CALLER, to_number=harness.LINE)
+    await party.wait_state("answered", timeout=None)
+    await party.hangup()
+
+
+harness.run(title="broken", contexts=["office"], on_call=handle, remote=caller)
+"""
+
+
+def test_a_handler_error_fails_the_run(tmp_path: Path) -> None:
+    # An exception in the application is logged by the client and must fail the example.
+    program = tmp_path / "broken.py"
+    program.write_text(BROKEN)
+    done = subprocess.run(
+        [sys.executable, str(program)],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAILED" in done.stderr and "boom in the handler" in done.stderr
+
+
 def test_demo_prints_the_frames_on_request() -> None:
     done = run_example("demo", "--frames", "--time-scale", "0.01")
     assert done.returncode == 0, done.stderr
