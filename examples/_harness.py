@@ -93,6 +93,19 @@ def real_space() -> bool:
     )
 
 
+def _warn_partial_configuration() -> None:
+    # Some SIGNALWIRE_* set but not enough for a space: say why the emulator is used.
+    names = ("PROJECT_ID", "API_TOKEN", "JWT_TOKEN", "SPACE")
+    present = [f"SIGNALWIRE_{n}" for n in names if os.environ.get(f"SIGNALWIRE_{n}")]
+    if present and not real_space():
+        print(
+            f"note: {', '.join(present)} set, but a space needs SIGNALWIRE_SPACE and "
+            "SIGNALWIRE_PROJECT_ID + SIGNALWIRE_API_TOKEN (or SIGNALWIRE_JWT_TOKEN): "
+            "using the built-in emulator",
+            file=sys.stderr,
+        )
+
+
 def number(variable: str, emulated: str) -> str:
     """A phone number: ``emulated`` against the emulator, the variable's value otherwise.
 
@@ -208,6 +221,7 @@ def run(
     """
     spec = _spec(locals())
     opts = _options(argv, time_scale)
+    _warn_partial_configuration()
     if real_space():
         _real_async(spec, backend)
         return
@@ -245,6 +259,7 @@ def run_sync(
     """
     spec = _spec(locals())
     opts = _options(argv, time_scale)
+    _warn_partial_configuration()
     if real_space():
         _real_sync(spec)
         return
@@ -378,6 +393,7 @@ def run_bare(
         }
     )
     opts = _options(argv, time_scale)
+    _warn_partial_configuration()
     env = os.environ
     if real_space():
         _banner(spec)
