@@ -6,12 +6,15 @@ when the page and this file drift apart.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from pathlib import Path
 
 import anyio
 import pytest
+from anyio.from_thread import start_blocking_portal
 
+import relay_sync
 from relay_anyio import RelayClient, RelayError
 from relay_anyio.testing import Persona, Press, RelayEmulator, Silence
 
@@ -135,6 +138,30 @@ async def test_scripted_caller_with_silence(relay_emulator: RelayEmulator) -> No
     assert record[0].event_params["state"] == "no_input"
 
 
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_blocking_client(backend: str) -> None:
+    emulator = RelayEmulator(project="p", token="t", time_scale=0.001)
+    with (
+        start_blocking_portal(backend) as portal,
+        portal.wrap_async_context_manager(emulator) as emu,
+    ):
+        client = relay_sync.RelayClient(project="p", token="t", host=emu.url, contexts=["office"])
+
+        @client.on_call
+        def answer(call):  # type: ignore[no-untyped-def]
+            call.answer()
+
+        client.connect()
+        try:
+            place = functools.partial(
+                emu.call, context="office", from_number="+15551230001", to_number="+15551230002"
+            )
+            caller = portal.call(place)
+            portal.call(caller.wait_answered)
+        finally:
+            client.disconnect()
+
+
 def test_the_page_shows_these_examples() -> None:
     page = DOC.read_text()
     source = Path(__file__).read_text().splitlines()
@@ -148,5 +175,6 @@ def test_the_page_shows_these_examples() -> None:
         test_busy_number_fails_the_dial,
         test_sms_auto_reply,
         test_scripted_caller_with_silence,
+        test_blocking_client,
     ):
         assert inspect.getsource(example) in page, example.__name__
