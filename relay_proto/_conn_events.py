@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ._events import RelayEvent
+from ._fastinit import fast_init
 from ._types import CallInfo, MessageInfo
 
 __all__ = [
@@ -180,7 +181,9 @@ class CallReceived(Event):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallOverflow(Event):
-    """An inbound call arrived while ``max_active_calls`` calls were tracked.
+    """An inbound call the client will not take: ``max_active_calls`` calls were tracked
+    (``reason="max_active_calls"``), or the connection is draining before a shutdown
+    (``reason="draining"``, see ``RelayConnection.drain``).
 
     The core already queued ``calling.pass`` for it so another consumer can take it; it is not
     tracked.
@@ -188,6 +191,7 @@ class CallOverflow(Event):
 
     call: CallInfo
     event: RelayEvent
+    reason: str = "max_active_calls"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -368,3 +372,8 @@ class ClientClosed(Event):
 
     code: int | None = None
     reason: str = ""
+
+
+# Events are built for every frame: give them the cheaper constructor.
+for _name in __all__:
+    fast_init(globals()[_name])

@@ -167,6 +167,10 @@ class RelayConnection:
             across reconnects and across every client of a project).
         rng: source of backoff jitter (``random()``); ``None`` means no jitter.
         frame_observer: optional callback for tracing frames (see :data:`FrameObserver`).
+        protocol, authorization_state: resume data an earlier connection of the same client
+            learnt (its ``relay_protocol`` and ``authorization_state``), so that a client that
+            disconnected on purpose and connects again resumes its session, as the official
+            SDK does (official-behaviours item 12). Empty: a fresh session.
 
     Raises:
         InvalidCommandError: an argument of the wrong type or out of range (a bare string as
@@ -191,6 +195,8 @@ class RelayConnection:
         id_factory: IdFactory | None = None,
         rng: SupportsRandom | None = None,
         frame_observer: FrameObserver | None = None,
+        protocol: str = "",
+        authorization_state: str = "",
     ) -> None:
         project = _check_credential("project", project)
         token = _check_credential("token", token)
@@ -233,6 +239,9 @@ class RelayConnection:
             observer=frame_observer,
         )
         self._glue.session = self._session
+        if not isinstance(protocol, str) or not isinstance(authorization_state, str):
+            raise InvalidCommandError("protocol and authorization_state must be strings")
+        self._session.restore(protocol, authorization_state)
 
     # ---------------------------------------------------------------- transport lifecycle
     def start(self, now: float) -> None:
@@ -299,6 +308,18 @@ class RelayConnection:
         5 s close timeout). Closing again does nothing. Requests issued afterwards fail at once
         with "Client disconnected"."""
         self._session.close(now)
+
+    def drain(self, *, now: float) -> Started:
+        """Stop taking new work before a graceful shutdown: unsubscribe every context
+        (``signalwire.unreceive``) and, from now on, hand every inbound call back with
+        ``calling.pass`` (``CallOverflow(reason="draining")``) so another consumer takes it.
+        Calls already tracked carry on; call :meth:`close` when they are done.
+
+        Returns the ``Started`` of the unreceive request (``request_id=None`` when there were
+        no contexts).
+        """
+        self._domain.draining = True
+        return self.unreceive(self.contexts, now=now)
 
     # ---------------------------------------------------------------- state
     @property
@@ -439,7 +460,8 @@ class RelayConnection:
         """Send ``messaging.send``; once accepted, the ``message_id`` from the result is tracked and
         its ``messaging.state`` events arrive as ``MessageStateChanged``.
 
-        ``context`` defaults to the session protocol, else ``"default"`` (as the official SDK).
+        ``context`` defaults to the session protocol, else ``"default"`` (as the official SDK);
+        ``Started.context`` reports the one used.
 
         Raises:
             InvalidCommandError: neither ``body`` nor ``media``, an empty number, or a value of
@@ -457,7 +479,7 @@ class RelayConnection:
         outgoing = self._domain.prepare_send_message(params)
         request_id = self._glue.issue(outgoing, now, None)
         self._glue.drain(now)
-        return Started(request_id=request_id)
+        return Started(request_id=request_id, context=str(outgoing.params["context"]))
 
     def receive(self, contexts: Iterable[str], *, now: float) -> Started:
         """``signalwire.receive``; on success the contexts are remembered for reconnects (D8).

@@ -164,6 +164,8 @@ class Domain:
         self._project_id = project_id
         #: Protocol string of the current session, kept current by the connection.
         self.relay_protocol = ""
+        # Set by RelayConnection.drain(): inbound calls are passed back from then on.
+        self.draining = False
         self._calls = CallRegistry(max(1, max_active_calls))
         self._dials = DialTable()
         self._messages = MessageTable(emit)
@@ -237,14 +239,16 @@ class Domain:
             state=str_field(params, "call_state") or "created",
             segment_id=str_field(params, "segment_id"),
         )
-        if self._calls.is_full():
-            # D11: hand the call back so another consumer of the context can take it.
+        if self.draining or self._calls.is_full():
+            # D11: hand the call back so another consumer of the context can take it; a
+            # draining client (graceful shutdown) takes no new calls either.
             self._send(
                 "calling.pass",
                 {"node_id": record.node_id, "call_id": call_id},
                 PassPurpose(call_id),
             )
-            self._emit(CallOverflow(call=record.snapshot(), event=event))
+            reason = "draining" if self.draining else "max_active_calls"
+            self._emit(CallOverflow(call=record.snapshot(), event=event, reason=reason))
             return
         self._calls.add(record)
         self._emit(CallReceived(call=record.snapshot(), event=event))

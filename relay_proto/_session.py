@@ -209,6 +209,12 @@ class Session:
         """Contexts the next ``signalwire.connect`` will send."""
         return self._resume.contexts
 
+    def restore(self, protocol: str, authorization_state: str) -> None:
+        """Seed the resume data with what an earlier connection of the same client learnt, so
+        the first ``signalwire.connect`` asks the server to resume that session (spec 1.4)."""
+        self._resume.protocol = protocol
+        self._resume.authorization_state = authorization_state
+
     def _next(self, event: str) -> str:
         try:
             return _TRANSITIONS[(self._state, event)]

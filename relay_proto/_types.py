@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._fastinit import fast_init
+
 __all__ = ["CallCommand", "CallInfo", "MessageInfo", "Started"]
 
 
@@ -82,8 +84,16 @@ class Started:
             ended: its completion event is already queued).
         control_id: the control id used, for commands that carry one; else ``None``.
         tag: the dial tag, for ``dial``; else ``None``.
+        context: the context a ``send_message`` went out on (the default resolved); else
+            ``None``.
     """
 
     request_id: str | None
     control_id: str | None = None
     tag: str | None = None
+    context: str | None = None
+
+
+# Built for every call, command and message: give them the cheaper constructor.
+for _cls in (CallCommand, CallInfo, MessageInfo, Started):
+    fast_init(_cls)
