@@ -196,6 +196,7 @@ def _dial(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, Any
     tag = req_str(params, "tag")
     groups = parse_devices(params)
     minutes = _dial_common(params)
+    sw.check_capacity(sum(len(group) for group in groups))
     owner = session.protocol
 
     def dial_event(state: str, **extra: Any) -> None:
@@ -227,6 +228,7 @@ def _begin(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, An
     device = req_object(params, "device")
     groups = parse_devices({"devices": [[device]]})
     tag = opt_str(params, "tag")
+    sw.check_capacity(1)
     ringer = Ringer(
         sw, owner=session.protocol, groups=groups, tag=tag, created_by="dial",
         on_answer=lambda leg: None, on_fail=lambda: None, max_minutes=_dial_common(params),
@@ -301,6 +303,7 @@ def _connect(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, 
     minutes = _dial_common(params)
     tag = opt_str(params, "tag")
     opt_str(params, "status_url")
+    sw.check_capacity(sum(len(group) for group in groups))
     if call.bridged is not None or call.connect_op is not None:
         raise ResultCode("409", "Call is already connected")
     _connect_event(sw, call, "connecting", None)

@@ -49,7 +49,7 @@ from ._personas import Persona
 from ._scheduler import DeferredTimer, Scheduler, Timer
 from ._script import Hangup, Intent, Press, Say, Silence, coerce_script
 
-__all__ = ["Handler", "Switch", "TranscriptLine"]
+__all__ = ["MAX_LIVE_CALLS", "Handler", "Switch", "TranscriptLine"]
 
 Handler = Callable[["Switch", Session, dict[str, Any]], dict[str, Any]]
 
@@ -59,6 +59,7 @@ _MAX_TRANSCRIPT = 10_000  # lines kept; older ones are dropped
 _MAX_UNCLAIMED = 1000  # calls and messages waiting for a subscriber
 _MAX_HISTORY = 10_000  # calls remembered for scripting lookups (emu.wait_for_call_to)
 _MAX_SESSIONS = 1000  # sessions kept for resumption; the oldest detached ones go first
+MAX_LIVE_CALLS = 10_000  # calls up at once; more is refused (503 to a dial, an error to a test)
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +330,15 @@ class Switch:
         self._park(item)
 
     # ------------------------------------------------------------------ calls
+    def check_capacity(self, more: int) -> None:
+        """Refuse work that would take the switch past :data:`MAX_LIVE_CALLS` live calls.
+
+        Raises:
+            ResultCode: 503, the switch is full.
+        """
+        if len(self.calls) + more > MAX_LIVE_CALLS:
+            raise ResultCode("503", f"Switch capacity reached ({MAX_LIVE_CALLS} live calls)")
+
     def new_call(
         self,
         *,
@@ -364,7 +374,15 @@ class Switch:
         persona: Persona | None = None,
         device: dict[str, Any] | None = None,
     ) -> SimCall:
-        """An inbound call from ``from_number`` to ``to_number`` arriving on ``context``."""
+        """An inbound call from ``from_number`` to ``to_number`` arriving on ``context``.
+
+        Raises:
+            RuntimeError: :data:`MAX_LIVE_CALLS` calls are already up.
+        """
+        try:
+            self.check_capacity(1)
+        except ResultCode as full:
+            raise RuntimeError(full.message) from None
         device = device or {
             "type": "phone",
             "params": {"from_number": from_number, "to_number": to_number},

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from relay_anyio.testing import Persona, Press
+from relay_anyio.testing import _switch as switch_module
 from relay_anyio.testing._media import MediaCatalog, MediaError, speech_seconds
 from relay_anyio.testing._model import Deliver, RequestError, Session
 from relay_anyio.testing._scheduler import DeferredTimer, Scheduler
@@ -197,3 +200,31 @@ def test_transfer_to_an_empty_context_is_invalid() -> None:
     call = sw.place_call(context="office", from_number="+1555", to_number="+1556")
     with pytest.raises(RequestError):
         sw.request(s, "calling.transfer", {**ids(call), "dest": "context:"})
+
+
+def test_live_calls_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(switch_module, "MAX_LIVE_CALLS", 2)
+    sw = Switch()
+    s = session(sw, "office")
+    sw.place_call(context="office", from_number="+1555", to_number="+1556")
+    device = {"type": "phone", "params": {"to_number": "+15552002000"}}
+    full = sw.request(s, "calling.dial", {"tag": "t", "devices": [[device, device]]})
+    assert full["code"] == "503"
+    sw.place_call(context="office", from_number="+1555", to_number="+1556")
+    with pytest.raises(RuntimeError, match="capacity"):
+        sw.place_call(context="office", from_number="+1555", to_number="+1556")
+
+
+SIMULATION_MODULES = [
+    "_switch", "_calls", "_actions", "_collect", "_dialing", "_rooms", "_messaging", "_media",
+    "_personas", "_script", "_scheduler", "_model", "_params", "_faults", "_journal",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SIMULATION_MODULES)
+def test_the_simulation_is_pure(name: str) -> None:
+    """The switch and its parts do no I/O and read no clock: the server drives them."""
+    source = (Path(switch_module.__file__).parent / f"{name}.py").read_text()
+    imports = re.findall(r"^\s*(?:import|from)\s+([\w.]+)", source, re.MULTILINE)
+    forbidden = {"anyio", "asyncio", "trio", "socket", "ssl", "time", "threading", "random"}
+    assert {i.split(".")[0] for i in imports} & forbidden == set()
