@@ -347,14 +347,16 @@ class RecordAction(SimAction):
 
     def take(self, intent: Intent) -> None:
         if isinstance(intent, Say):
-            self._voice(f"caller said {intent.text!r} (recorded)", intent.words * WORD_SECONDS)
+            self._voice(
+                f"{self.call.who} said {intent.text!r} (recorded)", intent.words * WORD_SECONDS
+            )
         elif isinstance(intent, Press):
             if set(intent.digits) & set(self.terminators):
-                self.log(f"caller pressed {intent.digits} (ends the recording)")
+                self.log(f"{self.call.who} pressed {intent.digits} (ends the recording)")
                 self.later(len(intent.digits) * KEY_SECONDS, self._complete)
             else:
                 seconds = len(intent.digits) * KEY_SECONDS
-                self._voice(f"caller pressed {intent.digits} (recorded)", seconds)
+                self._voice(f"{self.call.who} pressed {intent.digits} (recorded)", seconds)
         # Silence: the timers decide.
 
     def _voice(self, text: str, seconds: float) -> None:

@@ -129,6 +129,11 @@ class Collector:
         self._speech_limit: Timer | None = None
         self.inputting = False
 
+    @property
+    def who(self) -> str:
+        """The remote party, for transcripts."""
+        return self.action.call.who
+
     # -- control
     def listen(self) -> None:
         """Ask the remote party for input."""
@@ -153,7 +158,7 @@ class Collector:
         if isinstance(intent, Silence):
             return  # stays quiet for this input; the timers decide
         if (self.words and isinstance(intent, Press)) or (self.digits and isinstance(intent, Say)):
-            self.action.log("caller switched between keys and speech; input so far taken")
+            self.action.log(f"{self.who} switched between keys and speech; input so far taken")
             self._finish_current()
             return
         self._begin_input()
@@ -176,7 +181,7 @@ class Collector:
 
     def _take_keys(self, press: Press) -> None:
         if self.cfg.max_digits is None:
-            self._mismatch(len(press.digits) * KEY_SECONDS, f"caller pressed {press.digits}")
+            self._mismatch(len(press.digits) * KEY_SECONDS, f"{self.who} pressed {press.digits}")
             return
         idle = not self._keys
         self._keys.extend(press.digits)
@@ -206,13 +211,15 @@ class Collector:
     def _digits_done(self, terminator: str) -> None:
         self.stop()
         if not self.digits:
-            self._result(_NO_MATCH, f"caller pressed only {terminator!r}: no match")
+            self._result(_NO_MATCH, f"{self.who} pressed only {terminator!r}: no match")
             return
-        self._result(self._digit_result(terminator), f"caller pressed {self.digits}{terminator}")
+        self._result(
+            self._digit_result(terminator), f"{self.who} pressed {self.digits}{terminator}"
+        )
 
     def _take_words(self, say: Say) -> None:
         if not self.cfg.speech:
-            self._mismatch(say.words * WORD_SECONDS, f"caller said {say.text!r}")
+            self._mismatch(say.words * WORD_SECONDS, f"{self.who} said {say.text!r}")
             return
         if self._speech_limit is None:
             self._speech_limit = self.action.later(self.cfg.speech_timeout, self._speech_done)
@@ -242,9 +249,9 @@ class Collector:
         if self._speech_limit is not None:
             self._speech_limit.cancel()
         if self._say is not None and not self._say.recognised:
-            self._result(_NO_MATCH, f"caller said {' '.join(self.words)!r}: not recognised")
+            self._result(_NO_MATCH, f"{self.who} said {' '.join(self.words)!r}: not recognised")
             return
-        self._result(self._speech_result(), f"caller said {' '.join(self.words)!r}")
+        self._result(self._speech_result(), f"{self.who} said {' '.join(self.words)!r}")
 
     def _finish_current(self) -> None:
         if self._gap is not None:
@@ -262,7 +269,7 @@ class Collector:
         self._initial = None
         if not self.inputting:
             self.stop()
-            self._result(_NO_INPUT, "caller gave no input")
+            self._result(_NO_INPUT, f"{self.who} gave no input")
 
     # -- output
     def _event(self, result: dict[str, Any], *, final: bool) -> None:
@@ -357,7 +364,7 @@ class PlayAndCollectAction(CollectingAction):
         self.playback.start()
         barge = self.sw.take_barge_in(self.call)
         if barge is not None:
-            self.log("caller interrupted the prompt")
+            self.log(f"{self.call.who} interrupted the prompt")
             self._prompt_done()
             self.collector.take(barge)
 
@@ -545,7 +552,7 @@ class _BindingListener:
 
     def _trigger(self, binding: dict[str, Any]) -> None:
         sw, call = self.sw, self.call
-        sw.log(call, f"caller pressed {binding['digits']}: runs {binding['method']}")
+        sw.log(call, f"{call.who} pressed {binding['digits']}: runs {binding['method']}")
         if binding["left"] is not None:
             binding["left"] -= 1
             if binding["left"] <= 0:

@@ -311,7 +311,7 @@ def _connect(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, 
         _connect_existing(sw, call, special[0])
         return ok("Connecting")
     if ringback:
-        sw.log(call, f"caller hears ringback {describe(ringback[0][1])}")
+        sw.log(call, f"{call.who} hears ringback {describe(ringback[0][1])}")
 
     def failed() -> None:
         call.connect_op = None

@@ -149,3 +149,8 @@ class SimCall:
     def label(self) -> str:
         """The number at the far end, for transcripts."""
         return self.party.number
+
+    @property
+    def who(self) -> str:
+        """The remote party in transcripts: "caller" for an inbound call, else its number."""
+        return "caller" if self.direction == "inbound" else self.party.number

@@ -537,7 +537,7 @@ class Switch:
         if isinstance(head, Silence) and head.seconds is not None:
             party.intents.popleft()
             party.busy_until = self.now + head.seconds
-            self.log(call, f"caller silent for {head.seconds:g} s")
+            self.log(call, f"{call.who} silent for {head.seconds:g} s")
             party.head_timer = self.later(head.seconds, lambda: self._advance_party(call), call)
             return
         consumer = party.waiting or self._idle_consumer(call, head)
