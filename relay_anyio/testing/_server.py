@@ -25,6 +25,7 @@ import functools
 import math
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -55,6 +56,7 @@ T = TypeVar("T")
 # Bounds.
 _MAX_MAILBOX = 10_000  # events waiting for a session without a socket; oldest dropped beyond
 _MAX_VIOLATIONS = 1_000
+_MAX_EXPECTED_REPLIES = 10_000
 _REORDER_HOLD = 0.2  # real seconds a lone event is held back by the reorder fault
 _CLOSE_WAIT = 1.0  # real seconds a closing socket waits for the client's EOF
 _REPLY_ID = re.compile(r'"id"\s*:\s*"([^"]*)"')
@@ -101,7 +103,8 @@ class EmulatorServer:
         self._all_clients: list[ClientSocket] = []
         self.mailboxes: dict[str, Mailbox] = {}  # by session protocol
         self._desk = SessionDesk(self)
-        self._expected_replies: dict[str, int] = {}  # duplicate event / fault ids -> extra replies
+        # Replies the client owes to duplicated events and fault frames (id -> how many).
+        self._expected_replies: OrderedDict[str, int] = OrderedDict()
         self._next_conn = 1
         self._event_seq = 0
         self._fault_seq = 0
@@ -465,6 +468,8 @@ class EmulatorServer:
             rid = found.group(1) if found else ""
             if self._expected_replies.get(rid, 0) > 0:
                 self._expected_replies[rid] -= 1
+                if not self._expected_replies[rid]:
+                    del self._expected_replies[rid]
                 return
         self.violation(
             f"conn{client.number}: unusable frame ({dropped.reason}): {dropped.raw[:80]}"
@@ -523,9 +528,15 @@ class EmulatorServer:
                 out.event_type, out.params, event_id=out.event_id, envelope=envelope
             )
         if copies > 1:
-            self._expected_replies[out.event_id] = self._expected_replies.get(out.event_id, 0) + 1
+            self._expect_reply(out.event_id)
         out.sent_at = anyio.current_time()
         box.inflight[out.event_id] = out
+
+    def _expect_reply(self, request_id: str) -> None:
+        self._expected_replies[request_id] = self._expected_replies.get(request_id, 0) + 1
+        # Bounded: a client that never answers must not make this grow forever.
+        while len(self._expected_replies) > _MAX_EXPECTED_REPLIES:
+            self._expected_replies.popitem(last=False)
 
     # ------------------------------------------------------------------ FaultTarget
     def drop_all_now(self) -> int:
@@ -553,7 +564,7 @@ class EmulatorServer:
                 event_type, params = EVENT_KINDS[kind]
                 client.conn.send_event(event_type, params, event_id=fault_id)
             else:
-                self._expected_replies[fault_id] = 1
+                self._expect_reply(fault_id)
                 client.conn.send_raw_text(malformed_text(kind, fault_id))
         self.pump()
         return len(targets)
