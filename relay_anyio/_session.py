@@ -81,12 +81,17 @@ class ClientSession:
         self._client = client
         self._router = client._router
         ssl_context = make_ssl_context(client._endpoint)
+        # A client that disconnected on purpose and connects again resumes its session and keeps
+        # the contexts it receive()d (the core decides what to do with them).
+        previous = client._conn
         self.conn = RelayConnection(
             project=client.project,
             token=client.token,
             jwt_token=client.jwt_token,
             host=client._endpoint.authority,
-            contexts=client.contexts,
+            contexts=previous.contexts if previous is not None else client.contexts,
+            protocol=previous.relay_protocol if previous is not None else "",
+            authorization_state=previous.authorization_state if previous is not None else "",
             max_active_calls=client._max_active_calls,
             id_factory=client._new_id,
             rng=random.Random(),
@@ -150,10 +155,9 @@ class ClientSession:
         await self._finished.wait()
 
     def inbound_call(self, call: Call, handler: Callable[[Call], Any] | None) -> None:
-        """Run ``handler`` for a new inbound call (or pass the call back while stopping)."""
-        if self._draining:
-            self.spawn(lambda: self._pass_back(call), f"pass {call.call_id}")
-        elif handler is None:
+        """Run ``handler`` for a new inbound call (while draining, the core passes new calls
+        back itself and never reports them here)."""
+        if handler is None:
             logger.warning("inbound call %s: no on_call handler registered", call.call_id)
         else:
             self.handlers.start(handler, call, f"on_call handler for call {call.call_id}")
@@ -174,16 +178,14 @@ class ClientSession:
             return
         self._draining = True
         logger.info("stopping: no new calls, waiting for %d handler(s)", self.handlers.running)
-        contexts = list(self.conn.contexts)
-        if contexts:
-            with anyio.move_on_after(_UNRECEIVE_WAIT):
-                try:
-                    with core_errors():
-                        started = self.conn.unreceive(contexts, now=anyio.current_time())
-                    if started.request_id is not None:
-                        await self.request(started.request_id)
-                except (RelayError, ValueError) as exc:
-                    logger.debug("unreceive at stop failed: %s", exc)
+        with anyio.move_on_after(_UNRECEIVE_WAIT):
+            try:
+                with core_errors():
+                    started = self.conn.drain(now=anyio.current_time())
+                if started.request_id is not None:
+                    await self.request(started.request_id)
+            except (RelayError, ValueError) as exc:
+                logger.debug("unreceive at stop failed: %s", exc)
         if not await self.handlers.wait_idle(shutdown_timeout):
             logger.warning("%d handler(s) still running: cancelling them", self.handlers.running)
         self.request_stop()
@@ -257,12 +259,6 @@ class ClientSession:
         self._fail_connect(self.fatal or error)
         self._client._session_ended(self)
         self._finished.set()
-
-    async def _pass_back(self, call: Call) -> None:
-        try:
-            await call.pass_()
-        except Exception as exc:
-            logger.warning("could not pass call %s back while stopping: %s", call.call_id, exc)
 
     def _live_secrets(self) -> list[str]:
         client = self._client

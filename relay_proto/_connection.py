@@ -315,11 +315,16 @@ class RelayConnection:
         ``calling.pass`` (``CallOverflow(reason="draining")``) so another consumer takes it.
         Calls already tracked carry on; call :meth:`close` when they are done.
 
-        Returns the ``Started`` of the unreceive request (``request_id=None`` when there were
-        no contexts).
+        The contexts stay remembered (:attr:`contexts` is unchanged), so a later connection of
+        the same client subscribes them again. Returns the ``Started`` of the unreceive request
+        (``request_id=None`` when there were no contexts).
         """
         self._domain.draining = True
-        return self.unreceive(self.contexts, now=now)
+        contexts = self.contexts
+        if not contexts:
+            return Started(request_id=None)
+        params = {"contexts": list(contexts)}
+        return Started(request_id=self._session.request("signalwire.unreceive", params, now=now))
 
     # ---------------------------------------------------------------- state
     @property

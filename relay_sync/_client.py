@@ -389,8 +389,7 @@ class RelayClient(ClientSession):
                 region=region,
             )
             message = Message(
-                # The core filled in the same default (spec 5.1) in the frame it queued.
-                context=context or conn.relay_protocol or "default",
+                context=started.context or "default",  # the core resolved the default (spec 5.1)
                 direction="outbound",
                 from_number=from_number,
                 to_number=to_number,

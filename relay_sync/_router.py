@@ -138,8 +138,7 @@ class Router:
 
     def _call_overflow(self, event: CallOverflow) -> None:
         logger.warning(
-            "inbound call %s over max_active_calls: passed back to the server",
-            event.call.call_id,
+            "inbound call %s passed back to the server (%s)", event.call.call_id, event.reason
         )
 
     def _call_event(self, event: CallEvent) -> None:

@@ -33,7 +33,6 @@ from relay_proto import (
     ServerDisconnect,
     SessionReady,
     TransportLost,
-    commands,
     mask_frame,
 )
 from relay_proto._connection import RelayConnection
@@ -175,12 +174,17 @@ class ClientSession:
             if self._running:
                 raise RuntimeError("this RelayClient is already connected")
             ssl_context = make_ssl_context(self._endpoint)
+            # A client that disconnected on purpose and connects again resumes its session and
+            # keeps the contexts it receive()d (the core decides what to do with them).
+            previous = self._conn
             conn = RelayConnection(
                 project=self.project,
                 token=self.token,
                 jwt_token=self.jwt_token,
                 host=self._endpoint.authority,
-                contexts=self.contexts,
+                contexts=previous.contexts if previous is not None else self.contexts,
+                protocol=previous.relay_protocol if previous is not None else "",
+                authorization_state=previous.authorization_state if previous is not None else "",
                 max_active_calls=self._max_active_calls,
                 id_factory=self._new_id,
                 rng=random.Random(),
@@ -335,9 +339,7 @@ class ClientSession:
     # ---------------------------------------------------------------- handlers
 
     def _inbound_call(self, call: Call) -> None:
-        if self._draining:
-            self._pass_back(call)
-            return
+        # While draining, the core passes new calls back itself and never reports them here.
         handler = self._on_call_handler
         if handler is None:
             logger.warning("inbound call %s: no on_call handler registered", call.call_id)
@@ -377,17 +379,6 @@ class ClientSession:
             count.leave()
             logger.error("%s not run: the client is shutting down or overloaded", what)
 
-    def _pass_back(self, call: Call) -> None:
-        # Called while dispatching (lock held, on the reader or timer thread): send calling.pass
-        # without waiting for its reply. Its outcome is not awaited by anyone (only logged by
-        # the core's events being ignored); the server reroutes the call either way.
-        logger.info("stopping: passing inbound call %s back to the server", call.call_id)
-        try:
-            with self._core() as conn:
-                conn.call_command(call.call_id, commands.pass_(), now=now())
-        except (RelayError, ValueError) as exc:
-            logger.warning("could not pass call %s back while stopping: %s", call.call_id, exc)
-
     # ---------------------------------------------------------------- graceful stop
 
     def _graceful_stop(self) -> None:
@@ -409,10 +400,9 @@ class ClientSession:
     def _unreceive_all(self) -> None:
         waiter: Waiter[dict[str, Any]] | None = None
         with self._core() as conn:
-            if conn.contexts:
-                started = conn.unreceive(list(conn.contexts), now=now())
-                if started.request_id is not None:
-                    waiter = self._router.expect(started.request_id)
+            started = conn.drain(now=now())
+            if started.request_id is not None:
+                waiter = self._router.expect(started.request_id)
         if waiter is not None:
             waiter.wait(_UNRECEIVE_WAIT)
 

@@ -330,3 +330,51 @@ async def test_stop_from_a_handler_does_not_wait_for_itself(emu: RelayEmulator) 
             caller = await emu.call(context="office", from_number=CALLER, to_number=OFFICE)
             await caller.wait_ended()
     assert len(events) == 1
+
+
+async def test_connect_after_disconnect_resumes_the_session(emu: RelayEmulator) -> None:
+    # Official behaviour 12: a later connect on the same client sends the protocol back.
+    client = client_for(emu)
+    await client.connect()
+    first = client.relay_protocol
+    await client.receive(["sales"])
+    await client.disconnect()
+    await client.connect()
+    try:
+        again = emu.journal.requests("signalwire.connect")[-1].params
+        assert again["protocol"] == first
+        assert again["contexts"] == ["office", "sales"]  # receive()d contexts kept (D8)
+        assert client.relay_protocol == first
+    finally:
+        await client.disconnect()
+
+
+async def test_graceful_stop_takes_no_new_calls_and_lets_running_ones_finish(
+    emu: RelayEmulator,
+) -> None:
+    # The core's drain() (unreceive + pass back what still arrives) is covered in
+    # tests/proto/test_connection_lifecycle_extras.py; here: the whole stop over a socket.
+    client = client_for(emu, shutdown_timeout=30.0)
+    answered = anyio.Event()
+    release = anyio.Event()
+    handled: list[str] = []
+
+    @client.on_call
+    async def handle(call: Call) -> None:
+        handled.append(call.call_id)
+        await call.answer()
+        answered.set()
+        await release.wait()
+        await call.hangup()
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(client.serve)
+        first = await emu.call(context="office", from_number=CALLER, to_number=OFFICE)
+        await answered.wait()
+        tg.start_soon(client.stop)
+        await emu.wait_for_request("signalwire.unreceive")
+        await emu.call(context="office", from_number=CALLER, to_number=OFFICE)
+        release.set()  # the running handler finishes its call during the stop
+        await first.wait_ended()
+    assert handled == [first.call_id]
+    assert len(emu.journal.requests("calling.answer")) == 1

@@ -32,6 +32,8 @@ def test_drain_unreceives_every_context_and_passes_new_calls_back() -> None:
     unreceive = pair.expect_request("signalwire.unreceive")
     assert unreceive.params == {"contexts": ["office", "support"]}
     assert started.request_id == unreceive.request_id
+    pair.reply("signalwire.unreceive")
+    assert pair.client.contexts == ("office", "support")  # remembered for a later connection
     _receive(pair, "c2")  # arrives while draining
     passed = pair.expect_request("calling.pass")
     assert passed.params == {"node_id": "n1", "call_id": "c2"}
