@@ -61,7 +61,7 @@ def parse_devices(
             if not isinstance(device, dict):
                 raise invalid(key, "items must be device objects")
             req_str(device, "type", choices=types)
-            req_object(device, "params")
+            opt_number(req_object(device, "params"), "timeout", 30.0)
     return groups
 
 
@@ -136,7 +136,7 @@ class Ringer:
         leg.leg_of = self
         sw.log(leg, f"dialling {number or '?'} ({device['type']})")
         sw.set_state(leg, "created")
-        timeout = float(device["params"].get("timeout") or 30.0)
+        timeout = opt_number(device["params"], "timeout", 30.0) or 30.0
         if persona.kind == "fails":
             sw.later(persona.after, lambda: self._fail(leg, persona.end_reason), leg)
             return leg

@@ -124,7 +124,7 @@ class MediaCatalog:
             return _number(params.get("duration"), "silence duration")
         if kind == "ringtone":
             name = params.get("name")
-            if name not in _RINGTONES:
+            if not isinstance(name, str) or name not in _RINGTONES:
                 raise MediaError(f"unknown ringtone {name!r}")
             if params.get("duration") is None:
                 return _DEFAULT_RINGTONE_SECONDS
