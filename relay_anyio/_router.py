@@ -89,13 +89,24 @@ class Router:
             del self.messages[next(iter(self.messages))]
 
     def fail_all(self, error: RelayError) -> None:
-        """The session is over: every request and dial still waiting gets ``error``."""
+        """The session is over: every request, dial, action, call wait and message wait still
+        pending gets ``error`` (nobody will report their outcome any more, and no wait may stay
+        blocked for ever)."""
         requests, self.requests = self.requests, {}
         for request in requests.values():
             request.waiter.fail(error)
         dials, self.dials = self.dials, {}
         for waiter in dials.values():
             waiter.fail(error)
+        actions, self.actions = self.actions, {}
+        for action in actions.values():
+            action._fail(error)
+        calls, self.calls = self.calls, {}
+        for call in calls.values():
+            call._abort(error)
+        messages, self.messages = self.messages, {}
+        for message in messages.values():
+            message._done.fail(error)
 
     def forget_unknown_calls(self, known: Callable[[str], bool]) -> None:
         """Drop calls the core no longer tracks (after a session that was not a resume)."""

@@ -248,13 +248,6 @@ class ClientSession:
         error = RelayError(-1, "Client disconnected")
         router = self._router
         router.fail_all(error)
-        actions, router.actions = router.actions, {}
-        for action in actions.values():
-            action._fail(error)
-        calls, router.calls = router.calls, {}
-        for call in calls.values():
-            call._abort(error)
-        router.messages.clear()
         self.running = False
         self._fail_connect(self.fatal or error)
         self._client._session_ended(self)

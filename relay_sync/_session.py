@@ -240,17 +240,6 @@ class ClientSession:
         with runner.lock:
             self._running = False
             self._router.fail_all(error)
-            actions, self._router.actions = self._router.actions, {}
-            for action in actions.values():
-                action._fail(error)
-            calls, self._router.calls = self._router.calls, {}
-            for call in calls.values():
-                call._abort(error)
-            messages, self._router.messages = self._router.messages, {}
-            for message in messages.values():
-                # Nobody will report its state any more: a thread blocked in wait() must not
-                # stay there for ever.
-                message._done.fail(error)
         if self._pool is not None:
             self._pool.close(drain=False)
         if self._callbacks is not None:

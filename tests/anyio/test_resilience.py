@@ -378,3 +378,25 @@ async def test_graceful_stop_takes_no_new_calls_and_lets_running_ones_finish(
         await first.wait_ended()
     assert handled == [first.call_id]
     assert len(emu.journal.requests("calling.answer")) == 1
+
+
+async def test_disconnect_fails_message_waits(emu: RelayEmulator) -> None:
+    from relay_anyio import Message
+
+    client = client_for(emu)
+    await client.connect()
+    pending = Message(message_id="m-never", direction="outbound", state="queued")
+    client._router.track_message(pending)
+    errors: list[BaseException] = []
+
+    async def wait() -> None:
+        try:
+            await pending.wait()
+        except RelayError as exc:
+            errors.append(exc)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(wait)
+        await anyio.wait_all_tasks_blocked()
+        await client.disconnect()
+    assert [str(e) for e in errors] == ["RELAY error -1: Client disconnected"]
