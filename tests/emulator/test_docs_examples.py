@@ -15,7 +15,7 @@ import pytest
 from anyio.from_thread import start_blocking_portal
 
 import relay_sync
-from relay_anyio import RelayClient, RelayError
+from relay_anyio import Call, Message, RelayClient, RelayError
 from relay_anyio.testing import Persona, Press, RelayEmulator, Silence
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "emulator.md"
@@ -27,7 +27,7 @@ def make_ivr(client: RelayClient) -> None:
     """The application under test: a two-option IVR."""
 
     @client.on_call
-    async def ivr(call):  # type: ignore[no-untyped-def]
+    async def ivr(call: Call) -> None:
         await call.answer()
         menu = await call.play_and_collect(PROMPT, {"digits": {"max": 1}, "initial_timeout": 5})
         result = (await menu.wait()).params["result"]
@@ -94,10 +94,10 @@ async def test_sms_auto_reply(relay_emulator: RelayEmulator) -> None:
     emu.message_outcome("+15550001111", "undelivered", "carrier_blocked")
     client = RelayClient(project="p", token="t", host=emu.url, contexts=["office"])
     replied = anyio.Event()
-    states = []
+    states: list[str] = []
 
     @client.on_message
-    async def auto_reply(message):  # type: ignore[no-untyped-def]
+    async def auto_reply(message: Message) -> None:
         sent = await client.send_message(
             to_number=message.from_number, from_number=message.to_number, body="Thanks!"
         )
@@ -148,7 +148,7 @@ def test_blocking_client(backend: str) -> None:
         client = relay_sync.RelayClient(project="p", token="t", host=emu.url, contexts=["office"])
 
         @client.on_call
-        def answer(call):  # type: ignore[no-untyped-def]
+        def answer(call: relay_sync.Call) -> None:
             call.answer()
 
         client.connect()
