@@ -87,7 +87,8 @@ class RawClient:
         """Send a request and return its ``result`` (fail on an error reply)."""
         frame = await self.request(method, params)
         assert "result" in frame, frame
-        return frame["result"]
+        result: Frame = frame["result"]
+        return result
 
     async def response(self, rid: str, timeout: float = WAIT) -> Frame:
         return await self.take(lambda f: f.get("id") == rid and "method" not in f, timeout)

@@ -258,7 +258,8 @@ async def test_collect_sub_commands_and_validation(emu: RelayEmulator, client: R
     await client.call("calling.play_and_collect.stop", call, control_id="c")
     assert (await collect_event(client))["state"] == "finished"
     ids = {"node_id": call["node_id"], "call_id": call["call_id"], "control_id": "z"}
-    for collect in ({}, {"digits": {}}, {"digits": {"max": 0}}, {"speech": "yes"}):
+    collects: list[dict[str, Any]] = [{}, {"digits": {}}, {"digits": {"max": 0}}, {"speech": "yes"}]
+    for collect in collects:
         reply = await client.request(
             "calling.play_and_collect", {**ids, "play": PROMPT, "collect": collect}
         )
@@ -282,7 +283,7 @@ async def detect(client: RawClient, call: dict[str, Any], kind: str, **params: A
 
 
 async def detect_values(client: RawClient, until: str = "finished") -> list[tuple[str, float]]:
-    values = []
+    values: list[tuple[str, float]] = []
     while not values or values[-1][0] != until:
         event = await client.event("calling.call.detect", lambda p: p["control_id"] == "d")
         values.append((event["detect"]["params"]["event"], client.last_envelope["timestamp"]))

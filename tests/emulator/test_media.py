@@ -110,12 +110,13 @@ async def test_play_errors(emu: RelayEmulator, client: RawClient) -> None:
         "calling.play", call, control_id="p", play=[{"type": "audio", "params": {"url": "ftp://x"}}]
     )
     assert (await play_events(client, "p", 1))[0][0] == "error"
-    for bad in (
+    bads: list[dict[str, Any]] = [
         {"play": []},
         {"play": "x"},
         {"play": [tts("x")], "volume": 50},
         {"play": [tts("x")], "loop": 1.5},
-    ):
+    ]
+    for bad in bads:
         reply = await client.request("calling.play", {**call_ids(call), "control_id": "q", **bad})
         assert reply["error"]["code"] == -32602, bad
     missing = await client.request("calling.play", {**call_ids(call), "play": [tts("x")]})

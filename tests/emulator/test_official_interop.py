@@ -65,7 +65,7 @@ async def test_official_client_end_to_end(official_emu: RelayEmulator) -> None:
     handled = asyncio.Event()
     outcome: dict[str, Any] = {}
 
-    @client.on_call
+    @client.on_call  # type: ignore[untyped-decorator]  # the official SDK ships no types
     async def ivr(call: Any) -> None:
         await call.answer()
         action = await call.play_and_collect(PROMPT, {"digits": {"max": 1, "digit_timeout": 5}})
@@ -143,7 +143,7 @@ async def test_official_client_inbound_sms(official_emu: RelayEmulator) -> None:
     )
     received: asyncio.Queue[Any] = asyncio.Queue()
 
-    @client.on_message
+    @client.on_message  # type: ignore[untyped-decorator]
     async def on_message(message: Any) -> None:
         await received.put(message)
 

@@ -76,7 +76,8 @@ async def test_acknowledged_commands(
 async def test_live_transcribe_needs_one_action(emu: RelayEmulator, client: RawClient) -> None:
     _, call = await answered_call(emu, client)
     ids = {"node_id": call["node_id"], "call_id": call["call_id"]}
-    for action in ({}, {"start": {}, "stop": {}}, {"jump": {}}, {"start": "x"}):
+    actions: list[dict[str, Any]] = [{}, {"start": {}, "stop": {}}, {"jump": {}}, {"start": "x"}]
+    for action in actions:
         reply = await client.request("calling.live_transcribe", {**ids, "action": action})
         assert reply["error"]["code"] == -32602, action
 
@@ -147,7 +148,7 @@ async def test_second_transcription_conflicts(emu: RelayEmulator, client: RawCli
 async def test_stream_and_tap_validation(emu: RelayEmulator, client: RawClient) -> None:
     _, call = await answered_call(emu, client)
     ids = {"node_id": call["node_id"], "call_id": call["call_id"], "control_id": "v"}
-    for method, params in [
+    cases: list[tuple[str, dict[str, Any]]] = [
         ("calling.stream", {"url": "https://not-a-ws"}),
         (
             "calling.tap",
@@ -162,7 +163,8 @@ async def test_stream_and_tap_validation(emu: RelayEmulator, client: RawClient) 
         ),
         ("calling.pay", {}),
         ("calling.send_fax", {}),
-    ]:
+    ]
+    for method, params in cases:
         reply = await client.request(method, {**ids, **params})
         assert reply["error"]["code"] == -32602, (method, params)
 
