@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._fastinit import fast_init
+
 __all__ = [
     "EVENT_CLASSES",
     "CallReceiveEvent",
@@ -116,11 +118,10 @@ def _strs(p: _Params, key: str) -> list[str]:
     return [item for item in v if isinstance(item, str)]
 
 
-def _envelope(payload: object) -> tuple[tuple[str, _Params, str, float], _Params]:
-    """((event_type, params, call_id, timestamp), params) of an envelope, never raising."""
+def _envelope(payload: object) -> tuple[str, _Params, str, float]:
+    """(event_type, params, call_id, timestamp) of an envelope, never raising."""
     if not isinstance(payload, dict):
-        empty: _Params = {}
-        return ("", empty, "", 0.0), empty
+        return ("", {}, "", 0.0)
     event_type = payload.get("event_type")
     if not isinstance(event_type, str):
         event_type = ""
@@ -130,10 +131,17 @@ def _envelope(payload: object) -> tuple[tuple[str, _Params, str, float], _Params
     call_id = p.get("call_id")
     if not isinstance(call_id, str):
         call_id = ""
-    ts = _number(p.get("timestamp"))
-    if ts is None:
-        ts = _number(payload.get("timestamp"))
-    return (event_type, p, call_id, 0.0 if ts is None else ts), p
+    # A float timestamp, where servers put it (the envelope), is the common case.
+    ts = p.get("timestamp")
+    if type(ts) is not float:
+        ts = _number(ts)
+        if ts is None:
+            ts = payload.get("timestamp")
+            if type(ts) is not float:
+                ts = _number(ts)
+                if ts is None:
+                    ts = 0.0
+    return (event_type, p, call_id, ts)
 
 
 # --------------------------------------------------------------------------- base class
@@ -157,7 +165,7 @@ class RelayEvent:
 
         Never raises: missing keys and values of the wrong type give the defaults.
         """
-        return cls(*_envelope(payload)[0])
+        return cls(*_envelope(payload))
 
 
 # --------------------------------------------------------------------------- calls
@@ -174,7 +182,8 @@ class CallStateEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> CallStateEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(
             *b,
             call_state=_str(p, "call_state"),
@@ -199,7 +208,8 @@ class CallReceiveEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> CallReceiveEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         # The SDK falls back to ``protocol`` only when ``context`` is absent; a context of the
         # wrong type is treated as absent too.
         context = p.get("context")
@@ -227,7 +237,8 @@ class PlayEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> PlayEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(*b, control_id=_str(p, "control_id"), state=_str(p, "state"))
 
 
@@ -244,7 +255,8 @@ class RecordEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> RecordEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         rec = _dict(p, "record")
         # Nested value when valid, else the top-level one (servers use either place).
         url = rec.get("url")
@@ -274,7 +286,8 @@ class CollectEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> CollectEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         final = p.get("final")
         return cls(
             *b,
@@ -294,7 +307,8 @@ class ConnectEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> ConnectEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(*b, connect_state=_str(p, "connect_state"), peer=_dict(p, "peer"))
 
 
@@ -307,7 +321,8 @@ class DetectEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> DetectEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(*b, control_id=_str(p, "control_id"), detect=_dict(p, "detect"))
 
 
@@ -320,7 +335,8 @@ class FaxEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> FaxEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(*b, control_id=_str(p, "control_id"), fax=_dict(p, "fax"))
 
 
@@ -335,7 +351,8 @@ class TapEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> TapEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(
             *b,
             control_id=_str(p, "control_id"),
@@ -356,7 +373,8 @@ class StreamEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> StreamEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(
             *b,
             control_id=_str(p, "control_id"),
@@ -375,7 +393,8 @@ class SendDigitsEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> SendDigitsEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(*b, control_id=_str(p, "control_id"), state=_str(p, "state"))
 
 
@@ -389,7 +408,8 @@ class DialEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> DialEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(*b, tag=_str(p, "tag"), dial_state=_str(p, "dial_state"), call=_dict(p, "call"))
 
 
@@ -404,7 +424,8 @@ class ReferEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> ReferEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(
             *b,
             state=_str(p, "state"),
@@ -422,7 +443,8 @@ class DenoiseEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> DenoiseEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(*b, denoised=p.get("denoised") is True)
 
 
@@ -435,7 +457,8 @@ class PayEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> PayEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(*b, control_id=_str(p, "control_id"), state=_str(p, "state"))
 
 
@@ -452,7 +475,8 @@ class QueueEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> QueueEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(
             *b,
             control_id=_str(p, "control_id"),
@@ -472,7 +496,8 @@ class EchoEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> EchoEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(*b, state=_str(p, "state"))
 
 
@@ -489,7 +514,8 @@ class TranscribeEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> TranscribeEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(
             *b,
             control_id=_str(p, "control_id"),
@@ -509,7 +535,8 @@ class HoldEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> HoldEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(*b, state=_str(p, "state"))
 
 
@@ -523,7 +550,8 @@ class ConferenceEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> ConferenceEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(
             *b,
             conference_id=_str(p, "conference_id"),
@@ -541,7 +569,8 @@ class CallingErrorEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> CallingErrorEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(*b, code=_code(p, "code"), message=_str(p, "message"))
 
 
@@ -565,7 +594,8 @@ class MessageReceiveEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> MessageReceiveEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(
             *b,
             message_id=_str(p, "message_id"),
@@ -599,7 +629,8 @@ class MessageStateEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> MessageStateEvent:
-        b, p = _envelope(payload)
+        b = _envelope(payload)
+        p = b[1]
         return cls(
             *b,
             message_id=_str(p, "message_id"),
@@ -647,6 +678,11 @@ EVENT_CLASSES: dict[str, type[RelayEvent]] = {
 
 # The official SDK's name for the same mapping (module only, like the SDK's).
 EVENT_CLASS_MAP = EVENT_CLASSES
+
+# One event object per inbound frame: give them the cheaper constructor.
+_EVENT_TYPES: tuple[type[RelayEvent], ...] = (RelayEvent, *EVENT_CLASSES.values())
+for _cls in _EVENT_TYPES:
+    fast_init(_cls)
 
 
 def parse_event(payload: dict[str, Any]) -> RelayEvent:
