@@ -192,29 +192,26 @@ class Domain:
         """Process the envelope of one ACKed ``signalwire.event`` (never raises)."""
         # A deadline that passed before this event counts first: an outcome arriving after the
         # dial timed out is a late one, whether or not handle_timeout ran in between.
-        self.handle_timeout(now)
+        if self._dials:  # no pending dial, no deadline to pass
+            self.handle_timeout(now)
         if not isinstance(envelope, dict):
             self._ignore("envelope is not an object", _empty_event())
             return
         event = parse_event(envelope)
-        event_type = envelope.get("event_type")
+        # The typed event already holds event_type ("" unless a non-empty string) and call_id
+        # (read from params when params is an object); they are not read twice.
+        event_type = event.event_type
         params = envelope.get("params", _EMPTY_EVENT_PARAMS)
-        if not isinstance(event_type, str) or not event_type:
+        if not event_type:
             self._ignore("empty event_type", event)
         elif not isinstance(params, dict):
             self._ignore("params is not an object", event)
-        elif event_type == "messaging.receive":
-            self._messages.on_receive(event, params)
-        elif event_type == "messaging.state":
-            self._messages.on_state(event, params)
-        elif event_type == "calling.call.receive":
-            self._on_call_receive(event, params)
-        elif event_type == "calling.call.dial":
-            self._on_call_dial(event, params)
+        elif (special := _SPECIAL_EVENTS.get(event_type)) is not None:
+            special(self, event, params)
         else:
             if event_type == "calling.call.state":
                 self._maybe_register_leg(event, params)
-            self._route(event, params, str_field(params, "call_id"))
+            self._route(event, params, event.call_id)
 
     def _on_call_receive(self, event: RelayEvent, params: _Params) -> None:
         call_id = str_field(params, "call_id")
@@ -593,3 +590,12 @@ class Domain:
 
     def _send(self, method: str, params: _Params, purpose: object) -> None:
         self._outgoing.append(Outgoing(method, params, purpose))
+
+
+# Event types with their own handling; everything else is routed to a call by call_id.
+_SPECIAL_EVENTS: dict[str, Callable[[Domain, RelayEvent, _Params], None]] = {
+    "messaging.receive": lambda domain, event, params: domain._messages.on_receive(event, params),
+    "messaging.state": lambda domain, event, params: domain._messages.on_state(event, params),
+    "calling.call.receive": Domain._on_call_receive,
+    "calling.call.dial": Domain._on_call_dial,
+}
