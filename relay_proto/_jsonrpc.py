@@ -93,6 +93,7 @@ _MAX_CODE_DIGITS = 640
 # few stack frames deeper. A request whose id nests deeper than this is answered as an Invalid
 # Request with a null id (JSON-RPC 2.0, section 5: the id could not be determined).
 _MAX_ID_DEPTH = 32
+_NESTING = (list, dict)
 
 
 class Reply(NamedTuple):
@@ -200,22 +201,22 @@ def decode_frame(text: str) -> Frame:
     if type(frame) is not dict:
         return Invalid("not a JSON object")
     has_id = "id" in frame
+    request_id = frame.get("id")
     if has_id:
         if "error" in frame:
-            return _error_reply(frame["id"], frame["error"])
+            return _error_reply(request_id, frame["error"])
         if "result" in frame:
-            return Reply(frame["id"], frame["result"])
-    if has_id and _nested_deeper(frame["id"], _MAX_ID_DEPTH):
-        return Invalid("id nested too deeply", has_id, None, INVALID_REQUEST)
+            return Reply(request_id, frame["result"])
+        # Only arrays and objects nest: the usual string id needs no walk.
+        if type(request_id) in _NESTING and _nested_deeper(request_id, _MAX_ID_DEPTH):
+            return Invalid("id nested too deeply", has_id, None, INVALID_REQUEST)
     method = frame.get("method")
     if type(method) is not str:
-        return Invalid("request without a string method", has_id, frame.get("id"), INVALID_REQUEST)
+        return Invalid("request without a string method", has_id, request_id, INVALID_REQUEST)
     params = frame.get("params", {})
     if type(params) is not dict:
-        return Invalid(
-            f"params of {method} is not an object", has_id, frame.get("id"), INVALID_PARAMS
-        )
-    return Request(frame.get("id"), has_id, method, params)
+        return Invalid(f"params of {method} is not an object", has_id, request_id, INVALID_PARAMS)
+    return Request(request_id, has_id, method, params)
 
 
 def _nested_deeper(value: Any, limit: int) -> bool:
