@@ -89,7 +89,9 @@ class SessionRunner:
         self._ssl_context = ssl_context
         self._on_event = on_event
         self._on_open_error = on_open_error
-        self._write_lock = anyio.Lock()
+        # fast_acquire: taking the free lock is not a checkpoint (no extra event-loop round per
+        # write); the send under it still is.
+        self._write_lock = anyio.Lock(fast_acquire=True)
         self._stream: anyio.abc.ByteStream | None = None
         self._lost = True  # no transport yet
         self._reader_scope: anyio.CancelScope | None = None
@@ -122,9 +124,14 @@ class SessionRunner:
                     logger.exception("error while dispatching %s", type(event).__name__)
         finally:
             self._pumping = False
-        if self._timer_scope is not None:
+        scope = self._timer_scope
+        if scope is not None:
+            # Re-arming costs a timer handle on asyncio, and almost every request moves the
+            # deadline (each has its own 10 s timeout): only an earlier deadline re-arms now. A
+            # later one is taken when the timer wakes at the current one and finds nothing due.
             deadline = self._conn.next_deadline()
-            self._timer_scope.deadline = math.inf if deadline is None else deadline
+            if deadline is not None and deadline < scope.deadline:
+                scope.deadline = deadline
 
     async def flush(self) -> None:
         """Write what the core has queued; a failed write is reported to the core as EOF."""
