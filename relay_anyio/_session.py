@@ -272,18 +272,18 @@ class ClientSession:
         return self._fail_connect(error)
 
     def _on_event(self, event: Event) -> None:
-        if isinstance(event, SessionReady):
-            self._session_ready(event)
-        elif isinstance(event, AuthRejected):
-            self._auth_rejected(event)
-        elif isinstance(event, TransportLost):
-            self._transport_lost(event)
-        elif isinstance(event, ServerDisconnect):
-            logger.info("server asked to disconnect (restart=%s)", event.restart)
+        handler = _SESSION_EVENTS.get(type(event))
+        if handler is not None:
+            handler(self, event)
         else:
             self._router.handle(event)
-        for hook in list(self._client._event_hooks):
-            hook(event)
+        hooks = self._client._event_hooks
+        if hooks:  # no copy of an empty list for every event
+            for hook in list(hooks):
+                hook(event)
+
+    def _server_disconnect(self, event: ServerDisconnect) -> None:
+        logger.info("server asked to disconnect (restart=%s)", event.restart)
 
     def _session_ready(self, event: SessionReady) -> None:
         kind = "resumed" if event.resumed else "new"
@@ -317,3 +317,12 @@ class ClientSession:
         error = RelayError(-1, f"Connection closed before authentication: {event.reason}")
         if self._fail_connect(error):
             self.request_stop()
+
+
+# Session-level events, handled here; every other event goes to the router.
+_SESSION_EVENTS: dict[type[Event], Callable[[ClientSession, Any], None]] = {
+    SessionReady: ClientSession._session_ready,
+    AuthRejected: ClientSession._auth_rejected,
+    TransportLost: ClientSession._transport_lost,
+    ServerDisconnect: ClientSession._server_disconnect,
+}
