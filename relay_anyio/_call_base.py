@@ -267,12 +267,15 @@ class CallBase:
             self._last_state = event
         if call_state == CALL_STATE_ENDED and is_state_event:
             self._ended.set(event)
-        for handler in list(self._listeners.get(event.event_type, ())):
-            run_callback(
-                self._client._spawn, handler, event, f"listener for {event.event_type} on {self!r}"
-            )
-        self._resolve_waiters(event)
-        if is_state_event:
+        # Most events find no listener and no wait: no copies, no work for them.
+        listeners = self._listeners.get(event.event_type)
+        if listeners:
+            for handler in list(listeners):
+                what = f"listener for {event.event_type} on {self!r}"
+                run_callback(self._client._spawn, handler, event, what)
+        if self._waiters:
+            self._resolve_waiters(event)
+        if is_state_event and self._state_waiters:
             new_state = event.params.get("call_state")
             for target, waiter in list(self._state_waiters):
                 if new_state == target or call_state == CALL_STATE_ENDED:
