@@ -274,19 +274,23 @@ class Domain:
         if event_type == "calling.call.state":
             record.state = str_field(params, "call_state") or record.state
             record.node_id = record.node_id or str_field(params, "node_id")
-        control_id = str_field(params, "control_id")
-        action = record.actions.get(control_id) if control_id else None
-        completed = (
-            action is not None
-            and action.kind is not None
-            and action_completes(action.kind, event_type, params)
-        )
-        if completed:
-            del record.actions[control_id]
-        ended = record.state == "ended"
-        pending = self._calls.archive(record, event) if ended else []
+        completed = False
+        control_id = ""
+        actions = record.actions
+        if actions:  # most events (and floods of them) arrive while no action is pending
+            control_id = str_field(params, "control_id")
+            action = actions.get(control_id) if control_id else None
+            completed = (
+                action is not None
+                and action.kind is not None
+                and action_completes(action.kind, event_type, params)
+            )
+            if completed:
+                del actions[control_id]
+        state = record.state
         call_id = record.call_id
-        self._emit(CallEvent(call_id=call_id, event=event, call_state=record.state))
+        pending = self._calls.archive(record, event) if state == "ended" else ()
+        self._emit(CallEvent(call_id=call_id, event=event, call_state=state))
         if completed:
             self._emit(ActionCompleted(call_id=call_id, control_id=control_id, event=event))
         for pending_id in pending:
