@@ -134,7 +134,7 @@ def _envelope(payload: object) -> tuple[str, _Params, str, float]:
     # A float timestamp, where servers put it (the envelope), is the common case.
     ts = p.get("timestamp")
     if type(ts) is not float:
-        ts = _number(ts)
+        ts = None if ts is None else _number(ts)
         if ts is None:
             ts = payload.get("timestamp")
             if type(ts) is not float:
