@@ -85,7 +85,25 @@ def _finite_float(text: str) -> float:
     return value
 
 
-_loads = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float).decode
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
+_decode_full = _DECODER.decode
+_scan_once = _DECODER.scan_once
+
+
+def _loads(text: str) -> Any:
+    # A frame is an object with no whitespace around it: scanning it directly gives what
+    # decode() gives, without its wrappers and two whitespace regex matches per frame.
+    # Anything else (whitespace, extra data, errors) gets the full decode() and its verdict.
+    if text[:1] == "{":
+        try:
+            value, end = _scan_once(text, 0)
+        except StopIteration:
+            pass
+        else:
+            if end == len(text):
+                return value
+    return _decode_full(text)
+
 
 # Optional speedup (relay-sansio[speedups]): orjson, when installed, parses frames several times
 # faster. Only parsing uses it (the standard encoder stays: orjson writes NaN as null). Its
