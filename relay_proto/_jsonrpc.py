@@ -87,7 +87,7 @@ def _finite_float(text: str) -> float:
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite_float)
 _decode_full = _DECODER.decode
-_scan_once = _DECODER.scan_once
+_scan_once: Callable[[str, int], tuple[Any, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
 
 
 def _loads(text: str) -> Any:
