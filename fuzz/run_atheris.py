@@ -42,6 +42,7 @@ COSTS = {
     "client_frames": 3,
     "differential": 18,
     "structured": 5,
+    "decoders": 1,
 }
 # Inputs a little longer than the worlds' message limit (8192 bytes), so "too large" is reachable.
 MAX_LEN = 12_000

@@ -73,6 +73,8 @@ def seed_inputs(target: str) -> list[bytes]:
             for i, lines in enumerate(to_server)
         ]
         return seeds
+    if target == "decoders":
+        return [line for lines in to_client + to_server for line in lines.split(b"\n")]
     if target == "structured":
         return []  # hypothesis's own choice sequences; the fuzzer starts from nothing
     raise KeyError(f"unknown target {target!r}")

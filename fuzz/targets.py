@@ -17,13 +17,15 @@ reconnects in between) lives in :mod:`fuzz.structured`.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from wsproto.frame_protocol import FrameProtocol
 
-from relay_proto import ClientClosed, Event, RemoteProtocolError, TransportLost
+from relay_proto import ClientClosed, Event, RemoteProtocolError, TransportLost, _jsonrpc
 
 from .oracles import InvariantError, check_event
 from .world import ClientWorld, ServerWorld, new_client_connection
@@ -36,12 +38,16 @@ __all__ = [
     "client_frames",
     "client_handshake",
     "client_raw",
+    "decoders",
     "differential",
     "server_frames",
     "server_handshake",
     "server_raw",
     "split_messages",
 ]
+
+_jsonrpc_stdlib = _jsonrpc._loads  # the standard decoder, whatever backend the process uses
+_jsonrpc_orjson = functools.partial(_jsonrpc._orjson_decoder, "orjson")
 
 # Bounds that keep one execution short; the interesting inputs are small.
 MAX_MESSAGES = 32
@@ -254,6 +260,45 @@ def differential(data: bytes) -> None:
                 )
 
 
+# --------------------------------------------------------------------------- decoders
+
+
+def _verdict(loads: Callable[[str], Any], text: str) -> tuple[str, str]:
+    try:
+        value = loads(text)
+    except RecursionError:
+        return ("deep", "")
+    except ValueError:
+        return ("invalid", "")
+    try:
+        return ("value", repr(value))  # repr tells 1 from 1.0 and True, and -0.0 from 0.0
+    except RecursionError:
+        return ("deep", "")
+
+
+def decoders(data: bytes) -> None:
+    """The optional orjson-backed frame decoder agrees with the standard one on every text.
+
+    relay_proto parses with orjson when it is installed and falls back to the standard decoder
+    for what orjson refuses; a text they read differently would make the core's behaviour
+    depend on an optional dependency. The one tolerated difference: nesting the standard
+    decoder gives up on (its limit is the interpreter's recursion limit, orjson's is 1024).
+    """
+    fast = _jsonrpc_orjson()
+    if fast is None:
+        return  # orjson not installed: nothing to compare
+    text = data.decode("utf-8", "replace")
+    standard = _verdict(_jsonrpc_stdlib, text)
+    if standard[0] == "deep":
+        return
+    other = _verdict(fast, text)
+    if other != standard:
+        raise InvariantError(
+            f"decoders disagree on {text[:300]!r}: orjson {other[1][:300] or other[0]}, "
+            f"standard {standard[1][:300] or standard[0]}"
+        )
+
+
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "client_raw": client_raw,
     "client_handshake": client_handshake,
@@ -262,4 +307,5 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "server_handshake": server_handshake,
     "server_frames": server_frames,
     "differential": differential,
+    "decoders": decoders,
 }

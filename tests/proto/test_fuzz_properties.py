@@ -246,6 +246,18 @@ def test_whole_bytewise_and_chunked_feeding_agree(
     targets.differential(data)
 
 
+@FUZZ
+@given(
+    st.text(max_size=60)
+    | (grammar.server_frame() | grammar.client_frame()).map(grammar.to_text)
+    | st.recursive(st.none() | st.floats() | st.integers() | st.text(max_size=5), st.lists).map(
+        lambda v: json.dumps({"v": v})
+    )
+)
+def test_the_optional_fast_decoder_agrees_with_the_standard_one(text: str) -> None:
+    targets.decoders(text.encode("utf-8", "surrogatepass"))
+
+
 @settings(FUZZ, max_examples=max(1, EXAMPLES * 5 // 8))
 @given(st.data())
 def test_scripted_sessions_keep_their_bookkeeping(data: st.DataObject) -> None:
