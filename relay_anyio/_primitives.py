@@ -94,8 +94,11 @@ class Waiter(Generic[T]):
 
     def _finish(self) -> None:
         self._done = True
-        if self._event is not None:
-            self._event.set()
+        event, self._event = self._event, None
+        if event is not None:
+            # Tasks already waiting hold the event; later waits see _done and need none. A
+            # finished Waiter (every call keeps a few) must not keep an event alive.
+            event.set()
 
     async def wait(self, timeout: float | None = None) -> T:
         """Wait for the result.
