@@ -63,7 +63,8 @@ class SessionHooks(Protocol):
         """The session protocol changed (new session, or wiped by a restart)."""
 
     def session_ready(self, resumed: bool, now: float) -> None:
-        """Authenticated; called after ``SessionReady`` is emitted, before the queue is flushed."""
+        """Authenticated; called after ``SessionReady`` is emitted and the offline queue has been
+        flushed (so requests the domain issues from here go out after the queued ones)."""
 
     def transport_lost(self, now: float) -> None:
         """The transport is gone (in-flight requests already failed)."""
