@@ -33,8 +33,9 @@ time.
 #
 # Server requests. Every ``signalwire.event`` with an id is ACKed before anything else happens
 # to it, exactly once per delivery. A redelivered id (last 1024 remembered) is ACKed again but
-# not processed (D10). ``signalwire.authorization.state`` is consumed here; every other event goes
-# to the domain. Server pings are answered ``{}``; ``signalwire.disconnect`` is answered, and with
+# not processed (D10); the ids are forgotten when a new session is not a resume.
+# ``signalwire.authorization.state`` is consumed here; every other event goes to the domain.
+# Server pings are answered ``{}``; ``signalwire.disconnect`` is answered, and with
 # ``restart`` wipes the resume data. Any other method, or params that are not an object, is
 # answered with a JSON-RPC error when it has an id (D9) and reported as FrameDropped.
 #
@@ -238,6 +239,7 @@ class Session:
         self._transport = transport
         self._leftover = b""  # it belonged to the previous socket
         self._reconnect_at = None
+        self._seen_events.transport_started()
         self._handshake_deadline = now + self._config.request_timeout
 
     def connect_failed(self, now: float, reason: str) -> None:
@@ -344,6 +346,10 @@ class Session:
     def _on_connect_result(self, result: dict[str, Any], now: float) -> None:
         resume = self._resume
         resumed = resume.connected(result)
+        if not resumed:
+            # Event ids are unique within one server session only: the new session's first
+            # ids must not be taken for redeliveries of the old one's (and dropped).
+            self._seen_events.forget_earlier_transports()
         self._move(_AUTH_OK)
         self._authenticated_once = True
         self._auth_failures = 0

@@ -272,14 +272,22 @@ class PingSchedule:
 
 
 class EventIdMemory:
-    """The ids of the last ``size`` events (D10): redelivered events are recognised."""
+    """The ids of the last ``size`` events (D10): redelivered events are recognised.
 
-    __slots__ = ("_order", "_seen", "_size")
+    Event ids are only unique within one server session: a session that is not resumed numbers
+    its events afresh, so the ids learnt before it began must then be forgotten (else its
+    first events look like redeliveries and are dropped). :meth:`transport_started` marks where
+    the current transport's ids begin; :meth:`forget_earlier_transports` drops those before.
+    """
+
+    __slots__ = ("_added", "_mark", "_order", "_seen", "_size")
 
     def __init__(self, size: int = EVENT_ID_MEMORY) -> None:
         self._size = size
         self._seen: set[str] = set()
         self._order: deque[str] = deque()
+        self._added = 0  # ids remembered so far, ever
+        self._mark = 0  # value of _added when the current transport started
 
     def seen_before(self, event_id: Any) -> bool:
         """Remember ``event_id``; ``True`` if it was already remembered."""
@@ -289,6 +297,18 @@ class EventIdMemory:
             return True
         self._seen.add(key)
         self._order.append(key)
+        self._added += 1
         if len(self._order) > self._size:
             self._seen.discard(self._order.popleft())
         return False
+
+    def transport_started(self) -> None:
+        """A new transport starts: ids from here on belong to the session it will carry."""
+        self._mark = self._added
+
+    def forget_earlier_transports(self) -> None:
+        """The session is not a resume: forget the ids remembered before this transport (those
+        it delivered itself, before its connect result, stay)."""
+        keep = min(self._added - self._mark, len(self._order))
+        while len(self._order) > keep:
+            self._seen.discard(self._order.popleft())

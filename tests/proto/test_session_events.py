@@ -16,11 +16,13 @@ from relay_proto import (
     RequestFailed,
     RequestSucceeded,
     ServerDisconnect,
+    SessionReady,
     SessionState,
     TransportLost,
     UnroutedEvent,
 )
 from relay_proto._jsonrpc import Request
+from relay_proto._session_parts import EventIdMemory
 
 from .helpers import Pair
 
@@ -143,6 +145,71 @@ def test_dedup_remembers_the_last_1024_ids() -> None:
     events = pair.take_client_events()
     assert isinstance(events[0], EventIgnored)
     assert isinstance(events[1], UnroutedEvent)
+
+
+# Connect results for a reconnect: the same protocol back is a resume, another one is not.
+RESUMED = {"protocol": "signalwire_proto-1", "identity": "identity-1"}
+FRESH = {"protocol": "signalwire_proto-2", "identity": "identity-1"}
+RECEIVE_2 = {**RECEIVE, "call_id": "c2"}
+
+
+def test_dedup_memory_is_cleared_when_the_new_session_is_not_a_resume() -> None:
+    # A new server numbers its events afresh: its "evt-1" is a new event, not a redelivery.
+    pair = ready_pair()
+    assert pair.event("calling.call.receive", RECEIVE) == "evt-1"
+    pair.drop_transport()
+    pair.reconnect(FRESH)
+    assert not pair.client_events_of(SessionReady)[-1].resumed
+    pair.take_client_events()
+    assert pair.event("calling.call.receive", RECEIVE_2) == "evt-1"
+    [received] = pair.take_client_events()
+    assert isinstance(received, CallReceived) and received.call.call_id == "c2"
+    assert acks(pair)[-1] == "evt-1"
+
+
+def test_dedup_memory_survives_a_resumed_session() -> None:
+    pair = ready_pair()
+    pair.event("calling.call.receive", RECEIVE, event_id="evt-dup")
+    pair.drop_transport()
+    pair.reconnect(RESUMED)
+    assert pair.client_events_of(SessionReady)[-1].resumed
+    pair.take_client_events()
+    # The resumed session redelivers what it is not sure was ACKed.
+    pair.event("calling.call.receive", RECEIVE, event_id="evt-dup")
+    [ignored] = pair.take_client_events()
+    assert isinstance(ignored, EventIgnored) and ignored.reason == "duplicate"
+
+
+def test_a_new_session_keeps_the_ids_it_delivered_before_its_connect_result() -> None:
+    pair = ready_pair()
+    pair.event("x.custom", {}, event_id="old")
+    pair.drop_transport()
+    pair.new_server()
+    pair.start()
+    pair.event("x.custom", {}, event_id="early")  # before the connect result
+    pair.reply("signalwire.connect", FRESH)
+    assert not pair.client_events_of(SessionReady)[-1].resumed
+    pair.take_client_events()
+    pair.event("x.custom", {}, event_id="early")
+    pair.event("x.custom", {}, event_id="old")
+    early, old = pair.take_client_events()
+    assert isinstance(early, EventIgnored) and early.reason == "duplicate"
+    assert isinstance(old, UnroutedEvent)
+
+
+def test_event_id_memory_forgets_only_earlier_transports() -> None:
+    memory = EventIdMemory(size=3)
+    for event_id in ("a", "b", "c"):
+        assert not memory.seen_before(event_id)
+    memory.transport_started()
+    for event_id in ("d", "e", "f", "g"):  # more than fit: "a".."d" are evicted
+        assert not memory.seen_before(event_id)
+    memory.forget_earlier_transports()
+    assert [memory.seen_before(i) for i in ("e", "f", "g")] == [True, True, True]
+    memory.transport_started()
+    assert not memory.seen_before("h")  # evicts "e"
+    memory.forget_earlier_transports()
+    assert not memory.seen_before("f") and memory.seen_before("h")
 
 
 def test_dedup_keeps_string_and_number_ids_apart() -> None:
