@@ -249,7 +249,7 @@ class RelayClient:
         session = self._require_session()
         conn = session.conn
         with core_errors():
-            request_id = conn.execute(method, params, now=anyio.current_time())
+            request_id = conn.execute(method, params, now=session.runner.now())
         return await session.request(request_id)
 
     async def dial(
@@ -400,7 +400,7 @@ class RelayClient:
             self._router.actions[action.control_id] = action
         try:
             with core_errors():
-                started = conn.call_command(call.call_id, command, now=anyio.current_time())
+                started = conn.call_command(call.call_id, command, now=session.runner.now())
             if started.request_id is None:
                 return {}
             return await session.request(started.request_id)

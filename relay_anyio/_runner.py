@@ -13,7 +13,8 @@ protocol decision. Three pieces run in the client's task group:
   order the core produced it whichever task triggered it.
 
 After every core call the runner drains ``next_event()`` (:meth:`pump`) and hands each event to
-the client's dispatcher. Time is ``anyio.current_time()``, the clock cancel scopes use.
+the client's dispatcher. Time is the event loop's clock (``anyio.current_time()``, the clock
+cancel scopes use), looked up once per runner.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from relay_proto import (
 
 from ._transport import OPEN_ERRORS, describe_error, open_stream
 
-__all__ = ["SessionRunner", "frame_tracer", "serve_until_signal", "spawn_detached"]
+__all__ = ["SessionRunner", "backend_clock", "frame_tracer", "serve_until_signal", "spawn_detached"]
 
 logger = logging.getLogger("relay_anyio")
 frame_logger = logging.getLogger("relay_anyio.frames")
@@ -89,6 +90,8 @@ class SessionRunner:
         self._ssl_context = ssl_context
         self._on_event = on_event
         self._on_open_error = on_open_error
+        #: The loop's clock, read for every request and every read (see backend_clock).
+        self.now = backend_clock()
         # fast_acquire: taking the free lock is not a checkpoint (no extra event-loop round per
         # write); the send under it still is.
         self._write_lock = anyio.Lock(fast_acquire=True)
@@ -154,7 +157,7 @@ class SessionRunner:
 
     def _feed(self, data: bytes | None) -> None:
         try:
-            self._conn.receive_data(data, anyio.current_time())
+            self._conn.receive_data(data, self.now())
         except RemoteProtocolError as exc:
             # The core has already emitted TransportLost for it.
             logger.debug("broken WebSocket stream: %s", exc)
@@ -177,7 +180,7 @@ class SessionRunner:
                 self._timer_scope = scope
                 await anyio.sleep_forever()
             self._timer_scope = None
-            now = anyio.current_time()
+            now = self.now()
             deadline = self._conn.next_deadline()
             if deadline is not None and deadline <= now:
                 self._conn.handle_timeout(now)
@@ -196,7 +199,7 @@ class SessionRunner:
                 logger.warning("cannot connect to %s: %s", self._endpoint.url, describe_error(exc))
                 if self._on_open_error(exc):
                     return
-                self._conn.connect_failed(anyio.current_time(), describe_error(exc))
+                self._conn.connect_failed(self.now(), describe_error(exc))
                 self.pump()
                 continue
             await self._run_transport(stream)
@@ -208,7 +211,7 @@ class SessionRunner:
             with anyio.CancelScope() as scope:
                 self._reader_scope = scope
                 try:
-                    self._conn.start(anyio.current_time())
+                    self._conn.start(self.now())
                 except LocalProtocolError:
                     return  # closed meanwhile (disconnect() during the open)
                 self.pump()
@@ -246,7 +249,7 @@ class SessionRunner:
     def close(self) -> None:
         """Start the core's intentional close (idempotent)."""
         with contextlib.suppress(LocalProtocolError):  # already closing or closed
-            self._conn.close(anyio.current_time())
+            self._conn.close(self.now())
         self.pump()
 
 
@@ -309,6 +312,19 @@ def frame_tracer(secrets: Callable[[], list[str]]) -> Callable[[str, str], None]
         frame_logger.debug("%s %s", arrow, mask_frame(text, [s for s in secrets() if s]))
 
     return observe
+
+
+def backend_clock() -> Callable[[], float]:
+    """The running event loop's clock: what ``anyio.current_time()`` returns, without finding
+    the backend again on every call (that lookup costs more than the clock read itself).
+
+    Must be called inside the running loop.
+    """
+    if sniffio.current_async_library() == "trio":
+        import trio
+
+        return trio.current_time
+    return asyncio.get_running_loop().time
 
 
 def spawn_detached(fn: Callable[[], Coroutine[Any, Any, None]], name: str) -> None:

@@ -12,10 +12,10 @@ the session routes every event that is not about the session itself there.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import random
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -53,16 +53,31 @@ _CLOSE_WAIT = 5.0
 _UNRECEIVE_WAIT = 2.0
 
 
-@contextlib.contextmanager
-def core_errors() -> Iterator[None]:
+class _CoreErrors:
+    """See :func:`core_errors` (a class, not a generator: it wraps every request)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, LocalProtocolError) and not isinstance(exc, InvalidCommandError):
+            raise RelayError(-1, str(exc)) from None
+
+
+_CORE_ERRORS = _CoreErrors()
+
+
+def core_errors() -> _CoreErrors:
     """Report the core refusing a command in its current state (closed...) as a RelayError;
     invalid arguments stay ValueErrors."""
-    try:
-        yield
-    except InvalidCommandError:
-        raise
-    except LocalProtocolError as exc:
-        raise RelayError(-1, str(exc)) from None
+    return _CORE_ERRORS
 
 
 class ClientSession:
@@ -181,7 +196,7 @@ class ClientSession:
         with anyio.move_on_after(_UNRECEIVE_WAIT):
             try:
                 with core_errors():
-                    started = self.conn.drain(now=anyio.current_time())
+                    started = self.conn.drain(now=self.runner.now())
                 if started.request_id is not None:
                     await self.request(started.request_id)
             except (RelayError, ValueError) as exc:
@@ -312,7 +327,7 @@ class ClientSession:
                     self.fatal = RelayError(-1, f"Connection closed: {event.reason}")
                 self.request_stop()
             return
-        delay = max(0.0, event.reconnect_at - anyio.current_time())
+        delay = max(0.0, event.reconnect_at - self.runner.now())
         logger.warning("RELAY connection lost (%s); reconnecting in %.1f s", event.reason, delay)
         error = RelayError(-1, f"Connection closed before authentication: {event.reason}")
         if self._fail_connect(error):
