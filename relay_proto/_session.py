@@ -31,13 +31,14 @@ time.
 # transport is lost, requests in flight fail "Connection closed" and queued ones stay (D5).
 # ``close`` fails everything "Client disconnected" (D19) and never reconnects.
 #
-# Server requests. Every ``signalwire.event`` with an id is ACKed before anything else happens
-# to it, exactly once per delivery. A redelivered id (last 1024 remembered) is ACKed again but
-# not processed (D10); the ids are forgotten when a new session is not a resume.
-# ``signalwire.authorization.state`` is consumed here; every other event goes to the domain.
-# Server pings are answered ``{}``; ``signalwire.disconnect`` is answered, and with
-# ``restart`` wipes the resume data. Any other method, or params that are not an object, is
-# answered with a JSON-RPC error when it has an id (D9) and reported as FrameDropped.
+# Server requests (answered by ``_session_inbound.ServerRequests``). Every ``signalwire.event``
+# with an id is ACKed before anything else happens to it, exactly once per delivery. A
+# redelivered id (last 1024 remembered) is ACKed again but not processed (D10); the ids are
+# forgotten when a new session is not a resume. ``signalwire.authorization.state`` is consumed
+# by the session; every other event goes to the domain. Server pings are answered ``{}``;
+# ``signalwire.disconnect`` is answered, and with ``restart`` wipes the resume data. Any other
+# method, or params that are not an object, is answered with a JSON-RPC error when it has an id
+# (D9) and reported as FrameDropped.
 #
 # Time. The session never reads a clock: every input carries ``now`` and ``next_deadline``
 # reports the earliest of: request deadlines (a heap), the handshake deadline, the next ping,
@@ -58,18 +59,16 @@ from . import _jsonrpc as rpc
 from ._conn_events import (
     AuthRejected,
     Event,
-    EventIgnored,
     FrameDropped,
     ReconnectDue,
-    ServerDisconnect,
     SessionReady,
     TransportLost,
 )
 from ._constants import RECONNECT_MAX_AUTH_ATTEMPTS
 from ._errors import InvalidCommandError, LocalProtocolError, RemoteProtocolError
-from ._events import parse_event
 from ._ids import IdFactory, SupportsRandom
 from ._requests import PendingRequest, RequestKind, RequestTable
+from ._session_inbound import ServerRequests
 from ._session_parts import (
     MSG_CLIENT_DISCONNECTED,
     MSG_CONNECTION_CLOSED,
@@ -133,9 +132,6 @@ _TRANSITIONS: dict[tuple[str, str], str] = {
 
 _METHOD_CONNECT = "signalwire.connect"
 _METHOD_PING = "signalwire.ping"
-_METHOD_EVENT = "signalwire.event"
-_METHOD_DISCONNECT = "signalwire.disconnect"
-_AUTH_STATE_EVENT = "signalwire.authorization.state"
 
 # Seconds to wait for the server's close frame after ours before giving up on the socket.
 CLOSE_TIMEOUT = 5.0
@@ -188,6 +184,14 @@ class Session:
         self._close_deadline: float | None = None
         self._pings = PingSchedule(config.ping_interval, config.max_missed_pings)
         self._seen_events = EventIdMemory()
+        self._server_requests = ServerRequests(
+            write=self._write,
+            emit=emit,
+            hooks=hooks,
+            resume=self._resume,
+            pings=self._pings,
+            seen_events=self._seen_events,
+        )
 
     # ---------------------------------------------------------------- state
     @property
@@ -479,18 +483,18 @@ class Session:
             return  # everything was settled by close(); nothing can be answered any more
         frame = rpc.decode_frame(text)
         if isinstance(frame, rpc.Request):
-            self._on_server_request(frame, text, now)
+            self._server_requests.handle(frame, text, now)
         elif isinstance(frame, rpc.Reply):
             self._on_reply(frame, text, now)
         elif isinstance(frame, rpc.ErrorReply):
             self._on_error_reply(frame, text, now)
         else:
-            self._on_invalid(frame, text)
+            self._server_requests.invalid(frame, text)
 
     def _on_reply(self, frame: rpc.Reply, text: str, now: float) -> None:
         request = self._requests.take_reply(frame.id)
         if request is None:
-            self._drop("reply for unknown request id", text)
+            self._server_requests.drop("reply for unknown request id", text)
             return
         result = frame.result
         if type(result) is not dict:
@@ -508,66 +512,9 @@ class Session:
     def _on_error_reply(self, frame: rpc.ErrorReply, text: str, now: float) -> None:
         request = self._requests.take_reply(frame.id)
         if request is None:
-            self._drop("reply for unknown request id", text)
+            self._server_requests.drop("reply for unknown request id", text)
         else:
             self._failed(request, frame.code, frame.message, now, frame.data)
-
-    def _on_invalid(self, frame: rpc.Invalid, text: str) -> None:
-        if frame.has_id and frame.error_code:
-            # D9: a frame with an id always gets an answer, even a malformed one.
-            self._answer(frame.id, text, frame.error_code)
-        self._drop(frame.reason, text)
-
-    def _answer(self, request_id: Any, text: str, error_code: int = 0) -> None:
-        """Reply to a server request: ``{}``, or the JSON-RPC error ``error_code``."""
-        try:
-            if error_code:
-                reply = rpc.encode_error(request_id, error_code, rpc.ERROR_MESSAGES[error_code])
-            else:
-                reply = rpc.encode_result(request_id, {})
-        except InvalidCommandError:
-            # Decoding only yields ids that encode back; should one not, the frame cannot be
-            # answered, which is reported rather than allowed to break the session.
-            self._drop("request id cannot be echoed", text)
-            return
-        self._write(reply)
-
-    def _drop(self, reason: str, text: str) -> None:
-        self._emit(FrameDropped(reason=reason, raw=rpc.preview(text)))
-
-    def _on_server_request(self, frame: rpc.Request, text: str, now: float) -> None:
-        method = frame.method
-        if method == _METHOD_EVENT:
-            self._on_event(frame, text, now)
-        elif method == _METHOD_PING:
-            if frame.has_id:
-                self._answer(frame.id, text)
-            self._pings.failures = 0  # the link is evidently alive
-        elif method == _METHOD_DISCONNECT:
-            if frame.has_id:
-                self._answer(frame.id, text)
-            restart = frame.params.get("restart") is True
-            if restart:
-                self._resume.wipe()
-                self._hooks.protocol_changed("")
-            self._emit(ServerDisconnect(restart=restart))
-        else:
-            if frame.has_id:
-                self._answer(frame.id, text, rpc.METHOD_NOT_FOUND)
-            self._drop(f"unknown server method {method!r}", text)
-
-    def _on_event(self, frame: rpc.Request, text: str, now: float) -> None:
-        envelope = frame.params
-        if frame.has_id:
-            # ACK first, before anything can go wrong with the event itself (spec 1.6).
-            self._answer(frame.id, text)
-            if self._seen_events.seen_before(frame.id):
-                self._emit(EventIgnored(reason="duplicate", event=parse_event(envelope)))
-                return
-        if envelope.get("event_type") == _AUTH_STATE_EVENT:
-            self._resume.store_authorization_state(envelope.get("params"))
-            return
-        self._hooks.relay_event(envelope, now)
 
     # ---------------------------------------------------------------- time
     def next_deadline(self) -> float | None:

@@ -508,7 +508,7 @@ def test_ids_and_codes_that_cannot_be_handled_normally_are_dropped(text: str) ->
 def test_a_request_id_that_cannot_be_echoed_is_reported() -> None:
     pair = ready_pair()
     frame = Request(float("nan"), True, "signalwire.ping", {})
-    pair.client._session._on_server_request(frame, "raw text", pair.now)
+    pair.client._session._server_requests.handle(frame, "raw text", pair.now)
     pair.collect()
     assert pair.take_client_events() == [
         FrameDropped(reason="request id cannot be echoed", raw="raw text")
