@@ -304,10 +304,18 @@ class MessageStateChanged(Event):
 class FrameDropped(Event):
     """A malformed or unusable frame was dropped (bad JSON, not an object, wrong types, oversized,
     reply for an unknown request id...). The session keeps working. ``raw`` is at most the first
-    200 characters of the frame."""
+    200 characters of the frame.
+
+    ``request_id`` is the parsed ``id`` of a reply whose request is unknown (never sent, or
+    already answered), as :class:`RelayServerConnection` reports it with the reason ``"reply for
+    unknown request id"``: a server can tell an expected extra reply (the second ACK of an
+    event it sent twice) from a stray one without parsing ``raw``. It is ``None`` for every
+    other drop (and for a reply whose id was ``null``).
+    """
 
     reason: str
     raw: str = ""
+    request_id: Any = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -69,7 +69,9 @@ class RelayServerConnection:
     answers malformed requests itself (-32700 parse error is *not* sent: bad JSON is dropped with
     ``FrameDropped``; a request whose params are not an object gets -32602, one without a string
     method -32600; both are also reported as ``FrameDropped``), and keeps the table of server
-    requests (events, pings, disconnects) still waiting for the client's reply.
+    requests (events, pings, disconnects) still waiting for the client's reply. A reply whose id
+    is not in that table (never sent, or already answered) is reported as ``FrameDropped`` with
+    the id in ``request_id``.
 
     No timers: the owner decides when to ping or to give up on ACKs.
 
@@ -276,7 +278,8 @@ class RelayServerConnection:
         method = self._unacked.pop(request_id, None) if type(request_id) is str else None
         if method is None:
             reason = "reply for unknown request id"
-            self._events.append(FrameDropped(reason=reason, raw=preview(text)))
+            dropped = FrameDropped(reason=reason, raw=preview(text), request_id=request_id)
+            self._events.append(dropped)
         elif isinstance(frame, Reply):
             response = ClientResponse(request_id=request_id, method=method, result=frame.result)
             self._events.append(response)

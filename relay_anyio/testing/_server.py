@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
-import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -59,7 +58,6 @@ _MAX_VIOLATIONS = 1_000
 _MAX_EXPECTED_REPLIES = 10_000
 _REORDER_HOLD = 0.2  # real seconds a lone event is held back by the reorder fault
 _CLOSE_WAIT = 1.0  # real seconds a closing socket waits for the client's EOF
-_REPLY_ID = re.compile(r'"id"\s*:\s*"([^"]*)"')
 
 
 class EmulatorTimeout(TimeoutError):
@@ -463,14 +461,14 @@ class EmulatorServer:
     def _on_dropped(self, client: ClientSocket, dropped: FrameDropped) -> None:
         # Replies to a duplicated event or to a fault frame are expected; anything else the
         # client sent that the server could not use is a violation.
-        if dropped.reason == "reply for unknown request id":
-            found = _REPLY_ID.search(dropped.raw)
-            rid = found.group(1) if found else ""
-            if self._expected_replies.get(rid, 0) > 0:
-                self._expected_replies[rid] -= 1
-                if not self._expected_replies[rid]:
-                    del self._expected_replies[rid]
-                return
+        # The core sets request_id for a reply it has no request for. Our ids are strings (and
+        # the client's id might not even be hashable).
+        rid = dropped.request_id
+        if isinstance(rid, str) and self._expected_replies.get(rid, 0) > 0:
+            self._expected_replies[rid] -= 1
+            if not self._expected_replies[rid]:
+                del self._expected_replies[rid]
+            return
         self.violation(
             f"conn{client.number}: unusable frame ({dropped.reason}): {dropped.raw[:80]}"
         )

@@ -163,6 +163,39 @@ async def test_duplicate_events(emu: RelayEmulator, client: RawClient) -> None:
     emu.faults.duplicate_events(False)
 
 
+async def test_duplicate_events_long_acks(emu: RelayEmulator, client: RawClient) -> None:
+    # The id of an ACK may come after the first 200 characters of the frame: the second ACK
+    # is still recognised as expected (the core reports the id, nobody parses the text).
+    emu.faults.duplicate_events()
+    client.auto_ack = False
+    await emu.call(context="office", from_number="+1555", to_number="+1556")
+
+    def offer(frame: dict[str, object]) -> bool:
+        return frame.get("method") == "signalwire.event" and "calling.call.receive" in str(frame)
+
+    first = await client.take(offer)
+    second = await client.take(offer)
+    assert first["id"] == second["id"]
+    ack = {"jsonrpc": "2.0", "result": {}, "note": "x" * 300, "id": first["id"]}
+    await client.send(ack)
+    await client.send(ack)
+    await client.barrier()
+    emu.faults.duplicate_events(False)
+    assert emu.violations == []
+    acks = emu.journal.replies_to(emu.journal.events("calling.call.receive")[0])
+    assert len(acks) == 2
+
+
+@pytest.mark.parametrize("rid", ["evt-999", 7, ["evt-1"], {"id": 1}])
+async def test_stray_reply_is_a_violation(anyio_backend: str, rid: object) -> None:
+    async with RelayEmulator() as emu, connected(emu.port) as raw:
+        await raw.send({"jsonrpc": "2.0", "id": rid, "result": {}})
+        await raw.barrier()
+        violation = await emu.wait_for_violation("reply for unknown request id")
+        assert violation.startswith("conn1: unusable frame")
+        assert emu.internal_errors == []
+
+
 async def test_reorder_events(emu: RelayEmulator, client: RawClient) -> None:
     _, call = await answered_call(emu, client)
     emu.faults.reorder_events()

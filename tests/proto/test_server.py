@@ -215,22 +215,42 @@ def test_error_reply_from_client_is_reported(peer: Peer) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "reason"),
+    ("text", "reason", "request_id"),
     [
-        ("{not json", "invalid JSON"),
-        ("[1,2,3]", "not a JSON object"),
-        ('{"id":"nope","result":{}}', "reply for unknown request id"),
-        ('{"id":["x"],"result":{}}', "reply for unknown request id"),
-        ('{"id":5,"error":{}}', "reply for unknown request id"),
-        ('{"method":"signalwire.ping"}', "notification without id: signalwire.ping"),
-        ('{"params":{}}', "request without a string method"),
+        ("{not json", "invalid JSON", None),
+        ("[1,2,3]", "not a JSON object", None),
+        ('{"id":"nope","result":{}}', "reply for unknown request id", "nope"),
+        ('{"id":["x"],"result":{}}', "reply for unknown request id", ["x"]),
+        ('{"id":5,"error":{}}', "reply for unknown request id", 5),
+        ('{"id":null,"result":{}}', "reply for unknown request id", None),
+        ('{"method":"signalwire.ping"}', "notification without id: signalwire.ping", None),
+        ('{"params":{}}', "request without a string method", None),
     ],
 )
-def test_bad_client_frames_are_dropped(peer: Peer, text: str, reason: str) -> None:
+def test_bad_client_frames_are_dropped(peer: Peer, text: str, reason: str, request_id: Any) -> None:
     peer.send(text)
-    assert peer.events() == [FrameDropped(reason=reason, raw=text)]
+    assert peer.events() == [FrameDropped(reason=reason, raw=text, request_id=request_id)]
     assert peer.take_inbox() == []
     assert peer.server.is_open
+
+
+def test_a_second_reply_is_dropped_with_its_id(peer: Peer) -> None:
+    # A server that sent an event twice expects the second ACK: the id tells it which one,
+    # even when the reply is too long for the 200-character preview to show it.
+    event_id = peer.server.send_event("calling.call.state", {"call_state": "ringing"})
+    peer.pump()
+    padding = "x" * 300
+    reply = '{"result":{"note":"' + padding + '"},"id":"' + event_id + '"}'
+    peer.send(reply)
+    peer.send(reply)
+    first, second = peer.events()
+    assert first == ClientResponse(
+        request_id=event_id, method="signalwire.event", result={"note": padding}
+    )
+    assert isinstance(second, FrameDropped)
+    assert second.reason == "reply for unknown request id"
+    assert second.request_id == event_id
+    assert event_id not in second.raw
 
 
 def test_request_without_string_method_gets_32600(peer: Peer) -> None:
