@@ -99,16 +99,42 @@ async def test_delay_method(emu: RelayEmulator, client: RawClient) -> None:
     answer = await client.start_request(
         "calling.answer", {"call_id": call["call_id"], "node_id": call["node_id"]}
     )
-    await client.barrier()  # the ping overtakes the delayed answer
-    assert caller.state == "created"
     reply = await client.response(answer)
     assert reply["result"]["message"] == "Answered"
     assert caller.state == "answered"
+    # The journal and the transcript run on simulated time: 0.3 real seconds are 300 simulated
+    # seconds at this time scale. Nothing here depends on how fast the machine is.
+    request = await emu.wait_for_request("calling.answer")
+    (sent,) = emu.journal.replies_to(request)
+    late = 0.3 / emu.time_scale
+    assert sent.t - request.t >= late * 0.999  # a timer may fire a clock tick early
+    answered = next(x for x in emu.transcript_lines if x.text.startswith("answered by"))
+    assert answered.t >= request.t + late * 0.999
     assert "delaying calling.answer by 0.3 s (fault)" in emu.transcript_text()
     emu.faults.delay_method("calling.answer", 0)
     assert emu.faults.delays == {}
     with pytest.raises(ValueError):
         emu.faults.delay_method("x", -1)
+
+
+async def test_delay_method_holds_back_only_that_method(
+    emu: RelayEmulator, client: RawClient
+) -> None:
+    # An hour: the delayed answer never comes during the test (closing the emulator drops it).
+    emu.faults.delay_method("calling.answer", 3600)
+    caller = await emu.call(context="office", from_number="+1555", to_number="+1556")
+    call = await client.event("calling.call.receive")
+    answer = await client.start_request(
+        "calling.answer", {"call_id": call["call_id"], "node_id": call["node_id"]}
+    )
+    await client.barrier()  # sent after the answer, answered at once
+    request = await emu.wait_for_request("calling.answer")
+    ping = await emu.wait_for_request("signalwire.ping")
+    assert ping.index > request.index
+    assert emu.journal.replies_to(request) == []
+    assert emu.journal.replies_to(ping) != []
+    assert not [f for f in client.inbox if f.get("id") == answer]
+    assert caller.state == "created"
 
 
 @pytest.mark.parametrize("kind", sorted(MALFORMED_KINDS))
