@@ -260,7 +260,7 @@ async def _serve(args: argparse.Namespace, personas: dict[str, Persona]) -> None
     async with emulator as emu, anyio.create_task_group() as tg:
         for number, persona in personas.items():
             emu.persona(number, persona)
-        _print(f"RELAY emulator listening on {emu.url} (client host: {emu.host})")
+        _print(f"RELAY emulator listening on {emu.url} (give clients this URL as their host)")
 
         async def stop() -> None:
             tg.cancel_scope.cancel()

@@ -124,12 +124,19 @@ class RelayEmulator:
     # ------------------------------------------------------------------ facts
     @property
     def url(self) -> str:
-        """``ws://127.0.0.1:<port>`` (point a client's host at ``127.0.0.1:<port>``)."""
+        """``ws://127.0.0.1:<port>``: the ``host`` to give relay_anyio and relay_sync clients
+        (``RelayClient(host=emu.url, ...)``), or any client that takes a ``ws://`` URL."""
         return self._server.url
 
     @property
     def host(self) -> str:
-        """``127.0.0.1:<port>``: the ``host`` value for RELAY clients."""
+        """``127.0.0.1:<port>``, without a scheme.
+
+        Not for relay_anyio or relay_sync: they read a bare host as ``wss://``, and the
+        emulator speaks plain ``ws://`` (use :attr:`url`). This is for clients that always
+        build ``wss://<host>`` themselves and whose connection a test redirects to :attr:`url`
+        (the official SDK in ``tests/emulator/test_official_interop.py``).
+        """
         return f"{self._server.host}:{self._server.port}"
 
     @property

@@ -6,7 +6,7 @@ Installed with the package (entry point ``pytest11``), so tests can simply ask f
 
     @pytest.mark.anyio
     async def test_greets_callers(relay_emulator):
-        client = RelayClient(project="p", token="t", host=relay_emulator.host, ...)
+        client = RelayClient(project="p", token="t", host=relay_emulator.url, ...)
 
 The emulator runs on the test's anyio backend (asyncio or trio, from the ``anyio_backend``
 fixture) with ``time_scale=0.001``. Override any :class:`RelayEmulator` argument with the
