@@ -88,9 +88,12 @@ async def test_open_emulator_accepts_any_credentials(anyio_backend: str) -> None
 
 async def test_requests_before_connect_are_refused(emu: RelayEmulator) -> None:
     raw = await RawClient.open(emu.port)
-    reply = await raw.request("calling.answer", {"call_id": "x", "node_id": "y"})
-    assert reply["error"]["code"] == -32000
-    assert reply["error"]["data"]["signalwire_error_code"] == "AUTH_REQUIRED"
+    for method in ("calling.answer", "signalwire.receive"):
+        reply = await raw.request(method, {"call_id": "x", "node_id": "y", "contexts": ["o"]})
+        assert reply["error"]["code"] == -32000
+        assert reply["error"]["data"]["signalwire_error_code"] == "AUTH_REQUIRED"
+    # The one exception: a ping is answered whether or not the client has logged in.
+    assert await raw.result("signalwire.ping", {}) == {}
     await raw.close()
 
 
