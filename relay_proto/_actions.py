@@ -135,12 +135,14 @@ class CommandPurpose:
 
     ``seq`` numbers the commands of a domain: a control id may be reused once its action is
     complete, and the late outcome of the earlier start must not touch the new action.
+    ``hands_over`` marks a ``calling.pass``: once it succeeds the call is routed elsewhere.
     """
 
     call_id: str
     control_id: str | None
     kind: str | None
     seq: int = 0
+    hands_over: bool = False
 
 
 @dataclass(slots=True, kw_only=True)
@@ -187,6 +189,8 @@ class CallRegistry:
         self._tracked: dict[str, CallRecord] = {}
         # call_id -> (last snapshot, the event that ended it); insertion order is FIFO order.
         self._ended: dict[str, tuple[CallInfo, RelayEvent]] = {}
+        # The ids in _ended of calls handed over with calling.pass rather than ended.
+        self._passed: set[str] = set()
 
     def __len__(self) -> int:
         return len(self._tracked)
@@ -211,15 +215,28 @@ class CallRegistry:
         """(last snapshot, ended event) of a recently ended call, or ``None``."""
         return self._ended.get(call_id)
 
-    def archive(self, record: CallRecord, event: RelayEvent) -> list[str]:
-        """Stop tracking an ended call and remember it; return its still-pending control ids."""
-        self._tracked.pop(record.call_id, None)
-        self._ended.pop(record.call_id, None)
-        self._ended[record.call_id] = (record.snapshot(), event)
+    def was_passed(self, call_id: str) -> bool:
+        """True when ``call_id`` is remembered because it was handed over, not because it ended."""
+        return call_id in self._passed
+
+    def forget(self, call_id: str) -> None:
+        """Drop ``call_id`` from the memory of ended calls."""
+        self._ended.pop(call_id, None)
+        self._passed.discard(call_id)
+
+    def archive(self, record: CallRecord, event: RelayEvent, *, passed: bool = False) -> list[str]:
+        """Stop tracking an ended call (or, with ``passed``, one handed over with
+        ``calling.pass``) and remember it; return its still-pending control ids."""
+        call_id = record.call_id
+        self._tracked.pop(call_id, None)
+        self.forget(call_id)
+        self._ended[call_id] = (record.snapshot(), event)
+        if passed:
+            self._passed.add(call_id)
         # Bounded FIFO (D15): the server stops talking about a call soon after it ends, so the
         # last ENDED_CALL_MEMORY ids are enough to recognise its late events.
         while len(self._ended) > ENDED_CALL_MEMORY:
-            del self._ended[next(iter(self._ended))]
+            self.forget(next(iter(self._ended)))
         pending = list(record.actions)
         record.actions.clear()
         return pending

@@ -219,7 +219,8 @@ class ActionCompleted(Event):
       (``event`` is ``RelayEvent("", {})``);
     * ``"call_ended"``: the call ended while the action was pending, or had already ended when the
       action was started (``event`` is the call's ``ended`` state event, or ``RelayEvent("", {})``
-      when none is known).
+      when none is known); or the call was handed over by a successful ``calling.pass`` while the
+      action was pending or before it was started (``event`` is ``RelayEvent("", {})``).
     """
 
     call_id: str

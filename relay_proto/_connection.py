@@ -381,8 +381,9 @@ class RelayConnection:
           empty result for an action, becomes ``RequestSucceeded(result={}, call_gone=True)``
           (plus ``ActionCompleted(reason="call_gone")`` for an action). Any other failure
           unregisters the action and arrives as ``RequestFailed`` / ``RequestTimedOut``.
-        * call ended or unknown: nothing is sent; ``ActionCompleted(reason="call_ended")`` (for an
-          action) and ``RequestSucceeded(result={}, call_gone=True)`` are queued at once.
+        * call ended, handed over by a successful ``calling.pass``, or unknown: nothing is sent;
+          ``ActionCompleted(reason="call_ended")`` (for an action) and
+          ``RequestSucceeded(result={}, call_gone=True)`` are queued at once.
 
         Raises:
             InvalidCommandError: not a ``CallCommand``, an empty ``call_id``, a bad timeout or

@@ -25,11 +25,17 @@ See docs/design/architecture.md, "Core ↔ domain interface", for how the connec
 #                   created -> ringing -> answered -> ending; states may be skipped
 #     tracked     --calling.call.state "ended"-------------------> ended     CallEvent, then
 #                                                      ActionCompleted("call_ended") per action
+#     tracked     --calling.pass request succeeded---------------> passed    ActionCompleted(
+#                                                      "call_ended", RelayEvent("", {})) per action
 #     ended       --any event----------------------------------> ended     EventIgnored
+#     passed      --calling.call.receive-------------------------> as (untracked) above
+#     passed      --any other event------------------------------> passed    EventIgnored
 #
 # "ended" is not a record in the registry: the call is moved to a FIFO memory of the last 1024
 # ended calls (D15), which keeps its last snapshot and its ``ended`` event. An action started on
 # a call that is ended or unknown sends nothing and completes at once with that event (D14).
+# "passed" (D29) is the same memory with ``RelayEvent("", {})`` as the event: the server routes
+# the call elsewhere and never tells this client that it ended; offered again, it is a new call.
 #
 # Actions: ``prepare_call_command`` registers (call_id, control_id) -> kind *before* the request
 # is returned for sending, so an event racing the reply is not lost. An event whose control_id
@@ -102,6 +108,9 @@ from ._types import CallCommand, CallInfo
 __all__ = ["Domain", "Outgoing"]
 
 _Params = dict[str, Any]
+
+# The call command that hands a call over to another consumer (spec 3.1).
+_METHOD_PASS = "calling.pass"
 
 # Request failures that mean "the call does not exist (any more)" (spec 1.9 item 5).
 _CALL_GONE_CODES = frozenset((404, 410))
@@ -179,7 +188,7 @@ class Domain:
         return out
 
     def get_call(self, call_id: str) -> CallInfo | None:
-        """Snapshot of a tracked call, or ``None`` (unknown or ended)."""
+        """Snapshot of a tracked call, or ``None`` (unknown, ended or passed)."""
         record = self._calls.get(call_id)
         return record.snapshot() if record is not None else None
 
@@ -222,8 +231,11 @@ class Domain:
             self._ignore("duplicate receive", event)
             return
         if self._calls.is_ended(call_id):
-            self._ignore("call ended", event)
-            return
+            if not self._calls.was_passed(call_id):
+                self._ignore("call ended", event)
+                return
+            # A call this client passed is offered to it again: a new offer, not a late event.
+            self._calls.forget(call_id)
         record = CallRecord(
             call_id=call_id,
             node_id=str_field(params, "node_id"),
@@ -414,7 +426,7 @@ class Domain:
         """Build the request of a call command, registering its action first.
 
         Adds ``node_id``/``call_id`` (and ``control_id`` when given). Returns ``None`` when the
-        call is ended or unknown: nothing is to be sent, and for an action
+        call is ended, passed or unknown: nothing is to be sent, and for an action
         ``ActionCompleted(reason="call_ended")`` has been emitted.
 
         Raises:
@@ -441,7 +453,9 @@ class Domain:
         params: _Params = {"node_id": record.node_id, "call_id": call_id}
         params.update(command.params)
         self._command_seq += 1
-        purpose = CommandPurpose(call_id, control, kind, self._command_seq)
+        purpose = CommandPurpose(
+            call_id, control, kind, self._command_seq, command.method == _METHOD_PASS
+        )
         if control is not None:
             # The id the action is registered under must be the one on the wire.
             params["control_id"] = control
@@ -499,12 +513,17 @@ class Domain:
     def request_succeeded(
         self, purpose: object, result: dict[str, Any], now: float
     ) -> tuple[dict[str, Any], bool]:
-        """A request with ``purpose`` succeeded; returns (result to report, call_gone)."""
+        """A request with ``purpose`` succeeded; returns (result to report, call_gone).
+
+        A successful ``calling.pass`` of a tracked call stops tracking it (D29).
+        """
         if isinstance(purpose, CommandPurpose):
             if purpose.kind is not None and not result:
                 # Spec 3.3 step 4 / A3: an empty result to an action start means "call gone".
                 self._complete_gone(purpose)
                 return {}, True
+            if purpose.hands_over:
+                self._release(purpose.call_id)
         elif isinstance(purpose, DialPurpose):
             self._dials.accept(purpose.tag, purpose.seq)
         elif isinstance(purpose, SendMessagePurpose):
@@ -541,6 +560,21 @@ class Domain:
             return False  # completed already; the control id may belong to a newer action
         del record.actions[purpose.control_id]
         return True
+
+    def _release(self, call_id: str) -> None:
+        # The server routes a passed call to another consumer and tells this client nothing
+        # more about it (no "ended"): kept tracked, it would count toward max_active_calls and
+        # its actions would wait for ever. Its late events are ignored like an ended call's.
+        record = self._calls.get(call_id)
+        if record is None:
+            return
+        event = _empty_event()
+        for control_id in self._calls.archive(record, event, passed=True):
+            self._emit(
+                ActionCompleted(
+                    call_id=call_id, control_id=control_id, event=event, reason="call_ended"
+                )
+            )
 
     def _complete_gone(self, purpose: CommandPurpose) -> None:
         if self._unregister(purpose):

@@ -18,6 +18,7 @@ from relay_proto import (
     RelayEvent,
     UnroutedEvent,
 )
+from relay_proto._actions import CallRecord, CallRegistry
 from relay_proto._constants import ENDED_CALL_MEMORY
 from relay_proto._domain import Domain, Outgoing
 from relay_proto._ids import counter_ids
@@ -219,6 +220,20 @@ def test_ended_memory_is_bounded_fifo() -> None:
     assert isinstance(oldest, EventIgnored) and oldest.reason == "unknown call"
     [recent] = h.state("c1", "ended")
     assert isinstance(recent, EventIgnored) and recent.reason == "call ended"
+
+
+def test_passed_calls_share_the_bounded_ended_memory() -> None:
+    registry = CallRegistry(10)
+    for i in range(ENDED_CALL_MEMORY + 1):
+        record = CallRecord(call_id=f"c{i}", node_id="n")
+        registry.add(record)
+        registry.archive(record, RelayEvent("", {}), passed=i % 2 == 0)
+    assert not registry.is_ended("c0") and not registry.was_passed("c0")
+    assert registry.is_ended("c1") and not registry.was_passed("c1")
+    assert registry.is_ended("c2") and registry.was_passed("c2")
+    assert len(registry._passed) == ENDED_CALL_MEMORY // 2  # evicted with their calls
+    registry.forget("c2")
+    assert not registry.is_ended("c2") and not registry.was_passed("c2")
 
 
 def test_calls_are_independent() -> None:

@@ -20,11 +20,15 @@ from relay_proto import (
     DialFailed,
     DialLegCreated,
     Event,
+    EventIgnored,
     MessageStateChanged,
     OrphanHungUp,
+    RelayEvent,
     RequestFailed,
     RequestSucceeded,
+    RequestTimedOut,
     SessionReady,
+    commands,
     counter_ids,
 )
 from relay_proto._connection import RelayConnection
@@ -405,3 +409,109 @@ def test_close_fails_pending_dials() -> None:
     pair.pump()
     [failed] = pair.client_events_of(DialFailed)
     assert failed.message == "Client disconnected"
+
+
+# --------------------------------------------------------------------------- calling.pass
+# After a successful calling.pass the server routes the call elsewhere; this client never hears
+# of its end, so the core stops tracking it there and then.
+
+INBOUND = {"node_id": "node-1", "call_state": "created", "context": "office", "device": DEV}
+
+
+def _receive(pair: Pair, call_id: str) -> list[Event]:
+    pair.take_client_events()
+    pair.event("calling.call.receive", {**INBOUND, "call_id": call_id})
+    return pair.take_client_events()
+
+
+def _pass_pair_with_pending_play() -> Pair:
+    pair = Pair(max_active_calls=1)
+    pair.connect()
+    [received] = _receive(pair, "a")
+    assert isinstance(received, CallReceived)
+    pair.client.call_command("a", commands.play_silence(1.0), now=pair.now)
+    pair.pump()
+    play = pair.expect_request("calling.play")
+    pair.reply("calling.play", {"code": "200", "control_id": play.params["control_id"]})
+    pair.client.call_command("a", commands.pass_(), now=pair.now)
+    pair.pump()
+    assert pair.expect_request("calling.pass").params == {"node_id": "node-1", "call_id": "a"}
+    pair.take_client_events()
+    return pair
+
+
+def test_a_passed_call_is_no_longer_tracked() -> None:
+    pair = _pass_pair_with_pending_play()
+    control_id = pair.expect_request("calling.play").params["control_id"]
+    pair.reply("calling.pass", {"code": "200", "message": "Passing call"})
+    completed, succeeded = pair.take_client_events()
+    assert completed == ActionCompleted(
+        call_id="a", control_id=control_id, event=RelayEvent("", {}), reason="call_ended"
+    )
+    assert isinstance(succeeded, RequestSucceeded) and succeeded.method == "calling.pass"
+    assert not succeeded.call_gone
+    assert pair.client.get_call("a") is None
+    # It no longer counts toward max_active_calls: the next inbound call is taken.
+    [received] = _receive(pair, "b")
+    assert isinstance(received, CallReceived) and received.call.call_id == "b"
+    assert len(pair.requests("calling.pass")) == 1
+
+
+def test_late_events_and_commands_for_a_passed_call() -> None:
+    pair = _pass_pair_with_pending_play()
+    pair.reply("calling.pass")
+    pair.take_client_events()
+    pair.event("calling.call.state", {"call_id": "a", "node_id": "node-1", "call_state": "ended"})
+    [ignored] = pair.take_client_events()
+    assert isinstance(ignored, EventIgnored) and ignored.reason == "call ended"
+    started = pair.client.call_command("a", commands.record(), now=pair.now)
+    pair.pump()
+    assert pair.requests("calling.record") == []
+    completed, gone = pair.take_client_events()
+    assert completed == ActionCompleted(
+        call_id="a",
+        control_id=str(started.control_id),
+        event=RelayEvent("", {}),
+        reason="call_ended",
+    )
+    assert isinstance(gone, RequestSucceeded) and gone.call_gone
+
+
+def test_a_passed_call_offered_again_is_a_new_call() -> None:
+    pair = _pass_pair_with_pending_play()
+    pair.reply("calling.pass")
+    [received] = _receive(pair, "a")
+    assert isinstance(received, CallReceived) and received.call.call_id == "a"
+    assert pair.client.get_call("a") is not None
+
+
+@pytest.mark.parametrize("outcome", ["error reply", "bad code", "timeout"])
+def test_a_pass_that_fails_keeps_the_call(outcome: str) -> None:
+    pair = _pass_pair_with_pending_play()
+    if outcome == "error reply":
+        pair.server.send_error(pair.expect_request("calling.pass").request_id, -32000, "no")
+        pair.pump()
+    elif outcome == "bad code":
+        pair.reply("calling.pass", {"code": "500", "message": "no"})
+    else:
+        pair.advance(10.5)  # past the request timeout
+        assert pair.client_events_of(RequestTimedOut)
+    assert pair.client_events_of(ActionCompleted) == []
+    assert pair.client.get_call("a") is not None
+    [overflow] = _receive(pair, "b")
+    assert isinstance(overflow, CallOverflow)
+
+
+def test_the_overflow_pass_still_works() -> None:
+    pair = _pass_pair_with_pending_play()
+    pair.reply("calling.pass")
+    _receive(pair, "b")
+    [overflow] = _receive(pair, "c")
+    assert isinstance(overflow, CallOverflow) and overflow.reason == "max_active_calls"
+    assert pair.expect_request("calling.pass").params == {"node_id": "node-1", "call_id": "c"}
+    pair.reply("calling.pass")
+    assert pair.client.get_call("b") is not None and pair.client.get_call("c") is None
+    assert pair.client_events_of(ActionCompleted) == []
+    # "c" was never tracked: offered again, it is still over the limit.
+    [again] = _receive(pair, "c")
+    assert isinstance(again, CallOverflow)
