@@ -60,11 +60,12 @@ See docs/design/architecture.md, "Core ↔ domain interface", for how the connec
 #      types without call_id -> UnroutedEvent; recently ended -> EventIgnored("call ended");
 #      otherwise -> EventIgnored("unknown call").
 #
-# Dials (spec 4, D5, D18): see ``_dials.py`` for what ends a pending dial. The event that
-# resolves a dial is reported as ``DialAnswered`` / ``DialFailed``, never as a ``CallEvent``.
-# Progress (``dialing``) of a pending dial is an ``UnroutedEvent``. A dial event for a tag that
-# is no longer pending goes to the call named in ``p.call.call_id`` if it is tracked, except an
-# ``answered`` outcome for a dial that timed out: the core hangs that orphan winner up.
+# Dials (spec 4, D5, D18): see ``_dials.py`` for what ends a pending dial, and
+# ``_dial_events.py`` (DialEvents) for steps 5 and 6. The event that resolves a dial is reported
+# as ``DialAnswered`` / ``DialFailed``, never as a ``CallEvent``. Progress (``dialing``) of a
+# pending dial is an ``UnroutedEvent``. A dial event for a tag that is no longer pending goes to
+# the call named in ``p.call.call_id`` if it is tracked, except an ``answered`` outcome for a
+# dial that timed out: the core hangs that orphan winner up.
 #
 # Bounded memory: tracked inbound calls (max_active_calls), ended calls (1024), timed-out dial
 # tags (256), tracked outbound messages (10,000). Dial legs are bounded by the dials the
@@ -90,15 +91,13 @@ from ._conn_events import (
     CallEvent,
     CallOverflow,
     CallReceived,
-    DialAnswered,
     DialFailed,
-    DialLegCreated,
     Event,
     EventIgnored,
-    OrphanHungUp,
     UnroutedEvent,
 )
-from ._dials import DialPurpose, DialTable, HangupPurpose, PassPurpose
+from ._dial_events import DialEvents
+from ._dials import DialPurpose, DialTable, PassPurpose
 from ._errors import LocalProtocolError
 from ._events import EVENT_CLASSES, RelayEvent, parse_event
 from ._ids import IdFactory
@@ -180,6 +179,15 @@ class Domain:
         self._messages = MessageTable(emit)
         self._outgoing: list[Outgoing] = []
         self._command_seq = 0
+        self._dial_events = DialEvents(
+            calls=self._calls,
+            dials=self._dials,
+            emit=emit,
+            send=self._send,
+            route=self._route,
+            project_id=project_id,
+            protocol=lambda: self.relay_protocol,
+        )
 
     # ---------------------------------------------------------------- queries
     def take_outgoing(self) -> list[Outgoing]:
@@ -219,7 +227,7 @@ class Domain:
             special(self, event, params)
         else:
             if event_type == "calling.call.state":
-                self._maybe_register_leg(event, params)
+                self._dial_events.register_leg(event, params)
             self._route(event, params, event.call_id)
 
     def _on_call_receive(self, event: RelayEvent, params: _Params) -> None:
@@ -311,113 +319,6 @@ class Domain:
                     call_id=call_id, control_id=pending_id, event=event, reason="call_ended"
                 )
             )
-
-    # ---------------------------------------------------------------- dials
-    def _maybe_register_leg(self, event: RelayEvent, params: _Params) -> None:
-        tag = str_field(params, "tag")
-        call_id = str_field(params, "call_id")
-        if not tag or not call_id or tag not in self._dials:
-            return
-        if self._calls.get(call_id) is not None or self._calls.is_ended(call_id):
-            return
-        # Legs are ours (we dialled them): never refused by max_active_calls (spec 4.4 step 8).
-        record = CallRecord(
-            call_id=call_id,
-            node_id=str_field(params, "node_id"),
-            project_id=str_field(params, "project_id") or self._project_id,
-            context=self._outbound_context(params),
-            tag=tag,
-            direction="outbound",
-            device=dict_field(params, "device"),
-            state=str_field(params, "call_state") or "created",
-            segment_id=str_field(params, "segment_id"),
-        )
-        self._calls.add(record)
-        self._emit(DialLegCreated(tag=tag, call=record.snapshot()))
-
-    def _outbound_context(self, params: _Params) -> str:
-        # An outbound call has no context of its own; report the event's if it names one, else
-        # the session protocol (what the official SDK reports for every call).
-        return str_field(params, "context") or self.relay_protocol
-
-    def _on_call_dial(self, event: RelayEvent, params: _Params) -> None:
-        tag = str_field(params, "tag")
-        dial_state = str_field(params, "dial_state")
-        winner = dict_field(params, "call")
-        winner_id = str_field(winner, "call_id")
-        if not tag or tag not in self._dials:
-            self._on_unpending_dial(event, params, tag, dial_state, winner_id)
-        elif dial_state == "answered":
-            if not winner_id:
-                # Malformed outcome: keep waiting (a well-formed one or the deadline ends it).
-                self._ignore("dial answered without call.call_id", event)
-                return
-            self._dials.remove(tag)
-            info = self._dial_winner(tag, params, winner, winner_id)
-            self._emit(DialAnswered(tag=tag, call=info, event=event))
-        elif dial_state == "failed":
-            self._dials.remove(tag)
-            self._emit(
-                DialFailed(tag=tag, code=-1, message=f"Dial failed (tag={tag})", event=event)
-            )
-        else:
-            # "dialing" or a state we do not know: progress only.
-            self._emit(UnroutedEvent(event=event))
-
-    def _dial_winner(self, tag: str, params: _Params, winner: _Params, winner_id: str) -> CallInfo:
-        node_id = str_field(winner, "node_id") or str_field(params, "node_id")
-        record = self._calls.get(winner_id)
-        if record is not None:
-            # The leg tracked from its state events is the winner; its state is left as the
-            # last calling.call.state said (spec 4.4 step 4).
-            record.node_id = record.node_id or node_id
-            return record.snapshot()
-        ended = self._calls.ended(winner_id)
-        if ended is not None:
-            # The winning leg already ended (events out of order): report it as it ended.
-            return ended[0]
-        record = CallRecord(
-            call_id=winner_id,
-            node_id=node_id,
-            project_id=str_field(winner, "project_id") or self._project_id,
-            context=self._outbound_context(winner),
-            tag=tag,
-            direction="outbound",
-            device=dict_field(winner, "device"),
-            state="answered",
-        )
-        self._calls.add(record)
-        return record.snapshot()
-
-    def _on_unpending_dial(
-        self, event: RelayEvent, params: _Params, tag: str, dial_state: str, winner_id: str
-    ) -> None:
-        if tag and self._dials.is_timed_out(tag):
-            if dial_state == "answered" and winner_id:
-                self._dials.forget_timed_out(tag)
-                self._hang_up_orphan(tag, params, winner_id)
-                return
-            if dial_state == "failed":
-                self._dials.forget_timed_out(tag)
-            self._ignore("dial timed out", event)
-        elif winner_id:
-            self._route(event, params, winner_id)
-        else:
-            self._ignore("dial event for an unknown tag", event)
-
-    def _hang_up_orphan(self, tag: str, params: _Params, winner_id: str) -> None:
-        # D18: nobody waits for this dial any more; a winner left up would be billed and stay
-        # connected to no one.
-        record = self._calls.get(winner_id)
-        node_id = str_field(dict_field(params, "call"), "node_id") or str_field(params, "node_id")
-        if not node_id and record is not None:
-            node_id = record.node_id
-        self._send(
-            "calling.end",
-            {"node_id": node_id, "call_id": winner_id, "reason": "hangup"},
-            HangupPurpose(tag, winner_id),
-        )
-        self._emit(OrphanHungUp(tag=tag, call_id=winner_id))
 
     # ---------------------------------------------------------------- commands
     def prepare_call_command(
@@ -635,5 +536,7 @@ _SPECIAL_EVENTS: dict[str, Callable[[Domain, RelayEvent, _Params], None]] = {
     "messaging.receive": lambda domain, event, params: domain._messages.on_receive(event, params),
     "messaging.state": lambda domain, event, params: domain._messages.on_state(event, params),
     "calling.call.receive": Domain._on_call_receive,
-    "calling.call.dial": Domain._on_call_dial,
+    "calling.call.dial": lambda domain, event, params: domain._dial_events.on_call_dial(
+        event, params
+    ),
 }
