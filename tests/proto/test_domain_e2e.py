@@ -403,6 +403,23 @@ def test_dial_queued_while_disconnected_goes_out_with_the_new_session() -> None:
     assert answered.tag == "q"
 
 
+def test_dial_timeout_counts_from_issue_including_offline_queue_time() -> None:
+    # D18: dial() as a whole is bounded by dial_timeout, however long the request was queued.
+    pair = Pair()
+    pair.connect()
+    pair.drop_transport()
+    issued = pair.now
+    pair.client.dial([[DEV]], now=pair.now, tag="q", dial_timeout=8)
+    pair.advance(5)  # queued while disconnected
+    pair.reconnect(FRESH)
+    pair.reply("calling.dial", {"code": "200", "message": "Dialing"})
+    pair.advance_to(issued + 7.9)
+    assert pair.client_events_of(DialFailed) == []
+    pair.advance_to(issued + 8)
+    [failed] = pair.client_events_of(DialFailed)
+    assert failed.timed_out and failed.tag == "q"
+
+
 def test_close_fails_pending_dials() -> None:
     pair, _ = _dialled_pair(accepted=True)
     pair.client.close(pair.now)
