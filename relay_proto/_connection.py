@@ -147,9 +147,10 @@ class RelayConnection:
     """One RELAY client session, across any number of transports (reconnects).
 
     Args:
-        project, token: project id and API token (ignored when ``jwt_token`` is given). The
-            core does not insist on them: empty credentials are sent and the server rejects
-            them (the adapters check their environment fallbacks first).
+        project: project id (ignored when ``jwt_token`` is given). The core does not insist on
+            credentials: empty ones are sent and the server rejects them (the adapters check
+            their environment fallbacks first).
+        token: API token (ignored when ``jwt_token`` is given).
         jwt_token: JWT credentials; takes precedence over project/token.
         host: the ``Host`` header / authority for the WebSocket handshake
             (``"example.signalwire.com"`` or ``"127.0.0.1:8080"``). The path is always ``/``.
@@ -167,10 +168,12 @@ class RelayConnection:
             across reconnects and across every client of a project).
         rng: source of backoff jitter (``random()``); ``None`` means no jitter.
         frame_observer: optional callback for tracing frames (see :data:`FrameObserver`).
-        protocol, authorization_state: resume data an earlier connection of the same client
-            learnt (its ``relay_protocol`` and ``authorization_state``), so that a client that
-            disconnected on purpose and connects again resumes its session, as the official
-            SDK does (official-behaviours item 12). Empty: a fresh session.
+        protocol: resume data an earlier connection of the same client learnt (its
+            ``relay_protocol``), so that a client that disconnected on purpose and connects
+            again resumes its session, as the official SDK does (official-behaviours item 12).
+            Empty: a fresh session.
+        authorization_state: the earlier connection's ``authorization_state``, sent with
+            ``protocol`` when resuming.
 
     Raises:
         InvalidCommandError: an argument of the wrong type or out of range (a bare string as
