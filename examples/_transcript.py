@@ -8,8 +8,9 @@ Left: what the application did, read from the emulator's journal of frames (``�
 it sent, ``←`` an event it received) and from what it logged (``»``). Right: what the people
 and phones around it lived through, from the emulator's transcript, re-told from each party's
 side ("caller: hears ...", "agent: picks up"). The two are merged in the order things really
-happened: each transcript line and each log line carries the number of frames journaled when
-it was written, and goes right after those frames.
+happened: each transcript line knows its place among the journaled frames
+(``TranscriptLine.journal_position``), each log line is stamped with the journal's
+``next_index`` when it is written, and both go right after the frames that came before them.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from relay_anyio.testing import RelayEmulator
+from relay_anyio.testing import RelayEmulator, TranscriptLine
 
 __all__ = ["AppLog", "Capture", "Report", "Row", "describe_frame", "merge", "render", "world_line"]
 
@@ -41,7 +42,7 @@ class Row:
 
 def merge(
     emu: RelayEmulator,
-    world: Sequence[tuple[int, str]],
+    world: Sequence[TranscriptLine],
     app_log: Sequence[tuple[int, float, str]],
     names: Mapping[str, str],
 ) -> list[Row]:
@@ -49,21 +50,21 @@ def merge(
 
     Args:
         emu: the emulator (its journal gives the frames).
-        world: (journal length when written, emulator transcript line).
-        app_log: (journal length when logged, simulated time, message) of the application.
+        world: the emulator's transcript lines (``emu.transcript_lines``).
+        app_log: (journal position when logged, simulated time, message) of the application.
         names: transcript names of phone numbers.
     """
-    # (journal position, sub-order, time, side, text). A line stamped with position n came
-    # after the frame at index n - 1 and before the one at index n.
+    # (journal position, sub-order, time, side, text). A line at position n came after the
+    # frame at index n - 1 and before the one at index n.
     items: list[tuple[int, int, float, str, str]] = []
-    for index, entry in enumerate(emu.journal):
+    for entry in emu.journal:
         text = describe_frame(entry.direction, entry.method, entry.params)
         if text is not None:
-            items.append((index + 1, 0, entry.t, "app", text))
-    for position, line in world:
+            items.append((entry.index + 1, 0, entry.t, "app", text))
+    for line in world:
         told = world_line(emu, line, names)
         if told is not None:
-            items.append((position, 1, told[0], "world", told[1]))
+            items.append((line.journal_position, 1, line.t, "world", told))
     for position, t, message in app_log:
         items.append((position, 1, t, "app", f"» {message}"))
     items.sort(key=lambda item: item[:3])
@@ -79,8 +80,8 @@ def merge(
 class AppLog(logging.Handler):
     """Collects what the examples log (the application's own words) and library trouble.
 
-    Each line is stamped with the simulated time and the journal length at that moment, so it
-    lands in the transcript right after the frames that led to it.
+    Each line is stamped with the simulated time and the journal position at that moment, so
+    it lands in the transcript right after the frames that led to it.
     """
 
     def __init__(self, stamp: Callable[[], tuple[int, float]]) -> None:
@@ -100,8 +101,8 @@ class Report:
     """Collects what happened during an emulator run and prints it.
 
     The two sides are merged in the order things really happened: every transcript line of
-    the emulator (and every line the application logs) is stamped with the number of frames
-    journaled so far, and goes right after them.
+    the emulator (and every line the application logs) knows how many frames were journaled
+    before it, and goes right after them.
     """
 
     def __init__(
@@ -120,7 +121,6 @@ class Report:
         self._emu: RelayEmulator | None = None
         self._origin = (0.0, 0.0)  # (monotonic, simulated) when the emulator started
         self._log = AppLog(self._stamp)
-        self._world: list[tuple[int, str]] = []
         self._rows: list[Row] = []
         self._frames = ""
         self._violations: list[str] = []
@@ -128,18 +128,15 @@ class Report:
 
     def _stamp(self) -> tuple[int, float]:
         # Journal position and simulated time, from any thread (the emulator's clock runs at
-        # 1/time_scale real speed; reading a list's length is atomic).
-        journal = self._emu.journal if self._emu is not None else ()
+        # 1/time_scale real speed; reading the journal's position is a couple of int reads).
+        position = self._emu.journal.next_index if self._emu is not None else 0
         mono, sim = self._origin
-        return len(journal), sim + (time.monotonic() - mono) / self._time_scale
+        return position, sim + (time.monotonic() - mono) / self._time_scale
 
     def emulator(self, **kwargs: Any) -> RelayEmulator:
-        """Build the emulator, reporting its transcript lines here."""
-        self._emu = RelayEmulator(on_transcript=self._on_line, **kwargs)
+        """Build the emulator whose run this report tells."""
+        self._emu = RelayEmulator(**kwargs)
         return self._emu
-
-    def _on_line(self, line: str) -> None:
-        self._world.append((self._stamp()[0], line))
 
     def attach(self, emu: RelayEmulator) -> None:
         """Start the clock (called on the emulator's loop once it runs)."""
@@ -163,7 +160,7 @@ class Report:
         self._violations = emu.violations + [repr(e) for e in emu.internal_errors]
         if self._want_frames:
             self._frames = emu.journal.text()
-        self._rows = merge(emu, self._world, self._log.lines, self._names)
+        self._rows = merge(emu, emu.transcript_lines, self._log.lines, self._names)
 
     def finish(self) -> None:
         """Print everything; exit non-zero if the run had problems."""
@@ -389,7 +386,6 @@ def describe_frame(direction: str, method: str, params: dict[str, Any]) -> str |
 
 # ------------------------------------------------------------- describing the outside world
 
-_LINE = re.compile(r"^\[\s*(?P<t>-?[\d.]+)\]\s+(?:(?P<subject>[\w#.-]+):\s)?(?P<text>.*)$")
 # Lines about the sessions (sockets, logins) are in the left column already, as frames.
 _SESSION_SUBJECT = re.compile(r"^(conn\d+|client#\d+)$")
 # The emulator narrates; on the right we say what each party lives through.
@@ -455,16 +451,13 @@ def _sms_line(text: str, names: Mapping[str, str]) -> str | None:
     return f"SMS: {text}"
 
 
-def world_line(emu: RelayEmulator, line: str, names: Mapping[str, str]) -> tuple[float, str] | None:
-    found = _LINE.match(line)
-    if found is None:
-        return (0.0, line)
-    subject, text = found["subject"] or "", found["text"]
+def world_line(emu: RelayEmulator, line: TranscriptLine, names: Mapping[str, str]) -> str | None:
+    """One emulator transcript line told from the party's side, or ``None`` to leave it out."""
+    subject, text = line.subject, line.text
     if _SESSION_SUBJECT.match(subject):
         return None
     if subject.startswith("msg"):
-        told = _sms_line(text, names)
-        return None if told is None else (float(found["t"]), told)
+        return _sms_line(text, names)
     who, phone = _who(emu, subject, names)
     if phone and text.startswith(phone + " "):
         text = text[len(phone) + 1 :]  # "+1555... was busy": the row is already labelled
@@ -474,4 +467,4 @@ def world_line(emu: RelayEmulator, line: str, names: Mapping[str, str]) -> tuple
                 return None
             text = pattern.sub(replacement, text)
             break
-    return (float(found["t"]), f"{who}: {text}")
+    return f"{who}: {text}"

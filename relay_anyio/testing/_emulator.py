@@ -36,12 +36,15 @@ class RelayEmulator:
     trio.
 
     Args:
-        project, token: credentials ``signalwire.connect`` must carry; ``None`` accepts any
+        project: the project id ``signalwire.connect`` must carry; ``None`` accepts any
             non-empty value.
+        token: the API token ``signalwire.connect`` must carry; ``None`` accepts any non-empty
+            value.
         jwt_token: a JWT accepted instead of project/token; ``None`` accepts any JWT unless a
             project is configured.
         time_scale: real seconds per simulated second (``0.001``: a 3 s prompt takes 3 ms).
-        host, port: where to listen (``port=0``: a free port; see :attr:`url`).
+        host: the address to listen on (loopback by default).
+        port: the port to listen on (``0``: a free port; see :attr:`url`).
         ping_interval: real seconds between server ``signalwire.ping`` requests.
         ack_timeout: real seconds after which an unacknowledged event is a violation.
         max_unacked: events in flight per session before the rest wait for ACKs.
@@ -171,12 +174,16 @@ class RelayEmulator:
 
     @property
     def transcript(self) -> list[str]:
-        """Readable lines of what happened, oldest first."""
+        """Readable lines of what happened, oldest first (``"[t] subject: text"``; the records
+        behind them are :attr:`transcript_lines`)."""
         return [str(line) for line in self._switch.transcript]
 
     @property
     def transcript_lines(self) -> list[TranscriptLine]:
-        """The transcript as records (``t`` in simulated seconds, ``subject``, ``text``)."""
+        """The transcript as frozen records, oldest first: ``t`` (simulated seconds),
+        ``subject`` (a call id, ``"client#1"``, ``"conn1"``, ``"emulator"``...), ``text``, and
+        ``journal_position`` (the line came after the journal entries whose ``index`` is
+        smaller), so nothing needs to parse :attr:`transcript`."""
         return list(self._switch.transcript)
 
     def transcript_text(

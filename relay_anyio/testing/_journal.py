@@ -96,8 +96,7 @@ class Journal:
         except ValueError:
             parsed = None
         frame = parsed if isinstance(parsed, dict) else None
-        index = self._first + len(self._entries)
-        entry = JournalEntry(index, t, direction, conn, text[:_MAX_TEXT], frame)
+        entry = JournalEntry(self.next_index, t, direction, conn, text[:_MAX_TEXT], frame)
         self._entries.append(entry)
         if len(self._entries) > _MAX_ENTRIES:
             drop = len(self._entries) - _MAX_ENTRIES
@@ -113,6 +112,11 @@ class Journal:
 
     def __getitem__(self, position: int) -> JournalEntry:
         return self._entries[position]
+
+    @property
+    def next_index(self) -> int:
+        """The ``index`` the next frame will get (entries dropped by the bound count too)."""
+        return self._first + len(self._entries)
 
     def since(self, index: int) -> list[JournalEntry]:
         """Entries with ``entry.index >= index``."""

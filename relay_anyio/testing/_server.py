@@ -16,6 +16,8 @@ session; events for a session without a socket wait there (bounded).
 
 Time. The simulated world runs on ``anyio.current_time() × 1/time_scale``. Protocol timers
 (server pings, ACK timeout, fault delays) are real seconds: they test the client's own timers.
+Each client frame brings the world to the simulated time it arrived before it is journaled,
+so what a request causes is never stamped earlier than the request.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ class EmulatorServer:
             raise ValueError("max_unacked must be at least 1")
         self.switch = switch
         self.journal = Journal()
+        switch.journal_position = lambda: self.journal.next_index
         self.faults = Faults(self)
         self.credentials = credentials
         self.time_scale = time_scale
@@ -300,7 +303,13 @@ class EmulatorServer:
 
     def _on_frame(self, client: ClientSocket, direction: str, text: str) -> None:
         # Every frame in either direction: journal it, and count it for the drop fault.
-        self.journal.record(self.sim_now(), direction, client.number, text)
+        now = self.sim_now()
+        if direction == "in":
+            # A client frame is handled at the simulated time it arrived: the world catches up
+            # first (timers due before it fire before it is journaled), so what the frame causes
+            # is never stamped earlier than the frame. (Parsing happens outside any handler.)
+            self._guarded(functools.partial(self.switch.run_due, now))
+        self.journal.record(now, direction, client.number, text)
         client.frames += 1
         if client.drop_after is not None and client.frames >= client.drop_after and not client.dead:
             self.log_conn(client, f"dropping the socket after {client.frames} frames (fault)")

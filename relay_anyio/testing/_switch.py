@@ -64,11 +64,14 @@ MAX_LIVE_CALLS = 10_000  # calls up at once; more is refused (503 to a dial, an 
 
 @dataclass(frozen=True, slots=True)
 class TranscriptLine:
-    """One readable line of what happened (``t`` in simulated seconds)."""
+    """One line of what happened: ``t`` (simulated seconds), ``subject`` (a call id,
+    ``"client#1"``, ``"conn1"``, ``"emulator"``... or ``""``), ``text``, and
+    ``journal_position``: the line came after the journal entries with a smaller ``index``."""
 
     t: float
     subject: str
     text: str
+    journal_position: int = 0
 
     def __str__(self) -> str:
         prefix = f"{self.subject}: " if self.subject else ""
@@ -133,6 +136,7 @@ class Switch:
         self.calls: dict[str, SimCall] = {}
         self.transcript: list[TranscriptLine] = []
         self.on_log: Callable[[TranscriptLine], None] | None = None  # live transcript (CLI)
+        self.journal_position: Callable[[], int] = lambda: 0  # the server's journal.next_index
         self.history: deque[SimCall] = deque(maxlen=_MAX_HISTORY)  # every call, newest last
         self.extensions: dict[str, Any] = {}  # per-module state (conferences, messages...)
         self._scheduler = Scheduler()
@@ -180,7 +184,8 @@ class Switch:
         """Add a transcript line about a call (or anything else), at ``t`` (default now)."""
         if isinstance(subject, SimCall):
             subject = subject.call_id
-        line = TranscriptLine(self.now if t is None else t, subject or "", text)
+        when = self.now if t is None else t
+        line = TranscriptLine(when, subject or "", text, self.journal_position())
         self.transcript.append(line)
         if len(self.transcript) > _MAX_TRANSCRIPT:
             del self.transcript[: len(self.transcript) - _MAX_TRANSCRIPT]

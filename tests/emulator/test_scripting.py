@@ -12,6 +12,7 @@ from relay_anyio.testing import (
     RelayEmulator,
     Say,
     Silence,
+    _journal,
 )
 from relay_anyio.testing._model import RequestError
 from relay_anyio.testing._script import coerce_script
@@ -165,6 +166,40 @@ async def test_time_scale_and_simulated_clock(anyio_backend: str) -> None:
         RelayEmulator(time_scale=0)
     with pytest.raises(ValueError, match="max_unacked"):
         RelayEmulator(max_unacked=0)
+
+
+async def test_transcript_lines_sit_among_the_frames(emu: RelayEmulator, client: RawClient) -> None:
+    caller, call = await answered_call(emu, client, script=[Press("1")])
+    await client.call(
+        "calling.play", call, control_id="p1", play=[{"type": "silence", "params": {"duration": 2}}]
+    )
+    await client.event("calling.call.play", lambda p: p["state"] == "finished")
+    await client.call("calling.end", call, reason="hangup")
+    await caller.wait_ended()
+    journal = list(emu.journal)
+    lines = emu.transcript_lines
+    # What a request causes comes after it, and before its reply, in place and in time.
+    answer = next(e for e in journal if e.method == "calling.answer")
+    (reply,) = emu.journal.replies_to(answer)
+    answered = next(x for x in lines if x.text == "answered by client#1")
+    assert answer.index < answered.journal_position <= reply.index
+    assert answer.t <= answered.t <= reply.t
+    # No line is older than a client frame before it (the world catches up with each frame
+    # before it is handled), and the positions only grow.
+    for line in lines:
+        before = [e for e in journal if e.direction == "in" and e.index < line.journal_position]
+        assert all(line.t >= e.t for e in before), (line, before[-1])
+    assert [x.journal_position for x in lines] == sorted(x.journal_position for x in lines)
+    assert [str(x) for x in lines] == emu.transcript
+
+
+def test_journal_next_index_counts_dropped_entries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_journal, "_MAX_ENTRIES", 3)
+    journal = _journal.Journal()
+    assert journal.next_index == 0
+    for n in range(5):
+        assert journal.record(float(n), "in", 1, "{}").index == n
+    assert (len(journal), journal.next_index, journal[0].index) == (3, 5, 2)
 
 
 async def test_live_transcript_callback(anyio_backend: str) -> None:
