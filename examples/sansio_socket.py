@@ -44,8 +44,9 @@ def answer_one_call(host: str, project: str, token: str, context: str) -> None:
     while True:
         sock.sendall(conn.data_to_send())  # requests, ACKs, pongs: whatever the core queued
         deadline = conn.next_deadline()
-        sock.settimeout(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        wait = None if deadline is None else deadline - time.monotonic()
         try:
+            sock.settimeout(wait if wait is None or wait > 0 else 1e-6)  # 0 would not block
             conn.receive_data(sock.recv(65536) or None, time.monotonic())  # b"": EOF
         except TimeoutError:
             conn.handle_timeout(time.monotonic())
