@@ -7,10 +7,11 @@ dicts, so the JSON encoder never meets a tuple or a read-only mapping) and raise
 
 What is checked, and what deliberately is not: types whose meaning is clear (a required string,
 a number, a bool, an object), ranges the spec states (volume −40…40 dB, positive
-``digits.max``), the shape of the shared objects of spec 3.4 (media items, devices, collect)
-and the two closed vocabularies (hangup reasons, live transcribe/translate verbs). Enumerated
-values the server may grow (play direction, stream track, codecs, ringtone names...) and unknown
-keys inside open objects pass untouched: the RELAY schemas are open.
+``digits.max``, 1…250 conference participants), the shape of the shared objects of spec 3.4
+(media items, devices, collect), the closed vocabularies (hangup reasons, live
+transcribe/translate verbs, ringtone names, detect types) and the scheme of a stream URL
+(``ws://`` / ``wss://``). Enumerated values the server may grow (play direction, stream track,
+codecs...) and unknown keys inside open objects pass untouched: the RELAY schemas are open.
 """
 
 from __future__ import annotations
@@ -24,14 +25,17 @@ from ._types import CallCommand
 
 __all__ = [
     "ACTION_KINDS",
+    "DETECT_TYPES",
     "HANGUP_REASONS",
     "PAUSABLE_KINDS",
+    "RINGTONE_NAMES",
     "VOLUME_KINDS",
     "action_command",
     "collect_inputs",
     "controlled_command",
     "dtmf",
     "fail",
+    "one_of",
     "opt_bool",
     "opt_control_id",
     "opt_int",
@@ -52,7 +56,9 @@ __all__ = [
     "req_number",
     "req_str",
     "req_typed_object",
+    "ringtone_name",
     "volume",
+    "websocket_url",
 ]
 
 #: Every action kind; also the wire prefix of its sub-commands (``calling.<kind>.stop``).
@@ -78,6 +84,15 @@ PAUSABLE_KINDS = frozenset({"play", "record", "play_and_collect"})
 VOLUME_KINDS = frozenset({"play", "play_and_collect"})
 #: ``calling.end`` reasons a client may send (spec 3.5 A).
 HANGUP_REASONS = frozenset({"hangup", "cancel", "busy", "noAnswer", "decline", "error"})
+# The ringtone names as the guide lists them (spec 3.4).
+_GUIDE_RINGTONES = (
+    "at au bg br be ch cl cn cz de dk ee es fi fr gr hu il in it lt jp mx my nl no nz ph pl pt ru "
+    "se sg th uk us tw ve za"
+)
+#: Ringtone names (country codes) a ``ringtone`` media item may use.
+RINGTONE_NAMES = frozenset(_GUIDE_RINGTONES.split())
+#: ``detect.type`` values of ``calling.detect`` (spec 3.5 F).
+DETECT_TYPES = frozenset({"machine", "fax", "digit"})
 
 # Volume bounds in dB (spec 3.5 C).
 _MIN_VOLUME = -40
@@ -145,18 +160,24 @@ def opt_number(name: str, value: object, *, minimum: float | None = None) -> int
     return None if value is None else req_number(name, value, minimum=minimum)
 
 
-def req_int(name: str, value: object, *, minimum: int | None = None) -> int:
-    """An int (never a bool), at least ``minimum`` when given."""
+def req_int(
+    name: str, value: object, *, minimum: int | None = None, maximum: int | None = None
+) -> int:
+    """An int (never a bool), at least ``minimum`` and at most ``maximum`` when given."""
     if isinstance(value, bool) or not isinstance(value, int):
         fail(name, f"must be an integer, {_got(value)}")
     if minimum is not None and value < minimum:
         fail(name, f"must be at least {minimum}, got {value!r}")
+    if maximum is not None and value > maximum:
+        fail(name, f"must be at most {maximum}, got {value!r}")
     return value
 
 
-def opt_int(name: str, value: object, *, minimum: int | None = None) -> int | None:
+def opt_int(
+    name: str, value: object, *, minimum: int | None = None, maximum: int | None = None
+) -> int | None:
     """Like :func:`req_int`, with ``None`` meaning not given."""
-    return None if value is None else req_int(name, value, minimum=minimum)
+    return None if value is None else req_int(name, value, minimum=minimum, maximum=maximum)
 
 
 def opt_scalar(name: str, value: object, *, kinds: tuple[type, ...]) -> Any:
@@ -188,6 +209,30 @@ def volume(name: str, value: object) -> int | float | None:
     if not _MIN_VOLUME <= number <= _MAX_VOLUME:
         fail(name, f"must be between {_MIN_VOLUME} and {_MAX_VOLUME} dB, got {number!r}")
     return number
+
+
+def one_of(name: str, value: object, allowed: frozenset[str], what: str = "") -> str:
+    """A string from the closed vocabulary ``allowed`` (case-sensitive, as on the wire)."""
+    if not isinstance(value, str) or value not in allowed:
+        listed = ", ".join(sorted(allowed))
+        label = f"one of the {what} ({listed})" if what else f"one of {listed}"
+        fail(name, f"must be {label}; got {value!r}")
+    return value
+
+
+def ringtone_name(name: str, value: object) -> str:
+    """A ringtone name of the guide (``"us"``, ``"uk"``...; spec 3.4)."""
+    return one_of(name, req_str(name, value), RINGTONE_NAMES, "ringtone names")
+
+
+def websocket_url(name: str, value: object) -> str:
+    """A ``ws://`` or ``wss://`` URL (scheme in any case), e.g. where ``calling.stream`` sends
+    audio."""
+    url = req_str(name, value)
+    # The URL itself is not echoed: it may carry a token in its query.
+    if not url[:6].lower().startswith(("wss://", "ws://")):
+        fail(name, "must be a WebSocket URL (starting with wss:// or ws://)")
+    return url
 
 
 def opt_control_id(name: str, value: object) -> str | None:
@@ -270,6 +315,8 @@ def _media_item(name: str, value: object) -> dict[str, Any]:
             fail(f"{name}.params", f"of a {item['type']!r} item must have {required!r}")
         if required == "duration":
             req_number(f"{name}.params.duration", params["duration"], minimum=0)
+        elif required == "name":
+            ringtone_name(f"{name}.params.name", params["name"])
         else:
             req_str(f"{name}.params.{required}", params[required])
     return item

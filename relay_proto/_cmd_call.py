@@ -66,6 +66,8 @@ __all__ = [
 _NOTHING: Mapping[str, Any] = {}
 _TRANSCRIBE_VERBS = ("start", "stop", "summarize")
 _TRANSLATE_VERBS = ("start", "stop", "summarize", "inject")
+# The most participants a conference may be limited to (spec 3.5 M).
+_MAX_PARTICIPANTS = 250
 
 
 # ---------------------------------------------------------------- lifecycle
@@ -447,8 +449,8 @@ def join_conference(
     ``beep`` takes ``"true"``/``"false"``/``"onEnter"``/``"onExit"`` or a bool.
 
     Raises:
-        InvalidCommandError: empty ``name``, a non-bool flag, a non-positive
-            ``max_participants``, a non-string option, a non-object ``stream_obj``.
+        InvalidCommandError: empty ``name``, a non-bool flag, a ``max_participants`` that is
+            not an int from 1 to 250, a non-string option, a non-object ``stream_obj``.
     """
     params: dict[str, Any] = {"name": req_str("name", name)}
     put(params, "muted", opt_bool("muted", muted))
@@ -456,7 +458,11 @@ def join_conference(
     put(params, "start_on_enter", opt_bool("start_on_enter", start_on_enter))
     put(params, "end_on_exit", opt_bool("end_on_exit", end_on_exit))
     put(params, "wait_url", opt_str("wait_url", wait_url))
-    put(params, "max_participants", opt_int("max_participants", max_participants, minimum=1))
+    put(
+        params,
+        "max_participants",
+        opt_int("max_participants", max_participants, minimum=1, maximum=_MAX_PARTICIPANTS),
+    )
     for key, value in (
         ("record", record),
         ("region", region),

@@ -10,10 +10,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._cmd_base import (
+    DETECT_TYPES,
     action_command,
     collect_inputs,
     controlled_command,
     dtmf,
+    one_of,
     opt_bool,
     opt_int,
     opt_mapping,
@@ -27,6 +29,8 @@ from ._cmd_base import (
     req_number,
     req_str,
     req_typed_object,
+    ringtone_name,
+    websocket_url,
 )
 from ._cmd_base import volume as check_volume
 from ._types import CallCommand
@@ -142,9 +146,10 @@ def play_ringtone(
     """``calling.play`` of the ringtone of country ``name`` (``"us"``, ``"uk"``, ...).
 
     Raises:
-        InvalidCommandError: empty ``name``, a negative ``duration`` or a bad volume.
+        InvalidCommandError: ``name`` is not one of the guide's ringtone names (spec 3.4), a
+            negative ``duration`` or a bad volume.
     """
-    ringtone: dict[str, Any] = {"name": req_str("name", name)}
+    ringtone: dict[str, Any] = {"name": ringtone_name("name", name)}
     put(ringtone, "duration", opt_number("duration", duration, minimum=0))
     return play([{"type": "ringtone", "params": ringtone}], volume=volume)
 
@@ -271,11 +276,11 @@ def detect(
         timeout: seconds (the server's default is 30).
 
     Raises:
-        InvalidCommandError: ``detect`` has no string ``type`` or non-object ``params``, or
-            ``timeout`` is negative.
+        InvalidCommandError: ``detect`` has a ``type`` other than ``machine``, ``fax`` or
+            ``digit``, non-object ``params``, or ``timeout`` is negative.
     """
     obj = req_mapping("detect", detect)
-    req_str("detect.type", obj.get("type"))
+    one_of("detect.type", req_str("detect.type", obj.get("type")), DETECT_TYPES)
     if "params" in obj:
         req_mapping("detect.params", obj["params"])
     params: dict[str, Any] = {"detect": obj}
@@ -461,10 +466,10 @@ def stream(
     """``calling.stream`` (action ``"stream"``): stream the call's audio to WebSocket ``url``.
 
     Raises:
-        InvalidCommandError: empty ``url``, a non-string option, non-object
-            ``custom_parameters``.
+        InvalidCommandError: ``url`` does not start with ``wss://`` or ``ws://`` (any case), a
+            non-string option, non-object ``custom_parameters``.
     """
-    params: dict[str, Any] = {"url": req_str("url", url)}
+    params: dict[str, Any] = {"url": websocket_url("url", url)}
     for key, value in (
         ("name", name),
         ("codec", codec),

@@ -160,6 +160,24 @@ ERRORS: dict[str, tuple[Callable[[], object], str]] = {
     "play_silence-negative": (lambda: c.play_silence(-0.5), r"^duration must be at least 0"),
     "play_silence-none": (lambda: c.play_silence(X), r"^duration must be a number, got NoneType"),
     "play_ringtone-empty": (lambda: c.play_ringtone(""), r"^name must not be empty"),
+    "play_ringtone-unknown": (
+        lambda: c.play_ringtone("xx"),
+        r"^name must be one of the ringtone names \(at, au, be, bg, br, .*, za\); got 'xx'",
+    ),
+    "play_ringtone-case": (lambda: c.play_ringtone("US"), r"^name must be one of the ringtone"),
+    "play_ringtone-int": (lambda: c.play_ringtone(X or 1), r"^name must be a non-empty string"),
+    "media-ringtone-unknown": (
+        lambda: c.play([MEDIA[0], {"type": "ringtone", "params": {"name": "xx"}}]),
+        r"^media\[1\]\.params\.name must be one of the ringtone names \(at, .*\); got 'xx'",
+    ),
+    "ringback-ringtone-unknown": (
+        lambda: c.connect(DEVICES, ringback=[{"type": "ringtone", "params": {"name": "uk "}}]),
+        r"^ringback\[0\]\.params\.name must be one of the ringtone names",
+    ),
+    "prompt-ringtone-unknown": (
+        lambda: c.play_and_collect([{"type": "ringtone", "params": {"name": "gb"}}], COLLECT),
+        r"^media\[0\]\.params\.name must be one of the ringtone names",
+    ),
     "play_ringtone-duration": (
         lambda: c.play_ringtone("us", duration=-1),
         r"^duration must be at least 0",
@@ -241,6 +259,14 @@ ERRORS: dict[str, tuple[Callable[[], object], str]] = {
         r"^detect\.type must be a non-empty string",
     ),
     "detect-empty-type": (lambda: c.detect({"type": ""}), r"^detect\.type must not be empty"),
+    "detect-unknown-type": (
+        lambda: c.detect({"type": "human"}),
+        r"^detect\.type must be one of digit, fax, machine; got 'human'",
+    ),
+    "detect-type-case": (
+        lambda: c.detect({"type": "Machine", "params": {}}),
+        r"^detect\.type must be one of digit, fax, machine; got 'Machine'",
+    ),
     "detect-params": (
         lambda: c.detect({"type": "fax", "params": "CED"}),
         r"^detect\.params must be an object",
@@ -298,6 +324,19 @@ ERRORS: dict[str, tuple[Callable[[], object], str]] = {
     ),
     "tap-device-not-object": (lambda: c.tap(TAP, X or "rtp"), r"^device must be an object"),
     "stream-url": (lambda: c.stream(""), r"^url must not be empty"),
+    "stream-url-https": (
+        lambda: c.stream("https://s.example.com/audio"),
+        r"^url must be a WebSocket URL \(starting with wss:// or ws://\)$",
+    ),
+    "stream-url-no-scheme": (
+        lambda: c.stream("s.example.com"),
+        r"^url must be a WebSocket URL",
+    ),
+    "stream-url-scheme-only-prefix": (
+        lambda: c.stream("wss:/s.example.com"),
+        r"^url must be a WebSocket URL",
+    ),
+    "stream-url-int": (lambda: c.stream(X or 5), r"^url must be a non-empty string, got int"),
     "stream-codec": (lambda: c.stream("wss://s", codec=X or 1), r"^codec must be a string"),
     "stream-custom": (
         lambda: c.stream("wss://s", custom_parameters=X or [("a", "b")]),
@@ -412,6 +451,22 @@ ERRORS: dict[str, tuple[Callable[[], object], str]] = {
     "join_conference-participants": (
         lambda: c.join_conference("n", max_participants=0),
         r"^max_participants must be at least 1",
+    ),
+    "join_conference-participants-high": (
+        lambda: c.join_conference("n", max_participants=251),
+        r"^max_participants must be at most 250, got 251",
+    ),
+    "join_conference-participants-negative": (
+        lambda: c.join_conference("n", max_participants=-3),
+        r"^max_participants must be at least 1, got -3",
+    ),
+    "join_conference-participants-float": (
+        lambda: c.join_conference("n", max_participants=X or 10.0),
+        r"^max_participants must be an integer, got float",
+    ),
+    "join_conference-participants-bool": (
+        lambda: c.join_conference("n", max_participants=X or True),
+        r"^max_participants must be an integer, got bool",
     ),
     "join_conference-stream": (
         lambda: c.join_conference("n", stream_obj=X or "wss://s"),
@@ -581,7 +636,39 @@ def test_unknown_enumerations_pass() -> None:
     # Values the server may add later are not refused (open vocabularies).
     assert c.play(MEDIA, direction="sideways").params["direction"] == "sideways"
     assert c.stream("wss://s", track="future_track").params["track"] == "future_track"
-    assert c.play_ringtone("xx").params["play"][0]["params"]["name"] == "xx"
+
+
+# The ringtone names of the guide (spec 3.4): a closed list.
+_GUIDE = (
+    "at au bg br be ch cl cn cz de dk ee es fi fr gr hu il in it lt jp mx my nl no nz ph pl pt ru "
+    "se sg th uk us tw ve za"
+)
+RINGTONES = _GUIDE.split()
+
+
+@pytest.mark.parametrize("name", RINGTONES)
+def test_every_ringtone_name_of_the_guide_is_accepted(name: str) -> None:
+    item = {"type": "ringtone", "params": {"name": name}}
+    assert c.play_ringtone(name).params["play"] == [item]
+    assert c.play([item]).params["play"] == [item]
+    assert c.connect(DEVICES, ringback=[item]).params["ringback"] == [item]
+
+
+@pytest.mark.parametrize("kind", ["machine", "fax", "digit"])
+def test_every_detect_type_is_accepted(kind: str) -> None:
+    assert c.detect({"type": kind}).params["detect"] == {"type": kind}
+
+
+@pytest.mark.parametrize(
+    "url", ["wss://s.example.com/a", "ws://10.0.0.1:8080", "WSS://S.EXAMPLE.COM", "Ws://h"]
+)
+def test_stream_accepts_websocket_urls_in_any_case(url: str) -> None:
+    assert c.stream(url).params["url"] == url
+
+
+@pytest.mark.parametrize("count", [1, 2, 250])
+def test_max_participants_in_range_is_sent(count: int) -> None:
+    assert c.join_conference("n", max_participants=count).params["max_participants"] == count
 
 
 # ---------------------------------------------------------------- properties
