@@ -58,6 +58,18 @@ class JournalEntry:
         return value if isinstance(value, dict) else {}
 
     @property
+    def result(self) -> dict[str, Any]:
+        """A reply's ``result`` (``{}`` when absent or not an object)."""
+        value = self.frame.get("result") if self.frame else None
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def error(self) -> dict[str, Any]:
+        """An error reply's ``error`` object (``{}`` when absent or not an object)."""
+        value = self.frame.get("error") if self.frame else None
+        return value if isinstance(value, dict) else {}
+
+    @property
     def event_type(self) -> str:
         """For a ``signalwire.event``, its ``event_type``; else ``""``."""
         if self.method != "signalwire.event":

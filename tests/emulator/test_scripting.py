@@ -33,6 +33,7 @@ async def test_journal_records_both_directions(emu: RelayEmulator, client: RawCl
         and receive.params == {"contexts": ["sales"]}
     )
     [reply] = emu.journal.replies_to(receive)
+    assert (reply.result, reply.error) == ({"code": "200", "message": "Receiving events"}, {})
     assert reply.is_reply and reply.frame == {
         "jsonrpc": "2.0",
         "id": receive.id,
@@ -200,6 +201,10 @@ def test_journal_next_index_counts_dropped_entries(monkeypatch: pytest.MonkeyPat
     for n in range(5):
         assert journal.record(float(n), "in", 1, "{}").index == n
     assert (len(journal), journal.next_index, journal[0].index) == (3, 5, 2)
+    error = journal.record(5.0, "in", 1, '{"id": "e", "error": {"code": 1, "message": "no"}}')
+    assert (error.error, error.result, error.is_reply) == ({"code": 1, "message": "no"}, {}, True)
+    odd = journal.record(6.0, "in", 1, '{"id": "r", "result": [1], "error": "x"}')
+    assert (odd.result, odd.error) == ({}, {})
 
 
 async def test_live_transcript_callback(anyio_backend: str) -> None:
