@@ -281,17 +281,20 @@ class RelayClient:
         session = self._require_session()
         conn = session.conn
         tag = tag or self._new_id()
+        with core_errors():
+            started = conn.dial(
+                devices,
+                now=anyio.current_time(),
+                tag=tag,
+                max_duration=max_duration,
+                dial_timeout=DEFAULT_DIAL_TIMEOUT if dial_timeout is None else dial_timeout,
+            )
+        # Registered only once the core accepted the dial: a refused one (its tag is pending)
+        # must not take the waiter of the dial that owns the tag. Its outcome cannot be missed:
+        # events are dispatched by pump(), which runs after this.
         dial_waiter: Waiter[Call] = Waiter()
         self._router.dials[tag] = dial_waiter
         try:
-            with core_errors():
-                started = conn.dial(
-                    devices,
-                    now=anyio.current_time(),
-                    tag=tag,
-                    max_duration=max_duration,
-                    dial_timeout=DEFAULT_DIAL_TIMEOUT if dial_timeout is None else dial_timeout,
-                )
             if started.request_id is not None:
                 await session.request(started.request_id)
             return await dial_waiter.wait()
@@ -393,21 +396,27 @@ class RelayClient:
     async def _call_command(
         self, call: CallBase, command: CallCommand, action: Action | None = None
     ) -> dict[str, Any]:
-        """Send ``command`` for ``call``; register ``action`` first if it starts one."""
+        """Send ``command`` for ``call``; if it starts ``action``, register that action for its
+        events once the core has accepted the command."""
         session = self._require_session()
         conn = session.conn
-        if action is not None:
-            self._router.actions[action.control_id] = action
+        actions = self._router.actions
         try:
             with core_errors():
                 started = conn.call_command(call.call_id, command, now=session.runner.now())
+            # Registered only once the core accepted the command: a refused one (its control id
+            # belongs to a pending action) must not replace that action. Its completion cannot
+            # be missed: events are dispatched by pump(), which runs after this.
+            if action is not None:
+                actions[action.control_id] = action
             if started.request_id is None:
                 return {}
             return await session.request(started.request_id)
         except BaseException as exc:
-            # A refused start: the core dropped the action; wake anyone waiting on it.
+            # A refused or failed start: the core dropped the action; wake anyone waiting on it.
             if action is not None and isinstance(exc, (RelayError, ValueError)):
-                self._router.actions.pop(action.control_id, None)
+                if actions.get(action.control_id) is action:
+                    del actions[action.control_id]
                 action._fail(exc)
             raise
 

@@ -448,21 +448,27 @@ class RelayClient(ClientSession):
     def _call_command(
         self, call: CallBase, command: CallCommand, action: Action | None = None
     ) -> dict[str, Any]:
-        """Send ``command`` for ``call``; register ``action`` first if it starts one."""
+        """Send ``command`` for ``call``; if it starts ``action``, register that action for its
+        events once the core has accepted the command."""
+        actions = self._router.actions
         try:
             with self._core() as conn:
-                if action is not None:
-                    self._router.actions[action.control_id] = action
                 started = conn.call_command(call.call_id, command, now=now())
+                # Registered only once the core accepted the command: a refused one (its control
+                # id belongs to a pending action) must not replace that action. Still under the
+                # lock, before the core's events are dispatched: its completion cannot be missed.
+                if action is not None:
+                    actions[action.control_id] = action
                 waiter = (
                     None if started.request_id is None else self._router.expect(started.request_id)
                 )
             return {} if waiter is None else waiter.wait()
         except (RelayError, ValueError) as exc:
-            # A refused start: the core dropped the action; wake anyone waiting on it.
+            # A refused or failed start: the core dropped the action; wake anyone waiting on it.
             if action is not None:
                 with self._registry_lock():
-                    self._router.actions.pop(action.control_id, None)
+                    if actions.get(action.control_id) is action:
+                        del actions[action.control_id]
                 action._fail(exc)
             raise
 

@@ -31,6 +31,9 @@ def client_for(server: ScriptedServer, **kwargs: Any) -> RelayClient:
     return RelayClient(project="p", token="t", host=server.url, **kwargs)
 
 
+TTS = [{"type": "tts", "params": {"text": "hello"}}]
+
+
 def inbound(call_id: str = "call-1", context: str = "office") -> dict[str, Any]:
     return {
         "call_id": call_id,
@@ -379,3 +382,72 @@ async def test_actions_complete_from_events_and_call_gone(server: ScriptedServer
         record = await call.record(on_completed=fired.append)
         assert record.is_done and record.result is not None and record.result.event_type == ""
         await server.wait_for(lambda: fired)
+
+
+async def test_a_refused_duplicate_dial_tag_leaves_the_pending_dial_alone(
+    server: ScriptedServer,
+) -> None:
+    devices = [[{"type": "phone", "params": {"to_number": "+1", "from_number": "+2"}}]]
+    async with client_for(server) as client:
+        calls: list[Call] = []
+
+        async def first_dial() -> None:
+            calls.append(await client.dial(devices, tag="tag-1"))
+
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(first_dial)
+                await server.wait_request("calling.dial")
+                with pytest.raises(RelayError, match="already pending"):
+                    await client.dial(devices, tag="tag-1")
+                # The refused dial sent nothing and took nothing from the pending one: the
+                # answer still reaches the first dial().
+                leg = {"call_id": "leg-1", "node_id": "n9", "tag": "tag-1"}
+                await server.push("calling.call.state", {**leg, "call_state": "answered"})
+                await server.push(
+                    "calling.call.dial",
+                    {
+                        "tag": "tag-1",
+                        "dial_state": "answered",
+                        "call": {**leg, "dial_winner": True},
+                    },
+                )
+        assert [call.call_id for call in calls] == ["leg-1"]
+        assert server.methods().count("calling.dial") == 1
+        assert client._router.dials == {}
+
+
+async def test_a_refused_duplicate_control_id_leaves_the_pending_action_alone(
+    server: ScriptedServer,
+) -> None:
+    client = client_for(server)
+    calls: list[Call] = []
+
+    @client.on_call
+    async def on_call(call: Call) -> None:
+        calls.append(call)
+
+    async with client:
+        await server.push("calling.call.receive", inbound())
+        call = (await server.wait_for(lambda: calls))[0]
+        first = await call.play(TTS, control_id="ctl-1")
+        with pytest.raises(RelayError, match="already used by a pending action"):
+            await call.play(TTS, control_id="ctl-1")
+        assert server.methods().count("calling.play") == 1
+        assert client._router.actions == {"ctl-1": first}
+        await server.push(
+            "calling.call.play",
+            {"call_id": "call-1", "node_id": "node-1", "control_id": "ctl-1", "state": "finished"},
+        )
+        with anyio.fail_after(10):
+            event = await first.wait()
+        assert event.params["state"] == "finished"
+        # Completed, the id may be used again.
+        second = await call.play(TTS, control_id="ctl-1")
+        await server.push(
+            "calling.call.state",
+            {"call_id": "call-1", "node_id": "node-1", "call_state": "ended"},
+        )
+        with anyio.fail_after(10):  # the end of the call completes it (D14)
+            ended = await second.wait()
+        assert ended.params["call_state"] == "ended"

@@ -3,6 +3,7 @@ ends, and one client and one call used from many threads at once."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import Any
 
@@ -317,3 +318,58 @@ def test_a_slow_listener_delays_only_its_own_call(emulator: Any, make_client: An
     first.hangup()
     release.set()
     outcome.wait()
+
+
+def test_a_refused_duplicate_control_id_leaves_the_pending_action_alone(
+    emulator: Any, make_client: Any
+) -> None:
+    music = _long_audio(emulator)
+    client: RelayClient = make_client()
+    outcome = Outcome()
+
+    @client.on_call
+    @outcome.track
+    def handle(call: Call) -> tuple[str, bool]:
+        call.answer()
+        first = call.play([music], control_id="ctl-1")
+        with pytest.raises(RelayError, match="already used by a pending action"):
+            call.play([music], control_id="ctl-1")
+        # The refused start sent nothing and took nothing from the pending action.
+        first.stop()
+        stopped = first.wait(timeout=WAIT)
+        second = call.play([music], control_id="ctl-1")  # completed: the id may be reused
+        call.hangup()
+        ended = second.wait(timeout=WAIT)  # its final event, or the end of the call (D14)
+        return stopped.params["state"], ended.event_type in (EVENT_CALL_PLAY, EVENT_CALL_STATE)
+
+    client.connect()
+    emulator.call(context="office", from_number=CALLER, to_number=LINE)
+    assert outcome.wait() == [("finished", True)]
+    assert len(emulator.journal.requests("calling.play")) == 2
+
+
+def test_a_refused_duplicate_dial_tag_leaves_the_pending_dial_alone(
+    emulator: Any, make_client: Any
+) -> None:
+    # The server never answers the first dial: it stays pending until its dial_timeout.
+    emulator.faults.ignore_method("calling.dial")
+    client: RelayClient = make_client()
+    client.connect()
+    outcome = Outcome()
+    dial = outcome.track(client.dial)
+
+    def first_dial() -> None:
+        with contextlib.suppress(RelayError):  # recorded by the outcome
+            dial([[phone(AGENT)]], tag="tag-1")
+
+    first = threading.Thread(target=first_dial)
+    first.start()
+    emulator.wait_for_request("calling.dial")
+    with pytest.raises(RelayError, match="already pending"):
+        client.dial([[phone(AGENT)]], tag="tag-1")
+    assert len(emulator.journal.requests("calling.dial")) == 1
+    # The first dial still gets its outcome: here the end of the session.
+    client.disconnect()
+    with pytest.raises(RelayError, match="Client disconnected"):
+        outcome.wait()
+    first.join(WAIT)
