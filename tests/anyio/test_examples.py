@@ -171,7 +171,8 @@ async def test_ivr_with_prompt_and_collect(emu: RelayEmulator) -> None:
 
 
 async def test_inbound_collect_and_connect(emu: RelayEmulator) -> None:
-    emu.persona("+15552002000", Persona.answers(after=1.0))
+    # The agent answers at once: the hardest case for seeing the bridge come up.
+    emu.persona("+15552002000", Persona.answers(after=0.0))
     client = RelayClient(contexts=["office"])
     outcome: list[Any] = []
 
@@ -181,14 +182,20 @@ async def test_inbound_collect_and_connect(emu: RelayEmulator) -> None:
         collect = await call.collect(digits={"max": 4, "terminators": "#"}, initial_timeout=5.0)
         result = (await collect.wait()).params["result"]
         outcome.append(result)
+        bridged = anyio.Event()
+
+        def on_connect(event: RelayEvent) -> None:
+            if event.params.get("connect_state") == "connected":
+                outcome.append("connected")
+                bridged.set()
+
+        # Listen before connecting: the bridge may be up before connect() even returns.
+        call.on("calling.call.connect", on_connect)
         await call.connect(
             [[{"type": "phone", "params": {"to_number": "+15552002000", "from_number": OFFICE}}]],
             ringback=[{"type": "ringtone", "params": {"name": "us"}}],
         )
-        connected = await call.wait_for(
-            "calling.call.connect", predicate=lambda e: e.params.get("connect_state") == "connected"
-        )
-        outcome.append(connected.params["connect_state"])
+        await bridged.wait()
         outcome.append((await call.wait_for_ended()).params.get("end_reason"))
 
     async def body() -> None:

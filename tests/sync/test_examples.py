@@ -104,7 +104,8 @@ def test_ivr_connects_to_an_agent(emulator: Any, make_client: Any) -> None:
 
 
 def test_inbound_collect_and_connect(emulator: Any, make_client: Any) -> None:
-    emulator.persona(AGENT, Persona.answers(after=2.0))
+    # The agent answers at once: the hardest case for seeing the bridge come up.
+    emulator.persona(AGENT, Persona.answers(after=0.0))
     client: RelayClient = make_client()
     outcome = Outcome()
 
@@ -116,14 +117,21 @@ def test_inbound_collect_and_connect(emulator: Any, make_client: Any) -> None:
         result = pin.wait(timeout=WAIT)
         assert isinstance(result, CollectEvent)
         digits = result.params["result"]["params"]["digits"]
+        outcomes: list[str] = []
+        bridged = threading.Event()
+
+        def on_connect(event: RelayEvent) -> None:
+            state = event.params.get("connect_state")
+            if state in ("connected", "failed"):
+                outcomes.append(state)
+                bridged.set()
+
+        # Listen before connecting: the bridge may be up before connect() even returns.
+        call.on(EVENT_CALL_CONNECT, on_connect)
         call.connect([[phone(AGENT)]], ringback=[tts("Connecting.")])
-        connected = call.wait_for(
-            EVENT_CALL_CONNECT,
-            predicate=lambda event: event.params.get("connect_state") in ("connected", "failed"),
-            timeout=WAIT,
-        )
+        assert bridged.wait(WAIT)
         call.hangup()
-        return digits, connected.params["connect_state"]
+        return digits, outcomes[0]
 
     client.connect()
     caller = emulator.call(
