@@ -5,8 +5,8 @@ The ~55-method Call surface, the action classes and Message are written once, in
 in a dialect that a token rewrite turns into blocking code: ``async def`` -> ``def``,
 ``await x`` -> ``x``, ``async with`` -> ``with``, ``relay_anyio`` -> ``relay_sync``. The
 generated modules use relay_sync's own ``_primitives`` (threads) where relay_anyio's use anyio.
-The router, the error type and the constructor settings are async-free already; generating
-them too keeps one copy of each.
+The router, the error type, the constructor settings and the public ``constants``/``event``
+modules are async-free already; generating them too keeps one copy of each.
 
 Three tables drive the rewrite, applied in this order:
 
@@ -51,6 +51,9 @@ FILES = (
     "_errors.py",
     "_message.py",
     "_router.py",
+    # Public modules named after the official package's (pure re-exports of relay_proto).
+    "constants.py",
+    "event.py",
 )
 
 HEADER = (
