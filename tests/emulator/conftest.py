@@ -14,9 +14,12 @@ from .rawclient import RawClient, connected
 
 
 @pytest.fixture
-async def emu(anyio_backend: str) -> AsyncIterator[RelayEmulator]:
-    """An emulator with fixed credentials and a fast clock."""
-    async with RelayEmulator(project="p", token="t", time_scale=0.001) as emulator:
+async def emu(anyio_backend: str, request: pytest.FixtureRequest) -> AsyncIterator[RelayEmulator]:
+    """An emulator with fixed credentials and a fast clock (``@pytest.mark.time_scale(s)``
+    slows it for a test whose script races the test's own real-time steps)."""
+    marker = request.node.get_closest_marker("time_scale")
+    scale = float(marker.args[0]) if marker is not None else 0.001
+    async with RelayEmulator(project="p", token="t", time_scale=scale) as emulator:
         yield emulator
         emulator.assert_no_violations()
 

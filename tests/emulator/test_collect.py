@@ -100,6 +100,10 @@ async def test_initial_timeout_gives_no_input(emu: RelayEmulator, client: RawCli
     assert client.last_envelope["timestamp"] - ended == seconds(5.0)
 
 
+# The caller's silence starts when the call is answered, in simulated time, while the test sends
+# its prompt in real time: at the default scale a loaded machine can let 10 simulated seconds
+# pass before the prompt arrives. At 0.05 the margin is hundreds of milliseconds.
+@pytest.mark.time_scale(0.05)
 async def test_timed_silence_longer_than_initial_timeout(
     emu: RelayEmulator, client: RawClient
 ) -> None:
