@@ -6,6 +6,12 @@ The command builders live in the public submodule :mod:`relay_proto.commands`.
 """
 
 from . import commands as commands
+from ._call_rules import (
+    call_state_reached as call_state_reached,
+)
+from ._call_rules import (
+    state_wait_finished as state_wait_finished,
+)
 from ._conn_events import (
     ActionCompleted as ActionCompleted,
 )
@@ -644,9 +650,11 @@ __all__ = [
     "TranscribeEvent",
     "TransportLost",
     "UnroutedEvent",
+    "call_state_reached",
     "commands",
     "counter_ids",
     "mask_frame",
     "parse_event",
     "parse_host",
+    "state_wait_finished",
 ]

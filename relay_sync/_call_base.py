@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from relay_proto import (
     CALL_STATE_ANSWERED,
-    CALL_STATE_CREATED,
     CALL_STATE_ENDED,
     CALL_STATE_ENDING,
     CALL_STATE_RINGING,
     EVENT_CALL_STATE,
     CallCommand,
     RelayEvent,
+    call_state_reached,
+    state_wait_finished,
 )
 
 from ._primitives import Waiter, run_callback
@@ -50,15 +51,6 @@ EventHandler = Callable[[RelayEvent], Any]
 
 Predicate = Callable[[RelayEvent], bool]
 ActionT = TypeVar("ActionT", bound="Action")
-
-# Lifecycle order used by wait_for_answered/ringing/ending (spec 8.2).
-_STATE_ORDER = {
-    CALL_STATE_CREATED: 0,
-    CALL_STATE_RINGING: 1,
-    CALL_STATE_ANSWERED: 2,
-    CALL_STATE_ENDING: 3,
-    CALL_STATE_ENDED: 4,
-}
 
 
 class CallBase:
@@ -213,7 +205,9 @@ class CallBase:
             if ended is not None:
                 return ended
             current = self.state
-            if _STATE_ORDER.get(current, -1) >= _STATE_ORDER[target]:
+            # The order and the wait rules are relay_proto's (call_state_reached and
+            # state_wait_finished), shared by every adapter.
+            if call_state_reached(current, target):
                 return RelayEvent(EVENT_CALL_STATE, {"call_state": current}, self.call_id)
             return waiter.wait(timeout)
         finally:
@@ -280,7 +274,7 @@ class CallBase:
         if is_state_event and self._state_waiters:
             new_state = event.params.get("call_state")
             for target, waiter in list(self._state_waiters):
-                if new_state == target or call_state == CALL_STATE_ENDED:
+                if state_wait_finished(target, event_state=new_state, call_state=call_state):
                     waiter.set(event)
 
     def _abort(self, error: BaseException) -> None:

@@ -1,0 +1,64 @@
+"""Call-lifecycle rules that adapters apply to the events the core reports.
+
+The core tracks every call's state and reports it on each ``CallEvent``; what an adapter's
+``Call`` object does with it (``wait_for_answered`` & co.) follows the rules here, so that
+relay_anyio and relay_sync (and any other adapter) cannot disagree on them.
+
+State order: a call goes ``created < ringing < answered < ending < ended``
+(:data:`~relay_proto.CALL_STATES`, spec 8.2). A wait for a state returns at once when the call
+is already at or past it (:func:`call_state_reached`); a pending wait ends on the state event
+that reaches exactly that state, or on the call's end (:func:`state_wait_finished`, D21).
+"""
+
+from __future__ import annotations
+
+from ._constants import CALL_STATE_ENDED, CALL_STATES
+from ._errors import LocalProtocolError
+
+__all__ = ["call_state_reached", "state_wait_finished"]
+
+# Position of each state in the lifecycle; a state not listed has reached nothing.
+_ORDER = {state: index for index, state in enumerate(CALL_STATES)}
+
+
+def _position(target: str) -> int:
+    position = _ORDER.get(target) if isinstance(target, str) else None
+    if position is None:
+        raise LocalProtocolError(f"target must be one of {', '.join(CALL_STATES)}; got {target!r}")
+    return position
+
+
+def call_state_reached(current: str, target: str) -> bool:
+    """Whether a call in state ``current`` is at or past ``target`` in the lifecycle order.
+
+    ``call_state_reached("answered", "ringing")`` is true; an unknown ``current`` (such as
+    ``""`` before the first state event) has reached no state.
+
+    Raises:
+        LocalProtocolError: ``target`` is not one of :data:`~relay_proto.CALL_STATES`.
+    """
+    position = _position(target)
+    reached = _ORDER.get(current, -1) if isinstance(current, str) else -1
+    return reached >= position
+
+
+def state_wait_finished(target: str, *, event_state: object, call_state: str) -> bool:
+    """Whether a ``calling.call.state`` event ends a pending wait for the call to reach
+    ``target``.
+
+    It does when the event reaches exactly ``target``, or when the call has ended (D21: a call
+    that ends finishes every wait on it). A jump past ``target`` (an ``answered`` event for a
+    ``ringing`` wait) does not: such a wait goes on until ``target`` or the end, as the
+    official SDK's does.
+
+    Args:
+        target: the state waited for.
+        event_state: the event's own ``call_state`` param (any JSON value).
+        call_state: the call's state after the event, as the core reports it
+            (``CallEvent.call_state``).
+
+    Raises:
+        LocalProtocolError: ``target`` is not one of :data:`~relay_proto.CALL_STATES`.
+    """
+    _position(target)
+    return event_state == target or call_state == CALL_STATE_ENDED
