@@ -400,3 +400,45 @@ async def test_disconnect_fails_message_waits(emu: RelayEmulator) -> None:
         await anyio.wait_all_tasks_blocked()
         await client.disconnect()
     assert [str(e) for e in errors] == ["RELAY error -1: Client disconnected"]
+
+
+async def test_serve_cancelled_from_outside_returns_and_frees_everything(
+    emu: RelayEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RELAY_MAX_CONNECTIONS", "1")
+    client = client_for(emu)
+    ready = watch(client, SessionReady)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(client.serve)
+        await ready[0].wait()
+        protocol = client.relay_protocol
+        tg.cancel_scope.cancel()  # serve() returns: nothing escapes the cancelled scope
+    assert not client._running
+    # It said goodbye on the way out, and the emulator saw the socket go.
+    await emu.wait_for_transcript("client closed the WebSocket")
+    await emu.wait_for_transcript("socket closed")
+    assert not any(info.open for info in emu.clients)
+    with pytest.raises(RelayError, match="not connected"):
+        await client.execute("signalwire.ping", {})
+    # The one connection slot was given back: another client may connect, then this one again.
+    async with client_for(emu) as other:
+        assert other.relay_protocol not in ("", protocol)
+    async with client:
+        assert client.relay_protocol == protocol  # the session resumes
+        assert (await client.execute("signalwire.receive", {"contexts": ["sales"]}))[
+            "code"
+        ] == "200"
+
+
+async def test_a_cancelled_request_leaves_the_session_working(emu: RelayEmulator) -> None:
+    emu.faults.ignore_method("signalwire.receive")
+    async with client_for(emu) as client:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(client.receive, ["sales"])
+            await emu.wait_for_request("signalwire.receive")
+            tg.cancel_scope.cancel()  # the application gives up on the unanswered request
+        emu.faults.ignore_method("signalwire.receive", on=False)
+        assert (await client.execute("signalwire.receive", {"contexts": ["support"]}))[
+            "code"
+        ] == "200"
+        assert len(emu.journal.requests("signalwire.connect")) == 1

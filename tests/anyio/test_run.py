@@ -3,6 +3,7 @@ and SIGTERM (the emulator runs in another thread, on its own event loop)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -70,3 +71,65 @@ def test_run_raises_relay_error_for_bad_credentials(
     client = RelayClient(project="p", token="wrong", host=emu.url)
     with pytest.raises(RelayError, match="RELAY error -32000"):
         client.run(backend=backend)
+
+
+class _SignalAgainOnStop(logging.Handler):
+    """Sends ``signum`` to this process when the client logs that its graceful stop began."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(logging.INFO)
+        self.signum = signum
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("stopping: no new calls"):
+            os.kill(os.getpid(), self.signum)
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_a_second_signal_during_the_graceful_stop_cancels_at_once(
+    emulator: tuple[anyio.from_thread.BlockingPortal, RelayEmulator],
+    backend: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals are only delivered to the main thread")
+    portal, emu = emulator
+    # Without the second signal, the stop would wait this long for the stuck handler.
+    client = RelayClient(
+        project="p", token="t", host=emu.url, contexts=["office"], shutdown_timeout=30.0
+    )
+    cancelled: list[str] = []
+
+    @client.on_call
+    async def handle(call: Call) -> None:
+        await call.answer()
+        os.kill(os.getpid(), signal.SIGINT)  # the first signal: a graceful stop begins
+        try:
+            await anyio.sleep_forever()  # a handler that never finishes by itself
+        finally:
+            cancelled.append(call.call_id)
+
+    async def place_call() -> str:
+        await emu.wait_for_clients(1, context="office")
+        caller = await emu.call(
+            context="office", from_number="+15551230001", to_number="+15551230002"
+        )
+        return caller.call_id
+
+    again = _SignalAgainOnStop(signal.SIGINT)
+    logger = logging.getLogger("relay_anyio")
+    logger.addHandler(again)
+    try:
+        with caplog.at_level(logging.INFO, logger="relay_anyio"):
+            future = portal.start_task_soon(place_call)
+            client.run(backend=backend)
+    finally:
+        logger.removeHandler(again)
+    assert cancelled == [future.result(timeout=30)]
+    assert not client._running
+    messages = [record.getMessage() for record in caplog.records]
+    assert any(m.startswith("signal ") and "stopping gracefully" in m for m in messages)
+    assert any(m.startswith("second signal") for m in messages)
+    # Cancelled by the second signal, not by the end of shutdown_timeout.
+    assert not any("still running: cancelling them" in m for m in messages)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
