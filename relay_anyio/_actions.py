@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from relay_proto import CallCommand, RelayEvent, commands
+from relay_proto import CallCommand, RelayEvent, commands, fires_on_completed
 
 from ._primitives import Waiter, run_callback
 
@@ -121,16 +121,17 @@ class Action:
 
     # ---------------------------------------------------------------- driven by the client
 
-    def _complete(self, event: RelayEvent) -> None:
-        """The core reported the action finished: store, wake waiters, run ``on_completed``."""
+    def _complete(self, event: RelayEvent, reason: str = "event") -> None:
+        """The core reported the action finished (``ActionCompleted``): store the event, wake
+        waiters, and run ``on_completed`` unless relay_proto says the ``reason`` does not."""
         if self.completed or self._done.is_set():
             return
         self.result = event
         self.completed = True
         self._done.set(event)
         callback = self._on_completed
-        if callback is not None:
-            self._on_completed = None
+        self._on_completed = None
+        if callback is not None and fires_on_completed(reason):
             run_callback(self.call._client._spawn, callback, event, f"on_completed of {self!r}")
 
     def _fail(self, error: BaseException) -> None:

@@ -161,7 +161,7 @@ class Router:
     def _action_completed(self, event: ActionCompleted) -> None:
         action = self.actions.pop(event.control_id, None)
         if action is not None:
-            action._complete(event.event)
+            action._complete(event.event, event.reason)
 
     def _dial_leg(self, event: DialLegCreated) -> None:
         if event.call.call_id not in self.calls:

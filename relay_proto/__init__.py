@@ -10,6 +10,9 @@ from ._call_rules import (
     call_state_reached as call_state_reached,
 )
 from ._call_rules import (
+    fires_on_completed as fires_on_completed,
+)
+from ._call_rules import (
     state_wait_finished as state_wait_finished,
 )
 from ._conn_events import (
@@ -653,6 +656,7 @@ __all__ = [
     "call_state_reached",
     "commands",
     "counter_ids",
+    "fires_on_completed",
     "mask_frame",
     "parse_event",
     "parse_host",

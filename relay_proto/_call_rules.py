@@ -8,6 +8,11 @@ State order: a call goes ``created < ringing < answered < ending < ended``
 (:data:`~relay_proto.CALL_STATES`, spec 8.2). A wait for a state returns at once when the call
 is already at or past it (:func:`call_state_reached`); a pending wait ends on the state event
 that reaches exactly that state, or on the call's end (:func:`state_wait_finished`, D21).
+
+Action callbacks: an action's ``on_completed`` runs when the core reports the action completed
+(``ActionCompleted``), for every ``reason`` except ``"not_started"``: an action started on a
+call that was already over was never sent, and comes back complete without its callback, as
+with the official SDK (:func:`fires_on_completed`).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 from ._constants import CALL_STATE_ENDED, CALL_STATES
 from ._errors import LocalProtocolError
 
-__all__ = ["call_state_reached", "state_wait_finished"]
+__all__ = ["call_state_reached", "fires_on_completed", "state_wait_finished"]
 
 # Position of each state in the lifecycle; a state not listed has reached nothing.
 _ORDER = {state: index for index, state in enumerate(CALL_STATES)}
@@ -62,3 +67,19 @@ def state_wait_finished(target: str, *, event_state: object, call_state: str) ->
     """
     _position(target)
     return event_state == target or call_state == CALL_STATE_ENDED
+
+
+# The one ActionCompleted reason for which no on_completed callback runs (see ActionCompleted).
+_NOT_STARTED = "not_started"
+
+
+def fires_on_completed(reason: str) -> bool:
+    """Whether an action's ``on_completed`` callback runs for ``ActionCompleted(reason=...)``.
+
+    True for ``"event"`` (its final event arrived), ``"call_gone"`` (404/410 on the start
+    request) and ``"call_ended"`` (the call ended, or was handed over, while the action was
+    pending); false for ``"not_started"`` (the call was already over when the action was
+    started, so nothing was sent). Every completion, with or without the callback, finishes
+    the action's waits.
+    """
+    return reason != _NOT_STARTED

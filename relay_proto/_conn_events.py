@@ -217,10 +217,16 @@ class ActionCompleted(Event):
     * ``"event"``: a terminal event for its ``control_id`` arrived (``event`` is it);
     * ``"call_gone"``: the start request was answered 404/410 or with an empty result
       (``event`` is ``RelayEvent("", {})``);
-    * ``"call_ended"``: the call ended while the action was pending, or had already ended when the
-      action was started (``event`` is the call's ``ended`` state event, or ``RelayEvent("", {})``
-      when none is known); or the call was handed over by a successful ``calling.pass`` while the
-      action was pending or before it was started (``event`` is ``RelayEvent("", {})``).
+    * ``"call_ended"``: the call ended while the action was pending (``event`` is the call's
+      ``ended`` state event), or was handed over by a successful ``calling.pass`` while the
+      action was pending (``event`` is ``RelayEvent("", {})``);
+    * ``"not_started"``: nothing was sent, because the call had already ended, been handed over
+      or was unknown when the action was started (``event`` is the call's ``ended`` state event,
+      or ``RelayEvent("", {})`` when none is known).
+
+    :func:`~relay_proto.fires_on_completed` says for which reasons an adapter runs the action's
+    ``on_completed`` callback: all but ``"not_started"`` (the official SDK, too, skips it for an
+    action started on a call that had already ended).
     """
 
     call_id: str

@@ -385,7 +385,7 @@ class RelayConnection:
           (plus ``ActionCompleted(reason="call_gone")`` for an action). Any other failure
           unregisters the action and arrives as ``RequestFailed`` / ``RequestTimedOut``.
         * call ended, handed over by a successful ``calling.pass``, or unknown: nothing is sent;
-          ``ActionCompleted(reason="call_ended")`` (for an action) and
+          ``ActionCompleted(reason="not_started")`` (for an action) and
           ``RequestSucceeded(result={}, call_gone=True)`` are queued at once.
 
         Raises:

@@ -33,7 +33,8 @@ See docs/design/architecture.md, "Core ↔ domain interface", for how the connec
 #
 # "ended" is not a record in the registry: the call is moved to a FIFO memory of the last 1024
 # ended calls (D15), which keeps its last snapshot and its ``ended`` event. An action started on
-# a call that is ended or unknown sends nothing and completes at once with that event (D14).
+# a call that is ended or unknown sends nothing and completes at once with that event (D14),
+# with ``reason="not_started"`` (so adapters skip its on_completed, as the SDK does).
 # "passed" (D29) is the same memory with ``RelayEvent("", {})`` as the event: the server routes
 # the call elsewhere and never tells this client that it ended; offered again, it is a new call.
 #
@@ -328,7 +329,7 @@ class Domain:
 
         Adds ``node_id``/``call_id`` (and ``control_id`` when given). Returns ``None`` when the
         call is ended, passed or unknown: nothing is to be sent, and for an action
-        ``ActionCompleted(reason="call_ended")`` has been emitted.
+        ``ActionCompleted(reason="not_started")`` has been emitted.
 
         Raises:
             LocalProtocolError: an action without a control id, an unknown action kind, or a
@@ -369,7 +370,7 @@ class Domain:
         event = ended[1] if ended is not None else _empty_event()
         self._emit(
             ActionCompleted(
-                call_id=call_id, control_id=control_id, event=event, reason="call_ended"
+                call_id=call_id, control_id=control_id, event=event, reason="not_started"
             )
         )
 

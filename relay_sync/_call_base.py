@@ -246,10 +246,9 @@ class CallBase:
             control_id = self._client._new_id()
             command = replace(command, control_id=control_id)
         action = factory(cast("Call", self), control_id)
-        # As in the official SDK, on_completed does not fire for an action started on a call
-        # that had already ended (its handle comes back complete); it does for a 404/410.
-        if self.state != CALL_STATE_ENDED:
-            action._on_completed = on_completed
+        # Whether it fires is decided when the action completes, from the core's reason: not
+        # for an action started on a call that was already over (see fires_on_completed).
+        action._on_completed = on_completed
         self._client._call_command(self, command, action)
         return action
 

@@ -422,14 +422,20 @@ async def test_action_completion_and_on_completed() -> None:
     assert seen == ["sync:finished", "async:error"]
 
 
-async def test_on_completed_not_attached_on_an_ended_call() -> None:
-    client = FakeClient()
-    call = make_call(client, "ended")
-    fired: list[RelayEvent] = []
-    action = await call.play_tts("bye", on_completed=fired.append)
-    action._complete(RelayEvent("", {}))
-    assert fired == []
-    assert action.is_done
+@pytest.mark.parametrize(
+    ("reason", "fires"),
+    [("event", True), ("call_gone", True), ("call_ended", True), ("not_started", False)],
+)
+async def test_on_completed_follows_the_reason_the_core_gives(reason: str, fires: bool) -> None:
+    # The call's own state does not matter: relay_proto's reason decides (fires_on_completed).
+    for state in ("answered", "ended"):
+        call = make_call(FakeClient(), state)
+        fired: list[RelayEvent] = []
+        action = await call.play_tts("bye", on_completed=fired.append)
+        done = RelayEvent("", {})
+        action._complete(done, reason)
+        assert fired == ([done] if fires else [])
+        assert action.is_done and action.result is done
 
 
 async def test_failed_start_wakes_waiters_and_skips_callback() -> None:

@@ -294,7 +294,7 @@ def test_action_on_ended_call_completes_at_once_with_the_ended_event() -> None:
     assert h.start("play", "late") is None
     [done] = h.take()
     assert isinstance(done, ActionCompleted)
-    assert (done.call_id, done.control_id, done.reason) == ("call-1", "late", "call_ended")
+    assert (done.call_id, done.control_id, done.reason) == ("call-1", "late", "not_started")
     assert done.event is ended.event
 
 
@@ -303,7 +303,7 @@ def test_action_on_unknown_call_completes_with_an_empty_event() -> None:
     assert h.start("play", "x", call_id="ghost") is None
     [done] = h.take()
     assert isinstance(done, ActionCompleted)
-    assert done.reason == "call_ended"
+    assert done.reason == "not_started"
     assert done.event == RelayEvent("", {})
 
 

@@ -1,4 +1,5 @@
-"""relay_proto's call-lifecycle rules: the state order and when a state wait ends."""
+"""relay_proto's call-lifecycle rules: the state order, when a state wait ends, and which
+action completions run ``on_completed``."""
 
 from __future__ import annotations
 
@@ -6,10 +7,15 @@ import pytest
 
 from relay_proto import (
     CALL_STATES,
+    ActionCompleted,
     LocalProtocolError,
     call_state_reached,
+    commands,
+    fires_on_completed,
     state_wait_finished,
 )
+
+from .helpers import Pair
 
 # Spec 8.2, written out rather than derived from CALL_STATES, so that the test checks the order.
 LIFECYCLE = ["created", "ringing", "answered", "ending", "ended"]
@@ -60,3 +66,31 @@ def test_the_end_of_the_call_ends_every_wait(target: str) -> None:
 @pytest.mark.parametrize("event_state", [None, 5, {"call_state": "ringing"}, ["ringing"], ""])
 def test_malformed_event_states_end_no_wait(event_state: object) -> None:
     assert not state_wait_finished("ringing", event_state=event_state, call_state="created")
+
+
+@pytest.mark.parametrize("reason", ["event", "call_gone", "call_ended"])
+def test_on_completed_fires_for_every_completion_of_a_started_action(reason: str) -> None:
+    assert fires_on_completed(reason) is True
+
+
+def test_on_completed_does_not_fire_for_an_action_never_started() -> None:
+    assert fires_on_completed("not_started") is False
+
+
+@pytest.mark.parametrize("pending", [False, True])
+def test_the_core_gives_the_reasons_the_rule_reads(pending: bool) -> None:
+    # An action pending when the call ends: its callback runs. One started after: it does not.
+    pair = Pair()
+    pair.connect()
+    call = {"call_id": "call-1", "node_id": "node-1"}
+    pair.event("calling.call.receive", {**call, "call_state": "created", "context": "office"})
+    if pending:
+        pair.client.call_command("call-1", commands.play_tts("hi"), now=pair.now)
+    pair.take_client_events()
+    pair.event("calling.call.state", {**call, "call_state": "ended"})
+    if not pending:
+        pair.client.call_command("call-1", commands.play_tts("hi"), now=pair.now)
+    pair.pump()
+    [completed] = [e for e in pair.take_client_events() if isinstance(e, ActionCompleted)]
+    assert completed.event.params["call_state"] == "ended"
+    assert fires_on_completed(completed.reason) is pending

@@ -188,7 +188,7 @@ def test_command_for_unknown_call_sends_nothing_and_succeeds_as_call_gone() -> N
     assert pair.requests("calling.play") == []
     events = pair.take_client_events()
     assert isinstance(events[0], ActionCompleted)
-    assert events[0].reason == "call_ended"
+    assert events[0].reason == "not_started"
     assert events[1] == RequestSucceeded(
         request_id=started.request_id, method="calling.play", result={}, call_gone=True
     )

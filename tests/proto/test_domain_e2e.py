@@ -489,7 +489,7 @@ def test_late_events_and_commands_for_a_passed_call() -> None:
         call_id="a",
         control_id=str(started.control_id),
         event=RelayEvent("", {}),
-        reason="call_ended",
+        reason="not_started",
     )
     assert isinstance(gone, RequestSucceeded) and gone.call_gone
 
