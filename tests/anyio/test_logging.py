@@ -6,7 +6,6 @@ import logging
 
 import pytest
 
-import relay_anyio
 from relay_anyio import RelayClient
 from relay_proto import SessionReady, TransportLost
 
@@ -18,10 +17,23 @@ pytestmark = pytest.mark.anyio
 PROJECT, TOKEN, AUTH_STATE = "proj-S3CRET-1", "tok-S3CRET-2", "QUJD-S3CRET-3:REVG"
 
 
-def test_library_logger_is_silent_by_default() -> None:
+def test_library_logger_is_silent_by_default(capsys: pytest.CaptureFixture[str]) -> None:
     logger = logging.getLogger("relay_anyio")
-    assert any(isinstance(h, logging.NullHandler) for h in logger.handlers)
-    assert relay_anyio.__name__ == "relay_anyio"
+    # The application decides: no level set, records propagate to its handlers.
+    assert logger.level == logging.NOTSET
+    assert logger.propagate
+    assert not logging.getLogger("relay_anyio.frames").isEnabledFor(logging.DEBUG)
+    # An application that configured no logging at all (no root handler) sees nothing: without
+    # the library's NullHandler, Python's last-resort handler would print this to stderr.
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers.clear()
+    try:
+        logger.warning("RELAY connection lost (test); reconnecting in 1.0 s")
+        logging.getLogger("relay_anyio.frames").error("<< a frame")
+    finally:
+        root.handlers[:] = saved
+    assert capsys.readouterr().err == ""
 
 
 async def test_frame_trace_masks_credentials(caplog: pytest.LogCaptureFixture) -> None:
