@@ -147,11 +147,9 @@ _ACTION_STATES = (
 )
 
 
-@functools.lru_cache(maxsize=64)
-def _event_fields(pools: Pools) -> dict[str, dict[str, st.SearchStrategy[Any]]]:
-    """event_type -> the keys of its inner params, besides call_id / node_id / control_id."""
-    ids = _ids(pools)
-    calls, nodes, tags, messages = ids.call, ids.node, ids.tag, ids.message
+def _call_fields(ids: _Ids) -> dict[str, dict[str, st.SearchStrategy[Any]]]:
+    """Call lifecycle and dial events, which name calls, nodes and tags."""
+    calls, nodes, tags = ids.call, ids.node, ids.tag
     return {
         "calling.call.state": {
             "call_state": _text("created", "ringing", "answered", "ending", "ended"),
@@ -172,6 +170,36 @@ def _event_fields(pools: Pools) -> dict[str, dict[str, st.SearchStrategy[Any]]]:
             "project_id": _text(w.PROJECT),
             "segment_id": _text("seg-1"),
         },
+        "calling.call.dial": {
+            "tag": tags,
+            "dial_state": _text("dialing", "answered", "failed"),
+            "call": maybe(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "call_id": calls,
+                        "node_id": nodes,
+                        "tag": tags,
+                        "device": _device,
+                        "dial_winner": maybe(st.booleans()),
+                    },
+                )
+            ),
+        },
+        "calling.call.connect": {
+            "connect_state": _text("connecting", "connected", "disconnected", "failed"),
+            "peer": maybe(
+                st.fixed_dictionaries(
+                    {}, optional={"call_id": calls, "node_id": nodes, "device": _device}
+                )
+            ),
+        },
+    }
+
+
+def _action_fields() -> dict[str, dict[str, st.SearchStrategy[Any]]]:
+    """Events about actions and other call features (their ids are the common keys)."""
+    return {
         "calling.call.play": {"state": _text(*_ACTION_STATES)},
         "calling.call.record": {
             "state": _text(*_ACTION_STATES),
@@ -213,30 +241,6 @@ def _event_fields(pools: Pools) -> dict[str, dict[str, st.SearchStrategy[Any]]]:
             "name": _text("s1"),
         },
         "calling.call.send_digits": {"state": _text("finished")},
-        "calling.call.dial": {
-            "tag": tags,
-            "dial_state": _text("dialing", "answered", "failed"),
-            "call": maybe(
-                st.fixed_dictionaries(
-                    {},
-                    optional={
-                        "call_id": calls,
-                        "node_id": nodes,
-                        "tag": tags,
-                        "device": _device,
-                        "dial_winner": maybe(st.booleans()),
-                    },
-                )
-            ),
-        },
-        "calling.call.connect": {
-            "connect_state": _text("connecting", "connected", "disconnected", "failed"),
-            "peer": maybe(
-                st.fixed_dictionaries(
-                    {}, optional={"call_id": calls, "node_id": nodes, "device": _device}
-                )
-            ),
-        },
         "calling.call.refer": {
             "state": _text("inProgress", "success", "error"),
             "sip_refer_to": _text("sip:c@fuzz.example"),
@@ -262,6 +266,13 @@ def _event_fields(pools: Pools) -> dict[str, dict[str, st.SearchStrategy[Any]]]:
         },
         "calling.call.hold": {"state": _text("hold", "unhold")},
         "calling.call.ai": {"state": _text("finished", "error")},
+    }
+
+
+def _other_fields(ids: _Ids) -> dict[str, dict[str, st.SearchStrategy[Any]]]:
+    """Conference, error, messaging and authorization-state events."""
+    messages = ids.message
+    return {
         "calling.conference": {
             "conference_id": _text("conf-1"),
             "name": _text("standup"),
@@ -293,6 +304,13 @@ def _event_fields(pools: Pools) -> dict[str, dict[str, st.SearchStrategy[Any]]]:
         },
         "signalwire.authorization.state": {"authorization_state": _text("QUJD:REVG", "")},
     }
+
+
+@functools.lru_cache(maxsize=64)
+def _event_fields(pools: Pools) -> dict[str, dict[str, st.SearchStrategy[Any]]]:
+    """event_type -> the keys of its inner params, besides call_id / node_id / control_id."""
+    ids = _ids(pools)
+    return {**_call_fields(ids), **_action_fields(), **_other_fields(ids)}
 
 
 #: Every event type the grammar knows: the typed ones, plus those without a typed class.
