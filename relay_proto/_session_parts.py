@@ -271,6 +271,10 @@ class PingSchedule:
         return False
 
 
+# Longest event id the dedup memory keeps (real ids are UUIDs or short counters).
+MAX_REMEMBERED_ID = 256
+
+
 class EventIdMemory:
     """The ids of the last ``size`` events (D10): redelivered events are recognised.
 
@@ -290,9 +294,16 @@ class EventIdMemory:
         self._mark = 0  # value of _added when the current transport started
 
     def seen_before(self, event_id: Any) -> bool:
-        """Remember ``event_id``; ``True`` if it was already remembered."""
+        """Remember ``event_id``; ``True`` if it was already remembered.
+
+        Ids longer than ``MAX_REMEMBERED_ID`` characters are not remembered (never reported as
+        duplicates): the memory must stay bounded in bytes, not only in entries, whatever ids a
+        hostile server sends (1024 ids near the 10 MiB message limit would pin 10 GiB).
+        """
         # Ids are opaque (D26): a non-string id gets a key no string id can collide with.
         key = event_id if type(event_id) is str else "\0" + repr(event_id)
+        if len(key) > MAX_REMEMBERED_ID:
+            return False
         if key in self._seen:
             return True
         self._seen.add(key)

@@ -22,7 +22,7 @@ from relay_proto import (
     UnroutedEvent,
 )
 from relay_proto._jsonrpc import Request
-from relay_proto._session_parts import EventIdMemory
+from relay_proto._session_parts import MAX_REMEMBERED_ID, EventIdMemory
 
 from .helpers import Pair
 
@@ -210,6 +210,16 @@ def test_event_id_memory_forgets_only_earlier_transports() -> None:
     assert not memory.seen_before("h")  # evicts "e"
     memory.forget_earlier_transports()
     assert not memory.seen_before("f") and memory.seen_before("h")
+
+
+def test_event_id_memory_is_bounded_in_bytes_too() -> None:
+    memory = EventIdMemory(size=3)
+    huge = "x" * (MAX_REMEMBERED_ID + 1)
+    assert not memory.seen_before(huge)
+    assert not memory.seen_before(huge)  # not remembered: never a false duplicate either
+    longest = "y" * MAX_REMEMBERED_ID
+    assert not memory.seen_before(longest)
+    assert memory.seen_before(longest)
 
 
 def test_dedup_keeps_string_and_number_ids_apart() -> None:
