@@ -70,9 +70,11 @@ class RelayClient(ClientSession):
             else 1000); an inbound call over the limit is passed back to the server.
         shutdown_timeout: seconds a graceful stop (``stop()``, Ctrl+C/SIGTERM under ``run()``)
             lets running handlers finish before the client disconnects.
-        max_workers: threads that run ``on_call``/``on_message`` handlers at once (default:
-            ``max_active_calls``, so every tracked call can have its handler running). With a
-            smaller pool, further handlers wait for a free thread.
+        max_workers: threads that run ``on_call``/``on_message`` handlers at once, and
+            threads for listeners and callbacks (default: ``max_active_calls``, so every
+            tracked call can have its handler running). It can only make the pool smaller: a
+            larger value is lowered to ``max_active_calls``. With a smaller pool, further
+            handlers wait for a free thread.
 
     Raises:
         ValueError: no project (checked first) or token without a JWT, naming the variable that
@@ -490,9 +492,11 @@ def _check_seconds(name: str, value: Any) -> float:
     return float(value)
 
 
-def _check_workers(value: Any, default: int) -> int:
+def _check_workers(value: Any, max_active_calls: int) -> int:
     if value is None:
-        return default
+        return max_active_calls
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"max_workers must be a positive int, got {value!r}")
-    return value
+    # The pool is sized by max_active_calls or a smaller explicit option: never more threads
+    # than calls the client may hold (the limit that bounds its resources).
+    return min(value, max_active_calls)

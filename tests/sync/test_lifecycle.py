@@ -203,6 +203,24 @@ def test_max_workers_bounds_concurrent_handlers(emulator: Any, make_client: Any)
     assert len(outcome.threads) <= 2
 
 
+def test_max_workers_never_exceeds_max_active_calls(
+    make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def workers(**kwargs: Any) -> int:
+        return RelayClient(project=PROJECT, token=TOKEN, **kwargs)._max_workers
+
+    assert workers(max_active_calls=3) == 3  # the default: one per call
+    assert workers(max_active_calls=3, max_workers=2) == 2  # smaller: taken as given
+    assert workers(max_active_calls=3, max_workers=50) == 3  # larger: capped
+    monkeypatch.setenv("RELAY_MAX_ACTIVE_CALLS", "4")
+    assert workers(max_workers=10) == 4
+    # The pools of a running session have that size.
+    client: RelayClient = make_client(max_active_calls=2, max_workers=64)
+    client.connect()
+    assert client._pool is not None and client._pool._max_workers == 2
+    assert client._callbacks is not None and client._callbacks._pool._max_workers == 2
+
+
 def test_no_client_thread_survives_disconnect(emulator: Any, make_client: Any) -> None:
     client: RelayClient = make_client()
     outcome = Outcome()
