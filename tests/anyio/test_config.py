@@ -172,7 +172,7 @@ def test_failure_events_map_to_the_sdk_messages() -> None:
     from relay_anyio._errors import error_from_event
     from relay_proto import AuthRejected, DialFailed, RequestFailed, RequestTimedOut
 
-    cases = [
+    cases: list[tuple[RequestFailed | RequestTimedOut | DialFailed | AuthRejected, int, str]] = [
         (
             RequestTimedOut(request_id="r1", method="calling.play"),
             -1,
