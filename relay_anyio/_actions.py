@@ -58,6 +58,12 @@ CompletionCallback = Callable[[RelayEvent], Any]
 class Action:
     """Handle of a long-running operation on a call.
 
+    The handle's sub-commands (``stop``, ``pause``...) go to ``calling.<kind>.<op>``, where
+    ``kind`` is the action kind of the command that started it (``CallCommand.action`` from
+    :mod:`relay_proto.commands`, e.g. ``"play_and_collect"``): the call method that returns the
+    handle sets it. A handle built directly has no kind (a :class:`FaxAction` takes it as
+    ``method_prefix``), and its sub-commands raise ``ValueError``.
+
     Attributes:
         call: the :class:`Call` the action runs on.
         control_id: the operation's control id (generated unless the caller gave one).
@@ -75,8 +81,6 @@ class Action:
         terminal_states: likewise.
     """
 
-    _kind = ""  # wire prefix of the sub-commands: calling.<kind>.stop ...
-
     def __init__(
         self,
         call: Call,
@@ -92,6 +96,8 @@ class Action:
         self.completed = False
         self._done: Waiter[RelayEvent] = Waiter()
         self._on_completed: CompletionCallback | None = None
+        # CallCommand.action of the command that started it (set by Call._start_action).
+        self._kind: str | None = None
 
     def __repr__(self) -> str:
         state = "done" if self.completed else "pending"
@@ -142,6 +148,19 @@ class Action:
     async def _sub_command(self, command: CallCommand) -> dict[str, Any]:
         return await self.call._client._call_command(self.call, command)
 
+    def _started_kind(self) -> str:
+        """The action kind its sub-commands are addressed with.
+
+        Raises:
+            ValueError: the handle was not returned by a ``Call`` method, so its kind is unknown.
+        """
+        if self._kind is None:
+            raise ValueError(
+                f"{self!r} was not started by a Call method: the kind of operation it controls "
+                "is unknown, so it cannot be stopped, paused, resumed or have its volume set"
+            )
+        return self._kind
+
 
 class StoppableAction(Action):
     """An action that can be stopped (``calling.<kind>.stop``)."""
@@ -158,7 +177,7 @@ class StoppableAction(Action):
         Raises:
             RelayError: the server refused the request, or it timed out.
         """
-        return await self._sub_command(commands.action_stop(self._kind, self.control_id))
+        return await self._sub_command(commands.action_stop(self._started_kind(), self.control_id))
 
 
 class PausableAction(StoppableAction):
@@ -177,7 +196,7 @@ class PausableAction(StoppableAction):
             RelayError: the server refused the request, or it timed out.
         """
         return await self._sub_command(
-            commands.action_pause(self._kind, self.control_id, behavior=behavior)
+            commands.action_pause(self._started_kind(), self.control_id, behavior=behavior)
         )
 
     async def resume(self) -> dict[str, Any]:
@@ -189,7 +208,9 @@ class PausableAction(StoppableAction):
         Raises:
             RelayError: the server refused the request, or it timed out.
         """
-        return await self._sub_command(commands.action_resume(self._kind, self.control_id))
+        return await self._sub_command(
+            commands.action_resume(self._started_kind(), self.control_id)
+        )
 
 
 class VolumeAction(PausableAction):
@@ -208,7 +229,8 @@ class VolumeAction(PausableAction):
             ValueError: ``volume`` is not a number in range.
             RelayError: the server refused the request, or it timed out.
         """
-        return await self._sub_command(commands.action_volume(self._kind, self.control_id, volume))
+        command = commands.action_volume(self._started_kind(), self.control_id, volume)
+        return await self._sub_command(command)
 
 
 class _InputTimersMixin(StoppableAction):
@@ -227,8 +249,6 @@ class _InputTimersMixin(StoppableAction):
 class PlayAction(VolumeAction):
     """Playback started by ``Call.play()`` and its helpers (``calling.play``)."""
 
-    _kind = "play"
-
     def __init__(self, call: Call, control_id: str) -> None:
         super().__init__(call, control_id, "calling.call.play", ("finished", "error"))
 
@@ -236,8 +256,6 @@ class PlayAction(VolumeAction):
 class RecordAction(PausableAction):
     """A recording started by ``Call.record()``; its result carries ``url``, ``duration`` and
     ``size``."""
-
-    _kind = "record"
 
     def __init__(self, call: Call, control_id: str) -> None:
         super().__init__(call, control_id, "calling.call.record", ("finished", "no_input"))
@@ -248,8 +266,6 @@ class CollectAction(_InputTimersMixin, VolumeAction):
 
     Only a ``calling.call.collect`` event finishes it (the prompt's play events do not).
     """
-
-    _kind = "play_and_collect"
 
     def __init__(self, call: Call, control_id: str) -> None:
         super().__init__(
@@ -262,8 +278,6 @@ class CollectAction(_InputTimersMixin, VolumeAction):
 
 class StandaloneCollectAction(_InputTimersMixin):
     """Input collection without a prompt, started by ``Call.collect()``."""
-
-    _kind = "collect"
 
     def __init__(self, call: Call, control_id: str) -> None:
         super().__init__(
@@ -280,8 +294,6 @@ class DetectAction(StoppableAction):
     It finishes with the first detection result.
     """
 
-    _kind = "detect"
-
     def __init__(self, call: Call, control_id: str) -> None:
         super().__init__(call, control_id, "calling.call.detect", ("finished", "error"))
 
@@ -292,18 +304,18 @@ class FaxAction(StoppableAction):
     Args:
         call: the owning call.
         control_id: the operation's control id.
-        method_prefix: ``"send_fax"`` or ``"receive_fax"``.
+        method_prefix: the action kind, ``"send_fax"`` or ``"receive_fax"``; ``Call.send_fax``
+            and ``Call.receive_fax`` set it from their command, so it is needed only for a
+            handle built directly.
     """
 
-    def __init__(self, call: Call, control_id: str, method_prefix: str) -> None:
+    def __init__(self, call: Call, control_id: str, method_prefix: str = "") -> None:
         super().__init__(call, control_id, "calling.call.fax", ("finished", "error"))
-        self._kind = method_prefix
+        self._kind = method_prefix or None
 
 
 class TapAction(StoppableAction):
     """Media tap started by ``Call.tap()``."""
-
-    _kind = "tap"
 
     def __init__(self, call: Call, control_id: str) -> None:
         super().__init__(call, control_id, "calling.call.tap", ("finished",))
@@ -312,16 +324,12 @@ class TapAction(StoppableAction):
 class StreamAction(StoppableAction):
     """Media stream started by ``Call.stream()``."""
 
-    _kind = "stream"
-
     def __init__(self, call: Call, control_id: str) -> None:
         super().__init__(call, control_id, "calling.call.stream", ("finished",))
 
 
 class PayAction(StoppableAction):
     """Payment collection started by ``Call.pay()``."""
-
-    _kind = "pay"
 
     def __init__(self, call: Call, control_id: str) -> None:
         super().__init__(call, control_id, "calling.call.pay", ("finished", "error"))
@@ -330,16 +338,12 @@ class PayAction(StoppableAction):
 class TranscribeAction(StoppableAction):
     """Transcription started by ``Call.transcribe()``."""
 
-    _kind = "transcribe"
-
     def __init__(self, call: Call, control_id: str) -> None:
         super().__init__(call, control_id, "calling.call.transcribe", ("finished",))
 
 
 class AIAction(StoppableAction):
     """An AI agent session started by ``Call.ai()``."""
-
-    _kind = "ai"
 
     def __init__(self, call: Call, control_id: str) -> None:
         super().__init__(call, control_id, "calling.call.ai", ("finished", "error"))

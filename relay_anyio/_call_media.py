@@ -420,11 +420,7 @@ class MediaMethods(CallBase):
             control_id=control_id,
             **kwargs,
         )
-        return await self._start_action(
-            lambda call, cid: FaxAction(call, cid, "send_fax"),
-            command,
-            on_completed,
-        )
+        return await self._start_action(FaxAction, command, on_completed)
 
     async def receive_fax(
         self,
@@ -440,11 +436,7 @@ class MediaMethods(CallBase):
             RelayError: the server refused the command, or it timed out.
         """
         command = commands.receive_fax(control_id=control_id, **kwargs)
-        return await self._start_action(
-            lambda call, cid: FaxAction(call, cid, "receive_fax"),
-            command,
-            on_completed,
-        )
+        return await self._start_action(FaxAction, command, on_completed)
 
     # ---------------------------------------------------------------- media forks
 

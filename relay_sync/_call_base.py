@@ -246,6 +246,9 @@ class CallBase:
             control_id = self._client._new_id()
             command = replace(command, control_id=control_id)
         action = factory(cast("Call", self), control_id)
+        # The kind addresses its sub-commands (calling.<kind>.stop ...): it is the command's,
+        # so the wire names stay relay_proto's.
+        action._kind = command.action
         # Whether it fires is decided when the action completes, from the core's reason: not
         # for an action started on a call that was already over (see fires_on_completed).
         action._on_completed = on_completed

@@ -419,11 +419,7 @@ class MediaMethods(CallBase):
             control_id=control_id,
             **kwargs,
         )
-        return self._start_action(
-            lambda call, cid: FaxAction(call, cid, "send_fax"),
-            command,
-            on_completed,
-        )
+        return self._start_action(FaxAction, command, on_completed)
 
     def receive_fax(
         self,
@@ -439,11 +435,7 @@ class MediaMethods(CallBase):
             RelayError: the server refused the command, or it timed out.
         """
         command = commands.receive_fax(control_id=control_id, **kwargs)
-        return self._start_action(
-            lambda call, cid: FaxAction(call, cid, "receive_fax"),
-            command,
-            on_completed,
-        )
+        return self._start_action(FaxAction, command, on_completed)
 
     # ---------------------------------------------------------------- media forks
 

@@ -17,6 +17,7 @@ import pytest
 
 import relay_anyio
 from relay_anyio import Call
+from relay_anyio._actions import PausableAction, VolumeAction
 from relay_proto import CallCommand, commands
 
 from .test_objects import FakeClient
@@ -281,3 +282,28 @@ async def test_method_sends_what_its_builder_builds(name: str) -> None:
         assert action is result and action.control_id == sent.control_id
     else:
         assert action is None and result == client.result
+
+
+@pytest.mark.parametrize("name", sorted(ACTIONS))
+async def test_action_sub_commands_use_the_kind_of_their_command(name: str) -> None:
+    client = FakeClient()
+    call = Call(client, "call-1", "node-1", "proj", "office", state="answered")  # type: ignore[arg-type]
+    args, kwargs = CASES[name]
+    action = await getattr(call, name)(*args, **kwargs)
+    started, _ = client.sent[0]
+    kind, control_id = started.action, action.control_id
+    assert kind is not None
+    client.sent.clear()
+    await action.stop()
+    expected = [commands.action_stop(kind, control_id)]
+    if isinstance(action, PausableAction):
+        await action.pause("skip")
+        await action.resume()
+        expected += [
+            commands.action_pause(kind, control_id, behavior="skip"),
+            commands.action_resume(kind, control_id),
+        ]
+    if isinstance(action, VolumeAction):
+        await action.volume(-3.0)
+        expected.append(commands.action_volume(kind, control_id, -3.0))
+    assert [command for command, _ in client.sent] == expected

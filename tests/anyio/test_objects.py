@@ -396,6 +396,22 @@ async def test_action_subcommands_use_their_prefix() -> None:
     ]
 
 
+async def test_a_handle_built_directly_has_no_kind_unless_a_fax_handle_is_given_one() -> None:
+    client = FakeClient()
+    call = make_call(client, "answered")
+    play = PlayAction(call, "ctl")
+    for sub_command in (play.stop, play.pause, play.resume, lambda: play.volume(1.0)):
+        with pytest.raises(ValueError, match="not started by a Call method"):
+            await sub_command()
+    with pytest.raises(ValueError, match="not started by a Call method"):
+        await FaxAction(call, "fax-0").stop()
+    assert client.sent == []
+    await FaxAction(call, "fax-1", "receive_fax").stop()
+    assert [(c.method, c.control_id) for c, _ in client.sent] == [
+        ("calling.receive_fax.stop", "fax-1")
+    ]
+
+
 async def test_action_completion_and_on_completed() -> None:
     seen: list[str] = []
 
