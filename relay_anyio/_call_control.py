@@ -58,6 +58,10 @@ class ControlMethods(CallBase):
     async def pass_(self) -> Result:
         """Decline control so the service offers the call to another client (``calling.pass``).
 
+        Once the server accepts, this client lets go of the call (decision D29): its pending
+        actions complete, and waits on it (pending or later) raise
+        ``RelayError(-1, "Call passed to another consumer")``, as no event about it will come.
+
         Raises:
             RelayError: the server refused the command, or it timed out.
         """

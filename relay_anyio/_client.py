@@ -411,7 +411,7 @@ class RelayClient:
                 actions[action.control_id] = action
             if started.request_id is None:
                 return {}
-            return await session.request(started.request_id)
+            return await session.request(started.request_id, None, call)
         except BaseException as exc:
             # A refused or failed start: the core dropped the action; wake anyone waiting on it.
             if action is not None and isinstance(exc, (RelayError, ValueError)):

@@ -40,6 +40,7 @@ from ._transport import make_ssl_context
 
 if TYPE_CHECKING:
     from ._call import Call
+    from ._call_base import CallBase
     from ._client import RelayClient
     from ._message import Message
 
@@ -139,14 +140,18 @@ class ClientSession:
         return True
 
     async def request(
-        self, request_id: str, on_result: Callable[[dict[str, Any]], None] | None = None
+        self,
+        request_id: str,
+        on_result: Callable[[dict[str, Any]], None] | None = None,
+        call: CallBase | None = None,
     ) -> dict[str, Any]:
-        """Wait for the outcome of a request the caller just issued on :attr:`conn`.
+        """Wait for the outcome of a request the caller just issued on :attr:`conn`
+        (``on_result`` and ``call``: see :meth:`Router.expect`).
 
         Raises:
             RelayError: the request failed or timed out, or the session ended.
         """
-        waiter = self._router.expect(request_id, on_result)
+        waiter = self._router.expect(request_id, on_result, call)
         self.runner.pump()
         await self.runner.flush()
         return await waiter.wait()

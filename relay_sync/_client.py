@@ -462,7 +462,9 @@ class RelayClient(ClientSession):
                 if action is not None:
                     actions[action.control_id] = action
                 waiter = (
-                    None if started.request_id is None else self._router.expect(started.request_id)
+                    None
+                    if started.request_id is None
+                    else self._router.expect(started.request_id, None, call)
                 )
             return {} if waiter is None else waiter.wait()
         except (RelayError, ValueError) as exc:

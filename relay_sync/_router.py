@@ -44,11 +44,17 @@ from ._primitives import Waiter
 
 if TYPE_CHECKING:
     from ._actions import Action
+    from ._call_base import CallBase
     from ._client import RelayClient
 
 __all__ = ["Router"]
 
 logger = logging.getLogger("relay_sync")
+
+# A successful calling.pass hands the call to another consumer (D29); the core then stops
+# tracking it, as the router does when the reply is dispatched.
+_METHOD_PASS = "calling.pass"
+_PASSED = "Call passed to another consumer"
 
 # Outbound messages remembered for their state events. The core forgets the oldest tracked
 # message past the same bound (relay_proto._messages.MAX_TRACKED_MESSAGES), so ours can too.
@@ -59,6 +65,7 @@ _MAX_MESSAGES = 10_000
 class _Request:
     waiter: Waiter[dict[str, Any]]
     on_result: Callable[[dict[str, Any]], None] | None
+    call: CallBase | None  # the call a call command concerns
 
 
 class Router:
@@ -75,12 +82,16 @@ class Router:
     # ---------------------------------------------------------------- registration
 
     def expect(
-        self, request_id: str, on_result: Callable[[dict[str, Any]], None] | None = None
+        self,
+        request_id: str,
+        on_result: Callable[[dict[str, Any]], None] | None = None,
+        call: CallBase | None = None,
     ) -> Waiter[dict[str, Any]]:
         """A waiter for the outcome of request ``request_id``; ``on_result`` runs at dispatch
-        time with a successful result (before any later event is dispatched)."""
+        time with a successful result (before any later event is dispatched). ``call``: the
+        call a call command was sent for (a successful ``calling.pass`` lets go of it)."""
         waiter: Waiter[dict[str, Any]] = Waiter()
-        self.requests[request_id] = _Request(waiter, on_result)
+        self.requests[request_id] = _Request(waiter, on_result, call)
         return waiter
 
     def track_message(self, message: Message) -> None:
@@ -129,6 +140,8 @@ class Router:
             return
         if event.call_gone:
             logger.warning("%s: the call is gone (404/410); returning {}", event.method)
+        elif request.call is not None and event.method == _METHOD_PASS:
+            self._call_passed(request.call)
         if request.on_result is not None:
             try:
                 request.on_result(event.result)
@@ -142,6 +155,14 @@ class Router:
         request = self.requests.pop(event.request_id, None)
         if request is not None:
             request.waiter.fail(error_from_event(event))
+
+    def _call_passed(self, call: CallBase) -> None:
+        # The core has already untracked the call and completed its pending actions (D29). The
+        # server will not tell this client anything more about it, not even that it ended: its
+        # waits fail now rather than never finish, and a new offer of it is a new Call.
+        if self.calls.get(call.call_id) is call:
+            del self.calls[call.call_id]
+        call._abort(RelayError(-1, _PASSED))
 
     def _call_received(self, event: CallReceived) -> None:
         call = self._new_call(event.call)

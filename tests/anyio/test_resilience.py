@@ -448,3 +448,60 @@ async def test_a_cancelled_request_leaves_the_session_working(emu: RelayEmulator
             "code"
         ] == "200"
         assert len(emu.journal.requests("signalwire.connect")) == 1
+
+
+async def test_waits_on_a_passed_call_fail_at_once_and_the_client_drops_it(
+    emu: RelayEmulator,
+) -> None:
+    # D29: the server tells this client nothing more about a call it passed, not even its end.
+    first = client_for(emu)
+    other = client_for(emu)
+    passed: list[Call] = []
+    errors: list[str] = []
+    taken: list[str] = []
+    done = anyio.Event()
+
+    @first.on_call
+    async def hand_over(call: Call) -> None:
+        try:
+            await pass_and_wait(call)
+        finally:
+            done.set()
+
+    async def pass_and_wait(call: Call) -> None:
+        async def wait_ended() -> None:
+            try:
+                await call.wait_for_ended()
+            except RelayError as exc:
+                errors.append(f"pending: {exc.message}")
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(wait_ended)  # a wait already pending when the call is passed
+            await anyio.wait_all_tasks_blocked()
+            await call.pass_()
+            passed.append(call)
+            with anyio.fail_after(10), pytest.raises(RelayError) as info:
+                await call.wait_for_ended()  # and one started after
+            errors.append(f"later: {info.value.message}")
+        assert await call.answer() == {}  # nothing is sent for a call the client let go
+
+    @other.on_call
+    async def take(call: Call) -> None:
+        taken.append(call.call_id)
+        await call.answer()
+        await call.hangup()
+
+    async with first:
+        await emu.wait_for_clients(1, context="office")
+        caller = await emu.call(context="office", from_number=CALLER, to_number=OFFICE)
+        await emu.wait_for_request("calling.pass")
+        async with other:  # the next consumer of the context gets the call
+            assert await caller.wait_ended() == "hangup"
+        await done.wait()
+        assert sorted(errors) == [
+            "later: Call passed to another consumer",
+            "pending: Call passed to another consumer",
+        ]
+    assert [call.call_id for call in passed] == taken == [caller.call_id]
+    assert caller.call_id not in first._router.calls
+    assert [entry.conn for entry in emu.journal.requests("calling.answer")] == [2]

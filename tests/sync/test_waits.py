@@ -373,3 +373,55 @@ def test_a_refused_duplicate_dial_tag_leaves_the_pending_dial_alone(
     with pytest.raises(RelayError, match="Client disconnected"):
         outcome.wait()
     first.join(WAIT)
+
+
+def test_waits_on_a_passed_call_fail_at_once_and_the_client_drops_it(
+    emulator: Any, make_client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # D29: the server tells this client nothing more about a call it passed, not even its end.
+    monkeypatch.setenv("RELAY_MAX_CONNECTIONS", "2")
+    first: RelayClient = make_client()
+    other: RelayClient = make_client()
+    outcome, taken = Outcome(), Outcome()
+    waiting = threading.Event()
+    pending: list[str] = []
+
+    @first.on_call
+    @outcome.track
+    def hand_over(call: Call) -> tuple[str, str, dict[str, Any]]:
+        def wait_ended() -> None:
+            waiting.set()
+            try:
+                call.wait_for_ended(timeout=WAIT)
+            except RelayError as exc:
+                pending.append(exc.message)
+
+        waiter = threading.Thread(target=wait_ended)  # a wait pending when the call is passed
+        waiter.start()
+        assert waiting.wait(WAIT)
+        call.pass_()
+        with pytest.raises(RelayError) as info:
+            call.wait_for_ended(timeout=WAIT)  # and one started after
+        waiter.join(WAIT)
+        # Nothing is sent for a call the client let go.
+        return call.call_id, info.value.message, call.answer()
+
+    @other.on_call
+    @taken.track
+    def take(call: Call) -> str:
+        call.answer()
+        call.hangup()
+        return call.call_id
+
+    first.connect()
+    caller = emulator.call(context="office", from_number=CALLER, to_number=LINE)
+    emulator.wait_for_request("calling.pass")
+    other.connect()  # the next consumer of the context gets the call
+    assert caller.wait_ended() == "hangup"
+    passed = "Call passed to another consumer"
+    assert outcome.wait() == [(caller.call_id, passed, {})]
+    assert pending == [passed]
+    assert taken.wait() == [caller.call_id]
+    with first._registry_lock():
+        assert caller.call_id not in first._router.calls
+    assert [entry.conn for entry in emulator.journal.requests("calling.answer")] == [2]
