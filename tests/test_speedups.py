@@ -68,7 +68,7 @@ def test_fast_init_builds_equal_frozen_objects() -> None:
     # Factories run once per object; keyword-only stays keyword-only.
     assert RelayEvent().params is not RelayEvent().params
     with pytest.raises(TypeError):
-        CallEvent("c1", event, "answered")  # type: ignore[misc]
+        CallEvent("c1", event, "answered")  # type: ignore[call-arg]
     with pytest.raises(TypeError):
         ActionCompleted(call_id="c1", control_id="x")  # type: ignore[call-arg]
     assert dataclasses.replace(event, state="finished").state == "finished"
@@ -190,7 +190,7 @@ def test_without_orjson_the_standard_decoder_is_used(monkeypatch: pytest.MonkeyP
     def missing(name: str) -> Any:
         raise ImportError(name)
 
-    monkeypatch.setattr(_jsonrpc.importlib, "import_module", missing)
+    monkeypatch.setattr(importlib, "import_module", missing)
     assert _jsonrpc._orjson_decoder("") is None
     assert _jsonrpc._orjson_decoder("stdlib") is None
     with pytest.raises(ImportError, match="orjson is not installed"):
