@@ -391,4 +391,6 @@ class ClientClosed(Event):
 
 # Events are built for every frame: give them the cheaper constructor.
 for _name in __all__:
-    fast_init(globals()[_name])
+    _obj = globals()[_name]
+    if isinstance(_obj, type) and issubclass(_obj, Event):
+        fast_init(_obj)

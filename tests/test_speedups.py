@@ -53,6 +53,20 @@ def test_fast_init_keeps_the_signature(cls: type) -> None:
             assert fast.parameters[name].default == param.default
 
 
+def _classes_built_per_frame() -> list[type]:
+    from relay_proto import _conn_events, _types
+
+    events = [getattr(_conn_events, name) for name in _conn_events.__all__]
+    types = [_types.CallCommand, _types.CallInfo, _types.MessageInfo, _types.Started]
+    return [RelayEvent, *EVENT_CLASSES.values(), *events, *types]
+
+
+@pytest.mark.parametrize("cls", _classes_built_per_frame(), ids=lambda c: c.__name__)
+def test_every_class_built_per_frame_has_the_fast_constructor(cls: type) -> None:
+    if dataclasses.fields(cls):
+        assert "_set0" in vars(cls)["__init__"].__code__.co_names
+
+
 def test_fast_init_builds_equal_frozen_objects() -> None:
     event = PlayEvent("calling.call.play", {"state": "playing"}, "c1", 1.5, state="playing")
     assert event == PlayEvent(
