@@ -7,6 +7,7 @@ must have seen every event ACKed, and the report and JSON must be produced.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,9 @@ from benchmarks import __main__ as cli
 from benchmarks._harness import ALL_CLIENTS, available, run_one
 from benchmarks._scenarios import SCENARIOS
 from benchmarks._wire import OP_CLOSE, OP_TEXT, ClientFrames, WireError, handshake_response
+
+# The harness measures with getrusage() and /proc/self/status: POSIX, and Linux for the RSS.
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the benchmarks need POSIX")
 
 TINY = {"B1": 60, "B2": 4, "B3": 12}
 
@@ -35,7 +39,8 @@ def test_each_workload_completes(client: str, workload: str) -> None:
         pytest.skip(reason)
     run = run_one(client, workload, TINY[workload], timeout=60.0)
     assert not run.get("error"), run.get("error")
-    assert run["cpu"] >= 0 and run["wall"] > 0 and run["rss_kb"] > 0
+    assert run["cpu"] >= 0 and run["wall"] > 0
+    assert run["rss_kb"] > 0 or not sys.platform.startswith("linux")
     assert run["server_unacked"] == 0
     if workload == "B1":
         # The flood, plus the inbound call, its answered and its ended state events.
