@@ -60,36 +60,20 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks; exit status 1 when a run failed."""
     args = _parse(sys.argv[1:] if argv is None else argv)
     sizes = {"B1": args.b1_events, "B2": args.b2_calls, "B3": args.b3_requests}
-    notes = []
-    clients = []
-    for client in args.clients:
-        reason = available(client)
-        if reason is None:
-            clients.append(client)
-        else:
-            notes.append(reason)
+    notes = [reason for c in args.clients if (reason := available(c)) is not None]
+    clients = [c for c in args.clients if available(c) is None]
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
         notes.append("profiled runs (cProfile): timings are inflated and not comparable")
-    runs: list[dict[str, Any]] = []
     began = time.monotonic()
-    for repeat in range(args.repeat):
-        for workload in args.workloads:
-            for client in clients:
-                if client == "floor" and workload != "B1":
-                    continue
-                run = run_one(client, workload, sizes[workload], args.timeout, args.profile)
-                run["repeat"] = repeat
-                runs.append(run)
-                if not args.quiet:
-                    _progress(run, repeat, args.repeat)
+    runs = _run_all(args, clients, sizes)
+    elapsed = time.monotonic() - began
     failed = [run for run in runs if run.get("error")]
     table = medians(runs)
     targets = check_targets(table)
     print(format_report(table, clients, sizes, targets, notes))
     for run in failed:
         print(f"FAILED: {run['workload']} {run['client']} #{run['repeat'] + 1}: {run['error']}")
-    elapsed = time.monotonic() - began
     print(f"\n{len(runs)} runs in {elapsed:.0f} s; medians of {args.repeat}.")
     if args.json:
         document = {
@@ -104,6 +88,24 @@ def main(argv: list[str] | None = None) -> int:
         }
         Path(args.json).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     return 1 if failed else 0
+
+
+def _run_all(
+    args: argparse.Namespace, clients: list[str], sizes: dict[str, int]
+) -> list[dict[str, Any]]:
+    """Every run, interleaved: repeat 1 of every workload and client, then repeat 2..."""
+    runs: list[dict[str, Any]] = []
+    for repeat in range(args.repeat):
+        for workload in args.workloads:
+            for client in clients:
+                if client == "floor" and workload != "B1":
+                    continue  # the floor is defined for the event flood only
+                run = run_one(client, workload, sizes[workload], args.timeout, args.profile)
+                run["repeat"] = repeat
+                runs.append(run)
+                if not args.quiet:
+                    _progress(run, repeat, args.repeat)
+    return runs
 
 
 def _progress(run: dict[str, Any], repeat: int, repeats: int) -> None:

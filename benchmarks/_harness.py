@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ._scenarios import SCENARIOS
-from ._server import serve
+from ._server import ServerResult, serve
 
 __all__ = ["ALL_CLIENTS", "DEFAULT_SIZES", "JSON_ENV", "ROOT", "available", "run_one"]
 
@@ -54,17 +54,7 @@ def run_one(
         tempfile.TemporaryFile() as err,
     ):
         port = listener.getsockname()[1]
-        command = [
-            sys.executable,
-            "-m",
-            "benchmarks._child",
-            client,
-            workload,
-            str(port),
-            str(size),
-        ]
-        if profile is not None:
-            command[1:1] = ["-m", "cProfile", "-o", str(profile / f"{workload}-{client}.prof")]
+        command = _command(client, workload, port, size, profile)
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err)
         server = serve(listener, scenario, proc, timeout)
         try:
@@ -76,18 +66,32 @@ def run_one(
         err.seek(0)
         stdout, stderr = out.read().decode(errors="replace"), err.read().decode(errors="replace")
     run: dict[str, Any] = {"client": client, "workload": workload, "size": size}
+    return _collect(run, stdout, stderr.strip()[-2000:], proc.returncode, server)
+
+
+def _command(client: str, workload: str, port: int, size: int, profile: Path | None) -> list[str]:
+    child = ["-m", "benchmarks._child", client, workload, str(port), str(size)]
+    if profile is not None:
+        child[:0] = ["-m", "cProfile", "-o", str(profile / f"{workload}-{client}.prof")]
+    return [sys.executable, *child]
+
+
+def _collect(
+    run: dict[str, Any], stdout: str, stderr: str, status: int, server: ServerResult
+) -> dict[str, Any]:
+    """Merge the client's JSON line and the server's view; ``error`` says what went wrong."""
     lines = stdout.strip().splitlines()
     try:
         run.update(json.loads(lines[-1]))
     except (IndexError, ValueError):
-        run["error"] = f"no result (exit status {proc.returncode}): {stderr.strip()[-2000:]}"
+        run["error"] = f"no result (exit status {status}): {stderr}"
         return run
     run["server_cpu"] = server.cpu
     run["server_acks"] = server.acks
     run["server_unacked"] = server.unacked
     problems = [*run.pop("errors", []), server.error]
-    if proc.returncode:
-        problems.append(f"exit status {proc.returncode}: {stderr.strip()[-2000:]}")
+    if status:
+        problems.append(f"exit status {status}: {stderr}")
     if any(problems):
         run["error"] = "; ".join(p for p in problems if p)
     return run
