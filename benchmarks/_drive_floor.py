@@ -25,6 +25,61 @@ __all__ = ["run_floor"]
 _READ_SIZE = 65536
 
 
+class _Floor:
+    """A socket, a wsproto connection, and nothing else."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.ws = WSConnection(ConnectionType.CLIENT)
+        self.sock.sendall(self.ws.send(Request(host=f"127.0.0.1:{port}", target="/")))
+        opened = False
+        while not opened:
+            self.ws.receive_data(self.sock.recv(_READ_SIZE))
+            opened = any(isinstance(event, AcceptConnection) for event in self.ws.events())
+        self._serial = 0
+        self._partial = ""  # a message split across reads arrives from wsproto in pieces
+
+    def request(self, method: str, params: dict[str, Any]) -> None:
+        self._serial += 1
+        frame = {"jsonrpc": "2.0", "id": f"req-{self._serial}", "method": method, "params": params}
+        self.sock.sendall(self.ws.send(TextMessage(data=json.dumps(frame))))
+
+    def step(self) -> bool:
+        """Read once, ACK every event; ``True`` once the call has ended."""
+        data = self.sock.recv(_READ_SIZE)
+        if not data:
+            raise ConnectionError("server closed the connection")
+        self.ws.receive_data(data)
+        ended = False
+        out = []
+        for event in self.ws.events():
+            if not isinstance(event, TextMessage):
+                continue
+            if not event.message_finished:
+                self._partial += event.data
+                continue
+            frame = json.loads(self._partial + event.data if self._partial else event.data)
+            self._partial = ""
+            if frame.get("method") != "signalwire.event":
+                continue  # replies: connect, bench.start, answer
+            ack = '{"jsonrpc":"2.0","id":' + encode_basestring(frame["id"]) + ',"result":{}}'
+            out.append(self.ws.send(TextMessage(data=ack)))
+            envelope = frame["params"]
+            event_type = envelope["event_type"]
+            if event_type == "calling.call.receive":
+                call = envelope["params"]
+                self.sock.sendall(b"".join(out))
+                out.clear()
+                params = {"node_id": call["node_id"], "call_id": call["call_id"]}
+                self.request("calling.answer", params)
+            elif event_type == "calling.call.state":
+                ended = envelope["params"]["call_state"] == "ended"
+        if out:
+            self.sock.sendall(b"".join(out))
+        return ended
+
+
 def run_floor(workload: str, port: int, size: int) -> dict[str, Any]:
     """Run B1 (the only workload the floor is defined for) with bare wsproto.
 
@@ -33,68 +88,19 @@ def run_floor(workload: str, port: int, size: int) -> dict[str, Any]:
     """
     if workload != "B1":
         raise ValueError("the wsproto floor is defined for B1 only")
-    sock = socket.create_connection(("127.0.0.1", port))
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    ws = WSConnection(ConnectionType.CLIENT)
-    sock.sendall(ws.send(Request(host=f"127.0.0.1:{port}", target="/")))
-    opened = False
-    while not opened:
-        ws.receive_data(sock.recv(_READ_SIZE))
-        opened = any(isinstance(event, AcceptConnection) for event in ws.events())
-
-    serial = 0
-
-    def request(method: str, params: dict[str, Any]) -> None:
-        nonlocal serial
-        serial += 1
-        frame = {"jsonrpc": "2.0", "id": f"req-{serial}", "method": method, "params": params}
-        sock.sendall(ws.send(TextMessage(data=json.dumps(frame))))
-
+    floor = _Floor(port)
     auth = {"project": PROJECT, "token": TOKEN}
-    request(
+    version = {"major": 2, "minor": 0, "revision": 0}
+    floor.request(
         "signalwire.connect",
-        {
-            "version": {"major": 2, "minor": 0, "revision": 0},
-            "agent": "floor",
-            "event_acks": True,
-            "authentication": auth,
-            "contexts": [CONTEXT],
-        },
-    )
+        {"version": version, "agent": "floor", "event_acks": True, "authentication": auth,
+         "contexts": [CONTEXT]},
+    )  # fmt: skip
     window = Window()
     window.start()
-    request("bench.start", {})
-    ended = False
-    partial = ""  # a message split across reads arrives from wsproto in pieces
-    while not ended:
-        data = sock.recv(_READ_SIZE)
-        if not data:
-            raise ConnectionError("server closed the connection")
-        ws.receive_data(data)
-        out = []
-        for event in ws.events():
-            if not isinstance(event, TextMessage):
-                continue
-            if not event.message_finished:
-                partial += event.data
-                continue
-            frame = json.loads(partial + event.data if partial else event.data)
-            partial = ""
-            if frame.get("method") != "signalwire.event":
-                continue  # replies: connect, bench.start, answer
-            ack = '{"jsonrpc":"2.0","id":' + encode_basestring(frame["id"]) + ',"result":{}}'
-            out.append(ws.send(TextMessage(data=ack)))
-            envelope = frame["params"]
-            event_type = envelope["event_type"]
-            if event_type == "calling.call.receive":
-                call = envelope["params"]
-                sock.sendall(b"".join(out))
-                out.clear()
-                request("calling.answer", {"node_id": call["node_id"], "call_id": call["call_id"]})
-            elif event_type == "calling.call.state":
-                ended = envelope["params"]["call_state"] == "ended"
-        if out:
-            sock.sendall(b"".join(out))
+    floor.request("bench.start", {})
+    while not floor.step():
+        pass
     window.stop()
-    sock.close()
+    floor.sock.close()
     return {**window.result, "events": size, "errors": []}
