@@ -88,6 +88,42 @@ def test_fast_init_builds_equal_frozen_objects() -> None:
     assert dataclasses.replace(event, state="finished").state == "finished"
 
 
+def test_fast_init_reproduces_every_kind_of_parameter() -> None:
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Base:
+        a: int
+        b: str = "b"
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Shape(Base):
+        c: list[int] = dataclasses.field(default_factory=list)
+        d: int = dataclasses.field(default=4, kw_only=True)
+        e: str = dataclasses.field(kw_only=True, default="e")
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Empty:
+        pass
+
+    plain = Shape(1, c=[3], e="x")
+    assert fast_init(Shape) is Shape and fast_init(Empty) is Empty
+    assert "_set0" in vars(Shape)["__init__"].__code__.co_names
+    assert Shape(1, c=[3], e="x") == plain
+    assert Shape(1).c == [] and Shape(1).c is not Shape(1).c
+    params = inspect.signature(Shape).parameters
+    kinds = [(name, p.kind) for name, p in params.items()]
+    positional, keyword = inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY
+    assert kinds == [("a", positional), ("b", positional), ("c", positional), ("d", keyword),
+                     ("e", keyword)]  # fmt: skip
+    assert params["b"].default == "b" and params["d"].default == 4
+    with pytest.raises(TypeError):
+        Shape()  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Shape(1, "b", [], 4)  # type: ignore[call-arg]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Shape(1).a = 2  # type: ignore[misc]
+    assert Empty() == Empty()
+
+
 def test_fast_init_refuses_shapes_it_cannot_reproduce() -> None:
     @dataclasses.dataclass(frozen=True, slots=True)
     class WithPostInit:
