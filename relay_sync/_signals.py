@@ -2,10 +2,17 @@
 
 Python raises ``KeyboardInterrupt`` wherever the main thread happens to be, which may be the
 middle of a lock's ``with`` block or between starting a thread and remembering it. ``run()``
-therefore swaps in a handler that only counts the signal and wakes the main thread through a
+therefore swaps in handlers that raise nothing, and the signals wake the main thread through a
 socket pair (the self-pipe trick); the main thread, which does nothing but wait on that
-socket, then decides what the signal means. Handlers are only swapped when ``run()`` is called
-from the main thread and the application has not installed handlers of its own.
+socket, counts them and decides what they mean. Handlers are only swapped when ``run()`` is
+called from the main thread and the application has not installed handlers of its own.
+
+The socket is also the process's wakeup fd (``signal.set_wakeup_fd``), unless the application
+has one: the operating system may deliver a signal to any thread (the main thread blocks
+signals for a moment each time it starts a thread), and a Python-level handler only runs once
+the main thread executes bytecode, which it does not while it waits in ``recv``. The C-level
+handler, on whichever thread the signal lands, writes the signal number to the wakeup fd and so
+wakes the main thread in every case.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ class Interrupts:
         self.count = 0
         self.finished = False
         self._previous: dict[int, object] = {}
+        self._wakeup_fd = False  # whether the writer is the process's wakeup fd
 
     def __enter__(self) -> Interrupts:
         if threading.current_thread() is threading.main_thread():
@@ -36,7 +44,16 @@ class Interrupts:
             sigterm = getattr(signal, "SIGTERM", None)
             if sigterm is not None:
                 self._install(sigterm, signal.SIG_DFL)
+            if self._previous:
+                self._take_wakeup_fd()
         return self
+
+    def _take_wakeup_fd(self) -> None:
+        previous = signal.set_wakeup_fd(self._writer.fileno(), warn_on_full_buffer=False)
+        if previous != -1:  # the application's own: leave it in place, wake from the handler
+            signal.set_wakeup_fd(previous)
+        else:
+            self._wakeup_fd = True
 
     def __exit__(
         self,
@@ -47,6 +64,9 @@ class Interrupts:
         for signum, previous in self._previous.items():
             signal.signal(signum, previous)  # type: ignore[arg-type]  # what getsignal gave
         self._previous.clear()
+        if self._wakeup_fd:  # before closing: the fd number could be reused meanwhile
+            signal.set_wakeup_fd(-1)
+            self._wakeup_fd = False
         self._reader.close()
         self._writer.close()
 
@@ -57,22 +77,25 @@ class Interrupts:
             signal.signal(signum, self._handler)
 
     def _handler(self, signum: int, frame: FrameType | None) -> None:
-        self.count += 1
-        self._wake()
+        # Only replaces KeyboardInterrupt: the wakeup fd already carries the signal number.
+        if not self._wakeup_fd:
+            self._wake(signum)
 
-    def _wake(self) -> None:
-        # A full buffer (BlockingIOError) means a wake-up is already pending.
+    def _wake(self, code: int) -> None:
+        # A full buffer (BlockingIOError) means wake-ups are already pending.
         with contextlib.suppress(OSError):
-            self._writer.send(b"\0")
+            self._writer.send(bytes((code,)))
 
     def finish(self) -> None:
         """The work is over: wake :meth:`wait` for good (any thread)."""
         self.finished = True
-        self._wake()
+        self._wake(0)  # no signal has number 0
 
     def wait(self) -> int:
         """Block until a signal arrives or :meth:`finish` is called; return the number of
         signals so far (check :attr:`finished` for the other case)."""
         if not self.finished:
-            self._reader.recv(4096)
+            data = self._reader.recv(4096)
+            # Bytes of other signals with Python handlers of the application's are not ours.
+            self.count += sum(code in self._previous for code in data)
         return self.count

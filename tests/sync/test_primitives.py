@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -192,6 +193,39 @@ def test_interrupts_count_signals_instead_of_raising() -> None:
         finisher.join(WAIT)
         assert interrupts.finished
     assert signal.getsignal(signal.SIGINT) is before
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_interrupts_wake_the_main_thread_for_a_signal_another_thread_takes() -> None:
+    # The OS may deliver a process signal to any thread (the main thread blocks signals while
+    # it starts one). Its Python handler then waits for the main thread to run bytecode, which
+    # it does not while blocked in wait(): only the wakeup fd wakes it.
+    assert threading.current_thread() is threading.main_thread()
+    main = threading.main_thread().ident
+    assert main is not None
+    woke = threading.Event()
+    rescued: list[bool] = []
+
+    def other_thread(interrupts: Interrupts) -> None:
+        # Once the main thread waits in recv (nothing can announce that: its frame is looked
+        # at), the signal lands here, on this thread.
+        deadline = time.monotonic() + WAIT
+        while sys._current_frames()[main].f_code is not Interrupts.wait.__code__:
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+        signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+        if not woke.wait(5):  # bounded: without a wake-up the main thread would wait for ever
+            rescued.append(True)
+            interrupts.finish()
+
+    with Interrupts() as interrupts:
+        helper = threading.Thread(target=other_thread, args=(interrupts,))
+        helper.start()
+        interrupts.wait()
+        woke.set()
+        helper.join(WAIT)
+    assert rescued == []
+    assert interrupts.count == 1
 
 
 def test_interrupts_leave_an_application_handler_alone() -> None:
