@@ -278,7 +278,8 @@ class CallBase:
                     waiter.set(event)
 
     def _abort(self, error: BaseException) -> None:
-        """The client's session is over: waits that have no result yet fail with ``error``."""
+        """The session is over, or the call was passed on: waits with no result yet, and any
+        later one, fail with ``error``."""
         if self._ended.is_set():
             return  # the call ended normally; its waits already finished
         self._aborted = error

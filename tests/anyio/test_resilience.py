@@ -1,6 +1,7 @@
 """The client against the emulator when things go wrong or get busy: dropped sockets, server
 restarts, bad credentials, raising handlers, timed-out waits, 200 calls at once, calls over the
-limit, and graceful shutdown. Real loopback sockets, on asyncio and trio."""
+limit, graceful shutdown (calls still arriving are passed back), serve() and requests cancelled
+from outside, and calls the application passes on. Real loopback sockets, on asyncio and trio."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Waits and threads: timeouts that do not poison later waits, waits that finish when the call
-ends, and one client and one call used from many threads at once."""
+ends or is passed on, a refused duplicate control id or dial tag that leaves the pending one
+alone, and one client and one call used from many threads at once."""
 
 from __future__ import annotations
 
