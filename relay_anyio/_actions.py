@@ -250,7 +250,7 @@ class PlayAction(VolumeAction):
     """Playback started by ``Call.play()`` and its helpers (``calling.play``)."""
 
     def __init__(self, call: Call, control_id: str) -> None:
-        super().__init__(call, control_id, "calling.call.play", ("finished", "error"))
+        super().__init__(call, control_id)
 
 
 class RecordAction(PausableAction):
@@ -258,7 +258,7 @@ class RecordAction(PausableAction):
     ``size``."""
 
     def __init__(self, call: Call, control_id: str) -> None:
-        super().__init__(call, control_id, "calling.call.record", ("finished", "no_input"))
+        super().__init__(call, control_id)
 
 
 class CollectAction(_InputTimersMixin, VolumeAction):
@@ -268,24 +268,14 @@ class CollectAction(_InputTimersMixin, VolumeAction):
     """
 
     def __init__(self, call: Call, control_id: str) -> None:
-        super().__init__(
-            call,
-            control_id,
-            "calling.call.collect",
-            ("finished", "error", "no_input", "no_match"),
-        )
+        super().__init__(call, control_id)
 
 
 class StandaloneCollectAction(_InputTimersMixin):
     """Input collection without a prompt, started by ``Call.collect()``."""
 
     def __init__(self, call: Call, control_id: str) -> None:
-        super().__init__(
-            call,
-            control_id,
-            "calling.call.collect",
-            ("finished", "error", "no_input", "no_match"),
-        )
+        super().__init__(call, control_id)
 
 
 class DetectAction(StoppableAction):
@@ -295,7 +285,7 @@ class DetectAction(StoppableAction):
     """
 
     def __init__(self, call: Call, control_id: str) -> None:
-        super().__init__(call, control_id, "calling.call.detect", ("finished", "error"))
+        super().__init__(call, control_id)
 
 
 class FaxAction(StoppableAction):
@@ -310,7 +300,7 @@ class FaxAction(StoppableAction):
     """
 
     def __init__(self, call: Call, control_id: str, method_prefix: str = "") -> None:
-        super().__init__(call, control_id, "calling.call.fax", ("finished", "error"))
+        super().__init__(call, control_id)
         self._kind = method_prefix or None
 
 
@@ -318,32 +308,32 @@ class TapAction(StoppableAction):
     """Media tap started by ``Call.tap()``."""
 
     def __init__(self, call: Call, control_id: str) -> None:
-        super().__init__(call, control_id, "calling.call.tap", ("finished",))
+        super().__init__(call, control_id)
 
 
 class StreamAction(StoppableAction):
     """Media stream started by ``Call.stream()``."""
 
     def __init__(self, call: Call, control_id: str) -> None:
-        super().__init__(call, control_id, "calling.call.stream", ("finished",))
+        super().__init__(call, control_id)
 
 
 class PayAction(StoppableAction):
     """Payment collection started by ``Call.pay()``."""
 
     def __init__(self, call: Call, control_id: str) -> None:
-        super().__init__(call, control_id, "calling.call.pay", ("finished", "error"))
+        super().__init__(call, control_id)
 
 
 class TranscribeAction(StoppableAction):
     """Transcription started by ``Call.transcribe()``."""
 
     def __init__(self, call: Call, control_id: str) -> None:
-        super().__init__(call, control_id, "calling.call.transcribe", ("finished",))
+        super().__init__(call, control_id)
 
 
 class AIAction(StoppableAction):
     """An AI agent session started by ``Call.ai()``."""
 
     def __init__(self, call: Call, control_id: str) -> None:
-        super().__init__(call, control_id, "calling.call.ai", ("finished", "error"))
+        super().__init__(call, control_id)
