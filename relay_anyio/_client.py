@@ -336,26 +336,16 @@ class RelayClient:
                 tags=tags,
                 region=region,
             )
-        message = Message(
+        message, accepted = self._router.outbound_message(
             context=started.context or "default",  # the core resolved the default (spec 5.1)
-            direction="outbound",
-            from_number=from_number,
             to_number=to_number,
-            body=body or "",
+            from_number=from_number,
+            body=body,
             media=media,
-            state="queued",
             tags=tags,
+            on_completed=on_completed,
+            spawn=self._spawn,
         )
-        message._on_completed = on_completed
-        message._spawn = self._spawn
-
-        def accepted(result: dict[str, Any]) -> None:
-            # Runs at dispatch time, so a state event right behind the reply finds it.
-            message_id = result.get("message_id")
-            if isinstance(message_id, str) and message_id:
-                message.message_id = message_id
-                self._router.track_message(message)
-
         if started.request_id is not None:
             await session.request(started.request_id, accepted)
         return message

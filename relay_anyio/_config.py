@@ -9,17 +9,27 @@ rather than once at import (spec open question 15).
 from __future__ import annotations
 
 import os
+import ssl
 import weakref
 from dataclasses import dataclass
 from typing import Any
 
 from relay_proto import Endpoint, parse_host
 
-__all__ = ["ConnectionSlots", "Settings", "resolve_settings"]
+__all__ = [
+    "CA_FILE_ENV",
+    "ConnectionSlots",
+    "Settings",
+    "describe_error",
+    "make_ssl_context",
+    "resolve_settings",
+]
 
 DEFAULT_HOST = "relay.signalwire.com"
 DEFAULT_MAX_ACTIVE_CALLS = 1000
 DEFAULT_MAX_CONNECTIONS = 1
+# A PEM CA bundle trusted for wss:// besides the system store (D22).
+CA_FILE_ENV = "SIGNALWIRE_RELAY_CA_FILE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,3 +144,26 @@ class ConnectionSlots:
     def release(self, holder: object) -> None:
         """Give ``holder``'s slot back (no-op if it holds none)."""
         self._holders.discard(holder)
+
+
+def make_ssl_context(endpoint: Endpoint) -> ssl.SSLContext | None:
+    """The TLS context for ``endpoint`` (``None`` for ``ws://``).
+
+    Raises:
+        OSError: the file named by ``SIGNALWIRE_RELAY_CA_FILE`` cannot be read.
+        ssl.SSLError: that file is not a PEM CA bundle.
+    """
+    if not endpoint.secure:
+        return None
+    context = ssl.create_default_context()
+    ca_file = os.environ.get(CA_FILE_ENV, "")
+    if ca_file:
+        context.load_verify_locations(cafile=ca_file)
+    return context
+
+
+def describe_error(error: BaseException) -> str:
+    """A short reason for logs and for ``RelayConnection.connect_failed``."""
+    text = str(error)
+    name = type(error).__name__
+    return f"{name}: {text}" if text else name

@@ -37,8 +37,8 @@ from relay_proto import (
 
 from ._call import Call
 from ._errors import RelayError, error_from_event
-from ._message import Message
-from ._primitives import Waiter
+from ._message import Message, MessageHandler
+from ._primitives import Spawner, Waiter
 
 if TYPE_CHECKING:
     from ._actions import Action
@@ -98,6 +98,43 @@ class Router:
         self.messages[message.message_id] = message
         while len(self.messages) > _MAX_MESSAGES:
             del self.messages[next(iter(self.messages))]
+
+    def outbound_message(
+        self,
+        *,
+        context: str,
+        to_number: str,
+        from_number: str,
+        body: str | None,
+        media: list[str] | None,
+        tags: list[str] | None,
+        on_completed: MessageHandler | None,
+        spawn: Spawner | None,
+    ) -> tuple[Message, Callable[[dict[str, Any]], None]]:
+        """A queued outbound :class:`Message` for a ``send_message`` the core just issued on
+        ``context``, and the ``on_result`` for its request: once the server accepts it, the
+        message is tracked under its ``message_id`` (at dispatch time, so a state event right
+        behind the reply finds it)."""
+        message = Message(
+            context=context,
+            direction="outbound",
+            from_number=from_number,
+            to_number=to_number,
+            body=body or "",
+            media=media,
+            state="queued",
+            tags=tags,
+        )
+        message._on_completed = on_completed
+        message._spawn = spawn
+
+        def accepted(result: dict[str, Any]) -> None:
+            message_id = result.get("message_id")
+            if isinstance(message_id, str) and message_id:
+                message.message_id = message_id
+                self.track_message(message)
+
+        return message, accepted
 
     def fail_all(self, error: RelayError) -> None:
         """The session is over: every request, dial, action, call wait and message wait still

@@ -44,7 +44,8 @@ from relay_proto import (
     mask_frame,
 )
 
-from ._transport import OPEN_ERRORS, describe_error, open_stream
+from ._config import describe_error
+from ._transport import OPEN_ERRORS, open_stream
 
 __all__ = ["SessionRunner", "backend_clock", "frame_tracer", "serve_until_signal", "spawn_detached"]
 

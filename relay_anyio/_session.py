@@ -32,11 +32,11 @@ from relay_proto import (
     TransportLost,
 )
 
+from ._config import make_ssl_context
 from ._errors import RelayError
 from ._handlers import HandlerPool
 from ._primitives import Waiter
 from ._runner import SessionRunner, frame_tracer
-from ._transport import make_ssl_context
 
 if TYPE_CHECKING:
     from ._call import Call

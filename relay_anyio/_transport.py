@@ -9,7 +9,6 @@ of the constructor.
 
 from __future__ import annotations
 
-import os
 import ssl
 
 import anyio
@@ -17,9 +16,10 @@ import anyio.abc
 
 from relay_proto import Endpoint
 
-__all__ = ["CA_FILE_ENV", "OPEN_ERRORS", "describe_error", "make_ssl_context", "open_stream"]
+from ._config import describe_error
 
-CA_FILE_ENV = "SIGNALWIRE_RELAY_CA_FILE"
+__all__ = ["OPEN_ERRORS", "open_stream"]
+
 
 # What opening a socket can raise for reasons outside the program's control: refused, DNS,
 # unreachable, TLS handshake or certificate failures, and the open timeout.
@@ -30,22 +30,6 @@ OPEN_ERRORS: tuple[type[BaseException], ...] = (
     anyio.BrokenResourceError,
     anyio.EndOfStream,
 )
-
-
-def make_ssl_context(endpoint: Endpoint) -> ssl.SSLContext | None:
-    """The TLS context for ``endpoint`` (``None`` for ``ws://``).
-
-    Raises:
-        OSError: the file named by ``SIGNALWIRE_RELAY_CA_FILE`` cannot be read.
-        ssl.SSLError: that file is not a PEM CA bundle.
-    """
-    if not endpoint.secure:
-        return None
-    context = ssl.create_default_context()
-    ca_file = os.environ.get(CA_FILE_ENV, "")
-    if ca_file:
-        context.load_verify_locations(cafile=ca_file)
-    return context
 
 
 async def open_stream(
@@ -80,10 +64,3 @@ async def open_stream(
             raise ConnectionError(
                 f"TLS handshake with {endpoint.authority} failed: {detail}"
             ) from exc
-
-
-def describe_error(error: BaseException) -> str:
-    """A short reason for logs and for ``RelayConnection.connect_failed``."""
-    text = str(error)
-    name = type(error).__name__
-    return f"{name}: {text}" if text else name

@@ -42,7 +42,8 @@ from relay_proto import (
 )
 from relay_proto._connection import RelayConnection
 
-from ._transport import OPEN_ERRORS, Stream, describe_error, open_stream
+from ._config import describe_error
+from ._transport import OPEN_ERRORS, Stream, open_stream
 
 __all__ = ["SessionRunner"]
 

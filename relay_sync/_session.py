@@ -37,12 +37,11 @@ from relay_proto import (
 )
 from relay_proto._connection import RelayConnection
 
-from ._config import ConnectionSlots
+from ._config import ConnectionSlots, make_ssl_context
 from ._errors import RelayError
 from ._primitives import Waiter
 from ._router import Router
 from ._runner import SessionRunner, now
-from ._transport import make_ssl_context
 from ._workers import Strands, WorkerPool
 
 if TYPE_CHECKING:

@@ -15,7 +15,6 @@ The variable is read when a connection is opened.
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import ssl
 import threading
@@ -23,45 +22,14 @@ import time
 
 from relay_proto import Endpoint
 
-__all__ = [
-    "CA_FILE_ENV",
-    "OPEN_ERRORS",
-    "Stream",
-    "describe_error",
-    "make_ssl_context",
-    "open_stream",
-]
+__all__ = ["OPEN_ERRORS", "Stream", "open_stream"]
 
-CA_FILE_ENV = "SIGNALWIRE_RELAY_CA_FILE"
 
 # What opening a socket can raise for reasons outside the program's control: refused, DNS,
 # unreachable, TLS handshake or certificate failures (ssl.SSLError is an OSError), timeouts.
 OPEN_ERRORS: tuple[type[BaseException], ...] = (OSError,)
 
 _READ_SIZE = 65536
-
-
-def make_ssl_context(endpoint: Endpoint) -> ssl.SSLContext | None:
-    """The TLS context for ``endpoint`` (``None`` for ``ws://``).
-
-    Raises:
-        OSError: the file named by ``SIGNALWIRE_RELAY_CA_FILE`` cannot be read.
-        ssl.SSLError: that file is not a PEM CA bundle.
-    """
-    if not endpoint.secure:
-        return None
-    context = ssl.create_default_context()
-    ca_file = os.environ.get(CA_FILE_ENV, "")
-    if ca_file:
-        context.load_verify_locations(cafile=ca_file)
-    return context
-
-
-def describe_error(error: BaseException) -> str:
-    """A short reason for logs and for ``RelayConnection.connect_failed``."""
-    text = str(error)
-    name = type(error).__name__
-    return f"{name}: {text}" if text else name
 
 
 class Stream:

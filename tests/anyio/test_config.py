@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from relay_anyio import RelayClient, RelayError
-from relay_anyio._config import ConnectionSlots
-from relay_anyio._transport import make_ssl_context
+from relay_anyio._config import ConnectionSlots, make_ssl_context
 from relay_proto import parse_host
 
 ENV = (
