@@ -109,6 +109,7 @@ class ClientSocket:
         self.agent = ""
         self.wake = anyio.Event()
         self.eof = anyio.Event()  # the client's side of the stream ended
+        self.writer_done = anyio.Event()  # the writer task (the only sender) has finished
         self.dead = False  # nothing more is sent or processed
         self.abort: str | None = None  # "now": drop unsent bytes; "flush": send them first
         self.closing = False  # close the socket once the WebSocket close frame is out

@@ -140,15 +140,13 @@ class EmulatorServer:
         await self._listener.aclose()
 
     async def _goodbye(self, client: ClientSocket) -> None:
-        client.conn.close(1001, "emulator stopping")
+        # The writer is the only task that sends on a socket: it sends the close frame (a
+        # second sender here would race it: anyio refuses concurrent writes).
+        if not client.dead:
+            client.conn.close(1001, "emulator stopping")
+            client.kill("flush")
         with anyio.move_on_after(0.5):
-            try:
-                data = client.conn.data_to_send()
-                if data and not client.dead:
-                    await client.stream.send(data)
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                pass
-        client.kill("now")
+            await client.writer_done.wait()
 
     @property
     def epoch(self) -> float:
@@ -361,6 +359,8 @@ class EmulatorServer:
                     break
         except (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError):
             pass
+        finally:
+            client.writer_done.set()
         client.dead = True
         tg.cancel_scope.cancel()
 
