@@ -23,6 +23,7 @@ from ._caller import RemoteParty
 from ._emulator import RelayEmulator
 from ._faults import MALFORMED_KINDS, Faults
 from ._journal import Journal, JournalEntry
+from ._load import CallerScript, LoadProgress, LoadReport, generate_load
 from ._messaging import OutboundMessage
 from ._personas import Persona
 from ._script import Hangup, Intent, Press, Say, Silence
@@ -35,6 +36,7 @@ Caller = RemoteParty
 __all__ = [
     "MALFORMED_KINDS",
     "Caller",
+    "CallerScript",
     "ClientInfo",
     "EmulatorTimeout",
     "Faults",
@@ -42,6 +44,8 @@ __all__ = [
     "Intent",
     "Journal",
     "JournalEntry",
+    "LoadProgress",
+    "LoadReport",
     "OutboundMessage",
     "Persona",
     "Press",
@@ -50,4 +54,5 @@ __all__ = [
     "Say",
     "Silence",
     "TranscriptLine",
+    "generate_load",
 ]

@@ -239,7 +239,12 @@ async def _serve(args: argparse.Namespace, personas: dict[str, Persona]) -> None
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``relay-emulator``; returns the exit status."""
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["load"]:  # relay-emulator load ...: the load generator
+        from ._load_cli import main as load_main
+
+        return load_main(words[1:])
+    args = _parser().parse_args(words)
     personas: dict[str, Persona] = {}
     try:
         for spec in args.persona:
