@@ -26,6 +26,8 @@ from ._journal import Journal, JournalEntry
 from ._load import CallerScript, LoadProgress, LoadReport, generate_load
 from ._messaging import OutboundMessage
 from ._personas import Persona
+from ._recording import FrameRecorder, RecordedFrame, Recording, load_recording, save_journal
+from ._replay import ReplayMismatch, ReplayServer
 from ._script import Hangup, Intent, Press, Say, Silence
 from ._server import ClientInfo, EmulatorTimeout
 from ._switch import TranscriptLine
@@ -40,6 +42,7 @@ __all__ = [
     "ClientInfo",
     "EmulatorTimeout",
     "Faults",
+    "FrameRecorder",
     "Hangup",
     "Intent",
     "Journal",
@@ -49,10 +52,16 @@ __all__ = [
     "OutboundMessage",
     "Persona",
     "Press",
+    "RecordedFrame",
+    "Recording",
     "RelayEmulator",
     "RemoteParty",
+    "ReplayMismatch",
+    "ReplayServer",
     "Say",
     "Silence",
     "TranscriptLine",
     "generate_load",
+    "load_recording",
+    "save_journal",
 ]
