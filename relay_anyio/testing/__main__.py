@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import anyio
 
+from ._cli_faults import FAULT_HELP, fault_command
 from ._emulator import RelayEmulator
 from ._personas import Persona
 from ._routing import check_route
@@ -29,7 +30,7 @@ from ._script import Hangup, Intent, Press, Say, Silence
 
 __all__ = ["main", "parse_persona", "parse_route", "run_command"]
 
-HELP = """commands:
+HELP = f"""commands:
   call CONTEXT FROM TO [INTENT...]   place an inbound call; intents: press:DIGITS,
                                      "say:WORDS", silence[:SECONDS], hangup[:AFTER]
   press CALL DIGITS | say CALL WORDS... | silence CALL [SECONDS] | hangup CALL
@@ -37,9 +38,7 @@ HELP = """commands:
   persona NUMBER KIND[:AFTER]        human, machine, fax, busy, no_answer, fails, declines
   route NUMBER CONTEXT | unroute NUMBER   calls and SMS to NUMBER reach clients on CONTEXT
   outcome NUMBER delivered|undelivered|failed [REASON]
-  fault drop | disconnect [restart] | reject on|off | ignore-pings on|off
-        | ignore METHOD | delay METHOD SECONDS | malformed KIND | duplicate on|off
-        | reorder on|off | reset
+{FAULT_HELP}
   clients | violations | help | quit"""
 
 _PERSONAS: dict[str, Callable[[float | None], Persona]] = {
@@ -96,44 +95,11 @@ def _intent(token: str) -> Intent:
     raise CommandError(f"unknown intent {token!r} (press:, say:, silence, hangup)")
 
 
-def _on(word: str) -> bool:
-    if word not in ("on", "off"):
-        raise CommandError("expected on or off")
-    return word == "on"
-
-
 async def _fault(emu: RelayEmulator, args: list[str]) -> str:
-    faults = emu.faults
-    name, rest = (args[0], args[1:]) if args else ("", [])
-    simple: dict[str, Callable[[bool], None]] = {
-        "reject": faults.reject_credentials,
-        "ignore-pings": faults.ignore_pings,
-        "duplicate": faults.duplicate_events,
-        "reorder": faults.reorder_events,
-    }
-    if name in simple and len(rest) == 1:
-        simple[name](_on(rest[0]))
-        return f"{name} {rest[0]}"
-    if name == "drop":
-        return f"dropped {faults.drop_all_now()} connection(s)"
-    if name == "disconnect":
-        restart = rest == ["restart"]
-        return f"disconnect sent to {faults.disconnect(restart=restart)} client(s)"
-    if name == "ignore" and len(rest) == 1:
-        faults.ignore_method(rest[0])
-        return f"ignoring {rest[0]}"
-    if name == "delay" and len(rest) == 2:
-        faults.delay_method(rest[0], _seconds(rest[1]))
-        return f"delaying {rest[0]} by {rest[1]} s"
-    if name == "malformed" and len(rest) == 1:
-        try:
-            return f"sent to {faults.send_malformed(rest[0])} connection(s)"
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
-    if name == "reset":
-        faults.reset()
-        return "faults off"
-    raise CommandError("bad fault command; try: help")
+    try:
+        return await fault_command(emu, args)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 async def _party_command(emu: RelayEmulator, verb: str, args: list[str]) -> str:

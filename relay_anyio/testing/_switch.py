@@ -240,6 +240,15 @@ class Switch:
             session.attached = False
         self.sessions.clear()
 
+    def restart(self) -> None:
+        """The service restarted: sessions, calls and waiting offers are lost."""
+        self.forget_sessions()
+        for call in list(self.calls.values()):
+            self.end_call(call, "error", by="emulator", text="call lost: the service restarted")
+        self._unclaimed.clear()
+        self._rr.clear()
+        self._outputs.clear()
+
     def subscribe(self, session: Session, contexts: Iterable[str]) -> None:
         """Add contexts to a session (``signalwire.receive``)."""
         session.contexts.update(contexts)
