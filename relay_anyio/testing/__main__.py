@@ -25,9 +25,10 @@ import anyio
 from ._cli_faults import FAULT_HELP, fault_command
 from ._emulator import RelayEmulator
 from ._personas import Persona
+from ._routing import check_route
 from ._script import Hangup, Intent, Press, Say, Silence
 
-__all__ = ["main", "parse_persona", "run_command"]
+__all__ = ["main", "parse_persona", "parse_route", "run_command"]
 
 HELP = f"""commands:
   call CONTEXT FROM TO [INTENT...]   place an inbound call; intents: press:DIGITS,
@@ -35,6 +36,7 @@ HELP = f"""commands:
   press CALL DIGITS | say CALL WORDS... | silence CALL [SECONDS] | hangup CALL
   sms CONTEXT FROM TO BODY...        deliver an inbound SMS
   persona NUMBER KIND[:AFTER]        human, machine, fax, busy, no_answer, fails, declines
+  route NUMBER CONTEXT | unroute NUMBER   calls and SMS to NUMBER reach clients on CONTEXT
   outcome NUMBER delivered|undelivered|failed [REASON]
 {FAULT_HELP}
   clients | violations | help | quit"""
@@ -154,6 +156,15 @@ async def run_command(emu: RelayEmulator, line: str) -> str:
     if verb == "persona" and len(args) == 2:
         emu.persona(args[0], parse_persona(args[1]))
         return f"{args[0]} is now {args[1]}"
+    if verb == "route" and len(args) == 2:
+        try:
+            emu.route(args[0], args[1])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        return f"{args[0]} routes to context {args[1]!r}"
+    if verb == "unroute" and len(args) == 1:
+        emu.unroute(args[0])
+        return f"{args[0]} is no longer routed"
     if verb == "outcome" and len(args) in (2, 3):
         try:
             emu.message_outcome(args[0], args[1], args[2] if len(args) == 3 else "")
@@ -185,6 +196,10 @@ def _parser() -> argparse.ArgumentParser:
         help="behaviour of a dialled number (repeatable)",
     )  # fmt: skip
     parser.add_argument(
+        "--route", action="append", default=[], metavar="NUMBER=CONTEXT",
+        help="calls and SMS to NUMBER reach the clients on CONTEXT (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
         "--idle-callers", choices=("wait", "silent"), default="wait",
         help="whether callers with nothing scripted hold initial timeouts (wait) or not",
     )  # fmt: skip
@@ -211,7 +226,25 @@ async def _read_commands(emu: RelayEmulator, done: Callable[[], Awaitable[None]]
     await done()
 
 
-async def _serve(args: argparse.Namespace, personas: dict[str, Persona]) -> None:
+def parse_route(spec: str) -> tuple[str, str]:
+    """``NUMBER=CONTEXT`` -> ``(number, context)``.
+
+    Raises:
+        CommandError: not of that form, or not a valid route.
+    """
+    number, sep, context = spec.partition("=")
+    if not sep:
+        raise CommandError(f"--route wants NUMBER=CONTEXT, got {spec!r}")
+    try:
+        check_route(number, context)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    return number, context
+
+
+async def _serve(
+    args: argparse.Namespace, personas: dict[str, Persona], routes: dict[str, str]
+) -> None:
     emulator = RelayEmulator(
         project=args.project,
         token=args.token,
@@ -222,6 +255,7 @@ async def _serve(args: argparse.Namespace, personas: dict[str, Persona]) -> None
         ping_interval=args.ping_interval,
         idle_callers=args.idle_callers,
         on_transcript=_print,
+        routes=routes,
     )
     async with emulator as emu, anyio.create_task_group() as tg:
         for number, persona in personas.items():
@@ -246,7 +280,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return load_main(words[1:])
     args = _parser().parse_args(words)
     personas: dict[str, Persona] = {}
+    routes: dict[str, str] = {}
     try:
+        routes.update(parse_route(spec) for spec in args.route)
         for spec in args.persona:
             number, sep, kind = spec.partition("=")
             if not sep or not number:
@@ -258,7 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"relay-emulator: {exc}", file=sys.stderr)
         return 2
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is the normal way to stop
-        anyio.run(_serve, args, personas, backend=args.backend)
+        anyio.run(_serve, args, personas, routes, backend=args.backend)
     return 0
 
 
