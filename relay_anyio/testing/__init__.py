@@ -23,7 +23,9 @@ from ._caller import RemoteParty
 from ._emulator import RelayEmulator
 from ._faults import MALFORMED_KINDS, Faults
 from ._journal import Journal, JournalEntry
+from ._live import Webhook
 from ._messaging import OutboundMessage
+from ._outcomes import AIConversation, FaxOutcome, Payment
 from ._personas import Persona
 from ._script import Hangup, Intent, Press, Say, Silence
 from ._server import ClientInfo, EmulatorTimeout
@@ -34,15 +36,18 @@ Caller = RemoteParty
 
 __all__ = [
     "MALFORMED_KINDS",
+    "AIConversation",
     "Caller",
     "ClientInfo",
     "EmulatorTimeout",
     "Faults",
+    "FaxOutcome",
     "Hangup",
     "Intent",
     "Journal",
     "JournalEntry",
     "OutboundMessage",
+    "Payment",
     "Persona",
     "Press",
     "RelayEmulator",
@@ -50,4 +55,5 @@ __all__ = [
     "Say",
     "Silence",
     "TranscriptLine",
+    "Webhook",
 ]
