@@ -24,8 +24,10 @@ from ._caller import RemoteParty
 from ._emulator import RelayEmulator
 from ._faults import MALFORMED_KINDS, Faults
 from ._journal import Journal, JournalEntry
+from ._live import Webhook
 from ._load import CallerScript, LoadProgress, LoadReport, generate_load
 from ._messaging import OutboundMessage
+from ._outcomes import AIConversation, FaxOutcome, Payment
 from ._personas import Persona
 from ._recording import FrameRecorder, RecordedFrame, Recording, load_recording, save_journal
 from ._replay import ReplayMismatch, ReplayServer
@@ -39,12 +41,14 @@ Caller = RemoteParty
 
 __all__ = [
     "MALFORMED_KINDS",
+    "AIConversation",
     "Blocking",
     "Caller",
     "CallerScript",
     "ClientInfo",
     "EmulatorTimeout",
     "Faults",
+    "FaxOutcome",
     "FrameRecorder",
     "Hangup",
     "Intent",
@@ -53,6 +57,7 @@ __all__ = [
     "LoadProgress",
     "LoadReport",
     "OutboundMessage",
+    "Payment",
     "Persona",
     "Press",
     "RecordedFrame",
@@ -65,6 +70,7 @@ __all__ = [
     "Silence",
     "ThreadedEmulator",
     "TranscriptLine",
+    "Webhook",
     "generate_load",
     "load_recording",
     "save_journal",
