@@ -22,22 +22,23 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import anyio
 
+from ._cli_faults import FAULT_HELP, fault_command
 from ._emulator import RelayEmulator
 from ._personas import Persona
+from ._routing import check_route
 from ._script import Hangup, Intent, Press, Say, Silence
 
-__all__ = ["main", "parse_persona", "run_command"]
+__all__ = ["main", "parse_persona", "parse_route", "run_command"]
 
-HELP = """commands:
+HELP = f"""commands:
   call CONTEXT FROM TO [INTENT...]   place an inbound call; intents: press:DIGITS,
                                      "say:WORDS", silence[:SECONDS], hangup[:AFTER]
   press CALL DIGITS | say CALL WORDS... | silence CALL [SECONDS] | hangup CALL
   sms CONTEXT FROM TO BODY...        deliver an inbound SMS
   persona NUMBER KIND[:AFTER]        human, machine, fax, busy, no_answer, fails, declines
+  route NUMBER CONTEXT | unroute NUMBER   calls and SMS to NUMBER reach clients on CONTEXT
   outcome NUMBER delivered|undelivered|failed [REASON]
-  fault drop | disconnect [restart] | reject on|off | ignore-pings on|off
-        | ignore METHOD | delay METHOD SECONDS | malformed KIND | duplicate on|off
-        | reorder on|off | reset
+{FAULT_HELP}
   clients | violations | help | quit"""
 
 _PERSONAS: dict[str, Callable[[float | None], Persona]] = {
@@ -94,44 +95,11 @@ def _intent(token: str) -> Intent:
     raise CommandError(f"unknown intent {token!r} (press:, say:, silence, hangup)")
 
 
-def _on(word: str) -> bool:
-    if word not in ("on", "off"):
-        raise CommandError("expected on or off")
-    return word == "on"
-
-
 async def _fault(emu: RelayEmulator, args: list[str]) -> str:
-    faults = emu.faults
-    name, rest = (args[0], args[1:]) if args else ("", [])
-    simple: dict[str, Callable[[bool], None]] = {
-        "reject": faults.reject_credentials,
-        "ignore-pings": faults.ignore_pings,
-        "duplicate": faults.duplicate_events,
-        "reorder": faults.reorder_events,
-    }
-    if name in simple and len(rest) == 1:
-        simple[name](_on(rest[0]))
-        return f"{name} {rest[0]}"
-    if name == "drop":
-        return f"dropped {faults.drop_all_now()} connection(s)"
-    if name == "disconnect":
-        restart = rest == ["restart"]
-        return f"disconnect sent to {faults.disconnect(restart=restart)} client(s)"
-    if name == "ignore" and len(rest) == 1:
-        faults.ignore_method(rest[0])
-        return f"ignoring {rest[0]}"
-    if name == "delay" and len(rest) == 2:
-        faults.delay_method(rest[0], _seconds(rest[1]))
-        return f"delaying {rest[0]} by {rest[1]} s"
-    if name == "malformed" and len(rest) == 1:
-        try:
-            return f"sent to {faults.send_malformed(rest[0])} connection(s)"
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
-    if name == "reset":
-        faults.reset()
-        return "faults off"
-    raise CommandError("bad fault command; try: help")
+    try:
+        return await fault_command(emu, args)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 async def _party_command(emu: RelayEmulator, verb: str, args: list[str]) -> str:
@@ -188,6 +156,15 @@ async def run_command(emu: RelayEmulator, line: str) -> str:
     if verb == "persona" and len(args) == 2:
         emu.persona(args[0], parse_persona(args[1]))
         return f"{args[0]} is now {args[1]}"
+    if verb == "route" and len(args) == 2:
+        try:
+            emu.route(args[0], args[1])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        return f"{args[0]} routes to context {args[1]!r}"
+    if verb == "unroute" and len(args) == 1:
+        emu.unroute(args[0])
+        return f"{args[0]} is no longer routed"
     if verb == "outcome" and len(args) in (2, 3):
         try:
             emu.message_outcome(args[0], args[1], args[2] if len(args) == 3 else "")
@@ -219,6 +196,10 @@ def _parser() -> argparse.ArgumentParser:
         help="behaviour of a dialled number (repeatable)",
     )  # fmt: skip
     parser.add_argument(
+        "--route", action="append", default=[], metavar="NUMBER=CONTEXT",
+        help="calls and SMS to NUMBER reach the clients on CONTEXT (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
         "--idle-callers", choices=("wait", "silent"), default="wait",
         help="whether callers with nothing scripted hold initial timeouts (wait) or not",
     )  # fmt: skip
@@ -245,7 +226,25 @@ async def _read_commands(emu: RelayEmulator, done: Callable[[], Awaitable[None]]
     await done()
 
 
-async def _serve(args: argparse.Namespace, personas: dict[str, Persona]) -> None:
+def parse_route(spec: str) -> tuple[str, str]:
+    """``NUMBER=CONTEXT`` -> ``(number, context)``.
+
+    Raises:
+        CommandError: not of that form, or not a valid route.
+    """
+    number, sep, context = spec.partition("=")
+    if not sep:
+        raise CommandError(f"--route wants NUMBER=CONTEXT, got {spec!r}")
+    try:
+        check_route(number, context)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    return number, context
+
+
+async def _serve(
+    args: argparse.Namespace, personas: dict[str, Persona], routes: dict[str, str]
+) -> None:
     emulator = RelayEmulator(
         project=args.project,
         token=args.token,
@@ -256,6 +255,7 @@ async def _serve(args: argparse.Namespace, personas: dict[str, Persona]) -> None
         ping_interval=args.ping_interval,
         idle_callers=args.idle_callers,
         on_transcript=_print,
+        routes=routes,
     )
     async with emulator as emu, anyio.create_task_group() as tg:
         for number, persona in personas.items():
@@ -275,7 +275,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``relay-emulator``; returns the exit status."""
     args = _parser().parse_args(argv)
     personas: dict[str, Persona] = {}
+    routes: dict[str, str] = {}
     try:
+        routes.update(parse_route(spec) for spec in args.route)
         for spec in args.persona:
             number, sep, kind = spec.partition("=")
             if not sep or not number:
@@ -287,7 +289,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"relay-emulator: {exc}", file=sys.stderr)
         return 2
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is the normal way to stop
-        anyio.run(_serve, args, personas, backend=args.backend)
+        anyio.run(_serve, args, personas, routes, backend=args.backend)
     return 0
 
 

@@ -18,6 +18,7 @@ from ._media import MediaError, describe
 from ._model import ResultCode, Session, SimCall, ok
 from ._params import invalid, live_call, opt_number, opt_str, req_object, req_str
 from ._personas import Persona
+from ._routing import link_routed_leg, routes
 
 if TYPE_CHECKING:
     from ._switch import Handler, Switch
@@ -141,6 +142,14 @@ class Ringer:
             sw.later(persona.after, lambda: self._fail(leg, persona.end_reason), leg)
             return leg
         sw.set_state(leg, "ringing")
+        context = routes(sw).get(number) if valid else None
+        if context is not None:
+            link_routed_leg(
+                sw, leg, context, timeout=timeout,
+                on_answer=lambda: self._answered(leg),
+                on_reject=lambda reason: self._fail(leg, reason),
+            )  # fmt: skip
+            return leg
         if persona.picks_up and persona.after <= timeout:
             sw.later(persona.after, lambda: self._answered(leg), leg)
         elif persona.kind in ("busy", "declines") and persona.after <= timeout:
@@ -352,5 +361,9 @@ def on_call_end(sw: Switch, call: SimCall) -> None:
         call.connect_op.cancel()
         call.connect_op = None
     peer = _unbridge(sw, call)
-    if peer is not None and peer.created_by == "connect" and peer.peer_ref == call.ref():
+    if (
+        peer is not None
+        and peer.created_by in ("connect", "transfer")
+        and peer.peer_ref == call.ref()
+    ):
         sw.end_call(peer, "hangup", by="switch", text=f"{peer.label} hung up with its caller")
