@@ -20,13 +20,13 @@ CALLER, OFFICE, AGENT = "+15551230001", "+15551230002", "+15552002000"
 AGENT_PHONE = {"type": "phone", "params": {"to_number": AGENT, "from_number": OFFICE}}
 
 # Every flat form of the documentation, and what the service must receive.
-FLAT = [
+FLAT: list[dict[str, Any]] = [
     {"type": "tts", "text": "Hello from RELAY!"},
     {"type": "audio", "url": "https://media.example.com/chime.wav?duration=1"},
     {"type": "silence", "duration": 0.5},
     {"type": "ringtone", "name": "us", "duration": 1},
 ]
-CANONICAL = [
+CANONICAL: list[dict[str, Any]] = [
     {"type": "tts", "params": {"text": "Hello from RELAY!"}},
     {"type": "audio", "params": {"url": "https://media.example.com/chime.wav?duration=1"}},
     {"type": "silence", "params": {"duration": 0.5}},
