@@ -104,7 +104,7 @@ from ._actions import (
 )
 from ._call import Call
 from ._client import RelayClient
-from ._errors import RelayError
+from ._errors import RelayError, RelayTimeoutError
 from ._message import Message
 
 # Silent unless the application configures logging (library convention).
@@ -114,6 +114,7 @@ __all__ = [  # noqa: RUF022 - grouped as in signalwire.relay
     # client
     "RelayClient",
     "RelayError",
+    "RelayTimeoutError",
     # call and actions
     "Call",
     "Action",

@@ -40,6 +40,8 @@ _WHY = {
     "error": "failed",
     "cancel": "stopped ringing (another leg answered)",
 }
+# Our persona outcomes that are not wire reasons, as a failed dial event reports them.
+_WIRE_REASONS = {"not_found": "error"}
 
 
 def parse_devices(
@@ -105,6 +107,8 @@ class Ringer:
         self._index = 0
         self.legs: list[SimCall] = []
         self.done = False
+        # Why the last leg that failed did not connect (the failed dial event's ``reason``).
+        self.reason = ""
 
     def start(self) -> None:
         """Ring the first group."""
@@ -180,6 +184,7 @@ class Ringer:
     def leg_ended(self, leg: SimCall) -> None:
         """A ringing leg ended without answering: ring the next group once all failed."""
         leg.leg_of = None
+        self.reason = leg.end_reason or self.reason
         if self.done or any(not other.ended for other in self.legs):
             return
         self._index += 1
@@ -222,7 +227,9 @@ def _dial(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, Any
 
     def failed() -> None:
         sw.log(None, f"dial {tag} failed: nobody answered")
-        dial_event("failed")
+        # As the service does (spec 4.3): why the last leg failed, and the dial's direction.
+        dial_event("failed", reason=_WIRE_REASONS.get(ringer.reason, ringer.reason) or "error",
+                   source="outbound")  # fmt: skip
 
     ringer = Ringer(
         sw, owner=owner, groups=groups, tag=tag, created_by="dial", on_answer=answered,

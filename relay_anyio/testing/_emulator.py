@@ -25,7 +25,12 @@ from ._script import Intent, coerce_script
 from ._server import ClientInfo, Credentials, EmulatorServer
 from ._switch import Switch, TranscriptLine
 
-__all__ = ["RelayEmulator"]
+__all__ = ["DEFAULT_PING_INTERVAL", "RelayEmulator"]
+
+DEFAULT_PING_INTERVAL = 5.0
+"""Real seconds between the server's ``signalwire.ping`` requests by default. The service pings
+more often than every 15 s (clients of it reconnect after 15 s without one); 5 s leaves room for
+a late or lost ping."""
 
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -46,7 +51,8 @@ class RelayEmulator:
         time_scale: real seconds per simulated second (``0.001``: a 3 s prompt takes 3 ms).
         host: the address to listen on (loopback by default).
         port: the port to listen on (``0``: a free port; see :attr:`url`).
-        ping_interval: real seconds between server ``signalwire.ping`` requests.
+        ping_interval: real seconds between server ``signalwire.ping`` requests (5 s, like
+            the service: more often than every 15 s).
         ack_timeout: real seconds after which an unacknowledged event is a violation.
         max_unacked: events in flight per session before the rest wait for ACKs.
         max_missed_pings: close a connection after this many unanswered server pings
@@ -75,7 +81,7 @@ class RelayEmulator:
         time_scale: float = 1.0,
         host: str = "127.0.0.1",
         port: int = 0,
-        ping_interval: float = 30.0,
+        ping_interval: float = DEFAULT_PING_INTERVAL,
         ack_timeout: float = 10.0,
         max_unacked: int = 64,
         max_missed_pings: int | None = None,

@@ -230,7 +230,7 @@ async def test_fixture_marker_routes(relay_emulator: RelayEmulator) -> None:
 async def test_clients_in_two_processes_call_each_other(anyio_backend: str) -> None:
     command = [
         sys.executable, "-m", "relay_anyio.testing", "--port", "0", "--time-scale", "0.001",
-        "--backend", anyio_backend, "--route", f"{DESK}=desk",
+        "--backend", anyio_backend, "--route", f"{DESK}=desk", "--interactive",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process: Process = await anyio.open_process(command, env=env)
