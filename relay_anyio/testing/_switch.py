@@ -94,10 +94,11 @@ class _Modules:
 
 def _load_modules() -> _Modules:
     # Imported here: the handler modules import this one for their type annotations.
-    from . import _actions, _calls, _collect, _dialing, _messaging, _rooms, _routing
+    from . import _actions, _calls, _collect, _dialing, _messaging, _rooms, _routing, _services
 
     found = _Modules({}, [], [])
-    for module in (_calls, _actions, _collect, _dialing, _rooms, _messaging, _routing):
+    modules = (_calls, _actions, _collect, _dialing, _rooms, _messaging, _routing, _services)
+    for module in modules:
         found.handlers.update(module.HANDLERS)
         if hasattr(module, "on_call_end"):
             found.end_hooks.append(module.on_call_end)
@@ -563,6 +564,10 @@ class Switch:
         if call.party.waiting is consumer:
             call.party.waiting = None
 
+    def nudge(self, call: SimCall) -> None:
+        """Look at the party's script again: a new listener may take what waits at its head."""
+        self._advance_party(call)
+
     def _advance_party(self, call: SimCall) -> None:
         # Hand the head intent to a waiting consumer, or arm the head's own timer.
         party = call.party
@@ -592,6 +597,8 @@ class Switch:
             return
         party.silent_for = consumer if isinstance(head, Silence) else None
         consumer.take(head)
+        for listener in list(call.listeners):  # transcribers and AI agents hear it too
+            listener(head)
         # Arm the timer of whatever is at the head now (a consumer may already have taken it).
         self._advance_party(call)
 
