@@ -50,6 +50,7 @@ from ._model import (
 )
 from ._personas import Persona
 from ._scheduler import DeferredTimer, Scheduler, Timer
+from ._schema import check_types
 from ._script import Hangup, Intent, Press, Say, Silence, coerce_script
 
 __all__ = ["MAX_LIVE_CALLS", "Handler", "Switch", "TranscriptLine"]
@@ -657,6 +658,7 @@ class Switch:
         handler = self.handlers.get(method)
         if handler is None:
             raise RequestError(-32601, f"Method not found: {method}")
+        check_types(method, params)
         try:
             return handler(self, session, params)
         except ResultCode as refused:
