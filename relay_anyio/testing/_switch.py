@@ -294,6 +294,21 @@ class Switch:
         """Queue a call-scoped event for the session controlling ``call``."""
         self.emit_to(call.owner, event_type, {**call.ref(), **params})
 
+    def calling_error(self, code: str, message: str, call: SimCall | None = None) -> int:
+        """Send a ``calling.error`` event (spec 6): about ``call`` to the session controlling
+        it, or, without a call, to every attached session. Returns how many got it."""
+        params: dict[str, Any] = {"code": code, "message": message}
+        if call is not None:
+            self.log(call, f"calling.error {code}: {message}")
+            before = len(self._outputs)
+            self.emit(call, "calling.error", params)
+            return len(self._outputs) - before
+        targets = [s for s in self.sessions.values() if s.attached]
+        self.log(None, f"calling.error {code}: {message} (to {len(targets)} session(s))")
+        for session in targets:
+            self.emit_to(session.protocol, "calling.error", dict(params))
+        return len(targets)
+
     def state_params(self, call: SimCall) -> dict[str, Any]:
         """The inner params of a ``calling.call.state`` event for ``call``."""
         params: dict[str, Any] = {
