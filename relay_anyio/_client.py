@@ -76,6 +76,8 @@ class RelayClient:
             lets running handlers finish before they are cancelled.
 
     Raises:
+        TypeError: an argument of the wrong type (``project=123``, ``contexts="office"``,
+            ``max_active_calls="5"``...), naming it.
         ValueError: no project (checked first) or token without a JWT, naming the variable that
             supplies it; an invalid host (user info, a path, a query, whitespace...), saying why.
 

@@ -31,6 +31,10 @@ from ._ids import *  # noqa: F403
 from ._masking import *  # noqa: F403
 from ._server import *  # noqa: F403
 from ._types import *  # noqa: F403
+from ._version import resolve_version as _resolve_version
+
+#: The version of relay-sansio (installed metadata, else the source's; see ``_version``).
+__version__: str = _resolve_version()
 
 __all__ = ["commands"]
 __all__ += _call_rules.__all__

@@ -90,6 +90,7 @@ from relay_proto import (
     TranscribeEvent,
     parse_event,
 )
+from relay_proto import __version__ as _proto_version
 
 from ._actions import (
     Action,
@@ -109,6 +110,9 @@ from ._call import Call
 from ._client import RelayClient
 from ._errors import RelayError
 from ._message import Message
+
+#: The version of relay-sansio (the same in relay_proto, relay_anyio and relay_sync).
+__version__: str = _proto_version
 
 # Silent unless the application configures logging (library convention).
 _logging.getLogger("relay_sync").addHandler(_logging.NullHandler())

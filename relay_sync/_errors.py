@@ -26,6 +26,9 @@ class RelayError(Exception):
         message: the server's message, or the client-side message.
     """
 
+    # Reported (repr, tracebacks) under the package it is imported from, not this module.
+    __module__ = __name__.rpartition(".")[0]
+
     def __init__(self, code: int, message: str) -> None:
         self.code = code
         self.message = message

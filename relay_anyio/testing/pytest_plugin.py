@@ -50,6 +50,8 @@ async def relay_emulator(
             raise pytest.UsageError("relay_emulator marker takes keyword arguments only")
         options.update(marker.kwargs)
     async with RelayEmulator(**options) as emu:
+        # A failed test's report carries the whole transcript: timeouts need not repeat it.
+        emu._server.transcript_in_timeouts = False
         request.node.stash[_EMULATOR] = emu
         yield emu
     if emu.internal_errors:
