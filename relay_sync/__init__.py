@@ -64,6 +64,7 @@ from relay_proto import (
     MESSAGE_STATE_RECEIVED,
     MESSAGE_STATE_SENT,
     MESSAGE_STATE_UNDELIVERED,
+    CallEndedResult,
     CallingErrorEvent,
     CallReceiveEvent,
     CallStateEvent,
@@ -205,4 +206,6 @@ __all__ = [  # noqa: RUF022 - grouped as in signalwire.relay
     "MESSAGE_STATE_UNDELIVERED",
     "MESSAGE_STATE_FAILED",
     "MESSAGE_STATE_RECEIVED",
+    # relay-sansio's own: what an action's wait() returns when its call is over first
+    "CallEndedResult",
 ]
