@@ -28,7 +28,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
-from relay_proto import DEFAULT_DIAL_TIMEOUT, CallCommand, Event, RelayConnection, RelayEvent
+from relay_proto import (
+    DEFAULT_DIAL_TIMEOUT,
+    CallCommand,
+    Event,
+    RelayConnection,
+    RelayEvent,
+    check_on_handler_error,
+)
 
 from ._config import ConnectionSlots, resolve_settings
 from ._errors import RelayError
@@ -74,12 +81,20 @@ class RelayClient:
             else 1000); an inbound call over the limit is passed back to the server.
         shutdown_timeout: seconds a graceful stop (``stop()``, SIGINT/SIGTERM under ``run()``)
             lets running handlers finish before they are cancelled.
+        on_handler_error: what happens to a call whose ``on_call`` handler raises (the error
+            is always logged at ERROR with its traceback). ``"hangup"`` (default): the call is
+            hung up (rejected if not yet answered) so the caller is not left in dead air,
+            unless the handler handed it on: passed it (``pass_()``), connected it to another
+            party (``connect()``), or transferred it (``transfer()``/``refer()``), or it has
+            ended. ``"keep"``: the call is left as the handler left it (the official SDK's
+            behaviour).
 
     Raises:
         TypeError: an argument of the wrong type (``project=123``, ``contexts="office"``,
             ``max_active_calls="5"``...), naming it.
         ValueError: no project (checked first) or token without a JWT, naming the variable that
-            supplies it; an invalid host (user info, a path, a query, whitespace...), saying why.
+            supplies it; an invalid host (user info, a path, a query, whitespace...), saying why;
+            an ``on_handler_error`` other than ``"hangup"``/``"keep"``.
 
     Attributes:
         project, token, jwt_token, host: the resolved configuration.
@@ -97,8 +112,10 @@ class RelayClient:
         max_active_calls: int | None = None,
         *,
         shutdown_timeout: float = 10.0,
+        on_handler_error: str = "hangup",
     ) -> None:
         settings = resolve_settings(project, token, jwt_token, host, contexts, max_active_calls)
+        self._on_handler_error = check_on_handler_error(on_handler_error)
         self.project = settings.project
         self.token = settings.token
         self.jwt_token = settings.jwt_token
@@ -125,7 +142,9 @@ class RelayClient:
         """Register the inbound call handler (usable as a decorator); replaces any previous one.
 
         ``handler(call)`` is normally an ``async def``. Each inbound call runs it in its own
-        task; an exception it raises is logged with the call id and hurts nothing else.
+        task; an exception it raises is logged with the call id and its traceback, hurts no
+        other call, and ends this call unless the handler handed it on (see the
+        ``on_handler_error`` argument of :class:`RelayClient`).
         """
         self._on_call_handler = handler
         return handler
@@ -276,9 +295,12 @@ class RelayClient:
 
         Raises:
             ValueError: malformed ``devices``; nothing is sent.
-            RelayError: the dial was refused or failed (``"Dial failed (tag=...)"``), timed out
-                (``"Dial timed out waiting for answer (tag=...)"``; a late answer is hung up),
-                or the connection closed during the dial.
+            RelayTimeoutError: no answer within ``dial_timeout``: ``RelayError(-1, "Dial timed
+                out waiting for answer (tag=...)")`` that is also a ``TimeoutError``; a late
+                answer is hung up.
+            RelayError: the dial was refused, or failed (``"Dial failed (tag=...): busy"``;
+                ``reason`` holds the service's reason: ``busy``, ``noAnswer``...), or the
+                connection closed during the dial.
         """
         session = self._require_session()
         conn = session.conn

@@ -109,7 +109,7 @@ from ._actions import (
 )
 from ._call import Call
 from ._client import RelayClient
-from ._errors import RelayError
+from ._errors import RelayError, RelayTimeoutError
 from ._message import Message
 
 #: The version of relay-sansio (the same in relay_proto, relay_anyio and relay_sync).
@@ -122,6 +122,7 @@ __all__ = [  # noqa: RUF022 - grouped as in signalwire.relay
     # client
     "RelayClient",
     "RelayError",
+    "RelayTimeoutError",
     # call and actions
     "Call",
     "Action",

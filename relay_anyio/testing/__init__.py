@@ -14,9 +14,10 @@ runs on asyncio and trio::
         await caller.wait_ended()
         print(emu.transcript_text(caller, compact=True))
 
-See ``docs/emulator.md``. The pytest plugin (``relay_emulator`` fixture) and the
-``relay-emulator`` command line live in :mod:`relay_anyio.testing.pytest_plugin` and
-:mod:`relay_anyio.testing.__main__`.
+Blocking code uses :class:`ThreadedEmulator` (the same emulator in a background thread). See
+``docs/emulator.md``. The pytest plugin (``relay_emulator`` and ``relay_emulator_sync``
+fixtures) lives in :mod:`relay_sync.pytest_plugin` (it must load without anyio), the
+``relay-emulator`` command line in :mod:`relay_anyio.testing.__main__`.
 """
 
 from ._caller import RemoteParty
@@ -28,12 +29,14 @@ from ._personas import Persona
 from ._script import Hangup, Intent, Press, Say, Silence
 from ._server import ClientInfo, EmulatorTimeout
 from ._switch import TranscriptLine
+from ._threaded import Blocking, ThreadedEmulator
 
 Caller = RemoteParty
 """Alias: the remote party of an inbound call is its caller."""
 
 __all__ = [
     "MALFORMED_KINDS",
+    "Blocking",
     "Caller",
     "ClientInfo",
     "EmulatorTimeout",
@@ -49,5 +52,6 @@ __all__ = [
     "RemoteParty",
     "Say",
     "Silence",
+    "ThreadedEmulator",
     "TranscriptLine",
 ]

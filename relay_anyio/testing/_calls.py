@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._model import ResultCode, Session, ok
+from ._model import ResultCode, Session, SimCall, ok
 from ._params import (
     invalid,
     live_call,
@@ -21,6 +21,7 @@ from ._params import (
     req_str,
     str_list,
 )
+from ._routing import PHONE_NUMBER, routes
 
 if TYPE_CHECKING:
     from ._switch import Handler, Switch
@@ -77,19 +78,42 @@ def _pass(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, Any
 def _transfer(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, Any]:
     call = live_call(sw, session, params)
     dest = req_str(params, "dest")
-    sw.log(call, f"transferred to {dest}")
+    number = dest.removeprefix("tel:")
+    context = routes(sw).get(number)
     if dest.startswith("context:"):
         context = dest.removeprefix("context:")
         if not context:
             raise invalid("dest", "names an empty context")
+    sw.log(call, f"transferred to {dest}")
+    if context is not None:
         # The call leaves this client and is offered afresh on the other context.
         call.context = context
         call.passed_by.clear()
         sw.offer(call)
+    elif PHONE_NUMBER.match(number):
+        _transfer_to_number(sw, call, number)
     else:
         # Handed to a URL or SWML script: no RELAY client controls it any more.
         call.owner = None
     return ok("Transferring")
+
+
+def _transfer_to_number(sw: Switch, call: SimCall, number: str) -> None:
+    # The switch rings the number's persona for the call, which no client controls any more.
+    from ._dialing import Ringer, bridge
+
+    call.owner = None
+    device = {"type": "phone", "params": {"from_number": call.party.number, "to_number": number}}
+
+    def failed() -> None:
+        sw.end_call(call, "hangup", by="switch", text=f"transfer to {number} failed")
+
+    ringer = Ringer(
+        sw, owner=None, groups=[[device]], tag="", created_by="transfer",
+        on_answer=lambda leg: bridge(sw, call, leg), on_fail=failed, peer_ref=call.ref(),
+    )  # fmt: skip
+    call.connect_op = ringer
+    ringer.start()
 
 
 @_handler("calling.accept")

@@ -47,6 +47,7 @@ from ._params import (
     req_object,
     req_str,
 )
+from ._routing import pass_digits
 from ._scheduler import Cancellable, Timer
 from ._script import DTMF_KEYS, Intent, Press, Say, Silence
 
@@ -492,6 +493,7 @@ def _send_digits(sw: Switch, session: Session, params: dict[str, Any]) -> dict[s
     seconds = sum(0.5 if k == "w" else 1.0 if k == "W" else 0.1 for k in digits)
     sw.log(call, f"sent digits {digits}")
     call.party.received_digits.append(digits)
+    pass_digits(sw, call, digits)
 
     def sent() -> None:
         sw.emit(call, "calling.call.send_digits", {"control_id": control_id, "state": "finished"})

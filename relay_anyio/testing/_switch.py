@@ -94,10 +94,10 @@ class _Modules:
 
 def _load_modules() -> _Modules:
     # Imported here: the handler modules import this one for their type annotations.
-    from . import _actions, _calls, _collect, _dialing, _messaging, _rooms
+    from . import _actions, _calls, _collect, _dialing, _messaging, _rooms, _routing
 
     found = _Modules({}, [], [])
-    for module in (_calls, _actions, _collect, _dialing, _rooms, _messaging):
+    for module in (_calls, _actions, _collect, _dialing, _rooms, _messaging, _routing):
         found.handlers.update(module.HANDLERS)
         if hasattr(module, "on_call_end"):
             found.end_hooks.append(module.on_call_end)
@@ -243,6 +243,15 @@ class Switch:
             session.attached = False
         self.sessions.clear()
 
+    def restart(self) -> None:
+        """The service restarted: sessions, calls and waiting offers are lost."""
+        self.forget_sessions()
+        for call in list(self.calls.values()):
+            self.end_call(call, "error", by="emulator", text="call lost: the service restarted")
+        self._unclaimed.clear()
+        self._rr.clear()
+        self._outputs.clear()
+
     def subscribe(self, session: Session, contexts: Iterable[str]) -> None:
         """Add contexts to a session (``signalwire.receive``)."""
         session.contexts.update(contexts)
@@ -304,6 +313,8 @@ class Switch:
     def offer(self, call: SimCall) -> None:
         """Offer an inbound call to the next subscribed session, or park it."""
         session = self.pick_session(call.context, call.passed_by)
+        if call.on_offer is not None:
+            call.on_offer(session is not None)
         if session is None:
             call.owner = None
             if call not in self._unclaimed:

@@ -126,6 +126,7 @@ def test_dial_a_busy_number_exits_1_with_the_reason(emulator: Any) -> None:
     assert of_type(records, "call") == []
 
 
+@pytest.mark.emulator_time_scale(0.1)  # it rings 30 simulated s (3 s) before "noAnswer"
 def test_dial_with_no_answer_exits_4_at_the_timeout(emulator: Any) -> None:
     emulator.persona(CALLEE, Persona.no_answer())
     argv = ["dial", CALLEE, "--from", LINE, "--timeout", "0.3", *creds(emulator)]

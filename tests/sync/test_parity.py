@@ -77,7 +77,7 @@ def test_same_names_in_all() -> None:
 
 def test_shared_names_are_the_core_objects() -> None:
     # Events, parse_event and constants come from relay_proto in both packages.
-    own = {"RelayClient", "RelayError", "Call", "Message", "Action"} | {
+    own = {"RelayClient", "RelayError", "RelayTimeoutError", "Call", "Message", "Action"} | {
         name for name in relay_anyio.__all__ if name.endswith("Action")
     }
     for name in relay_anyio.__all__:
