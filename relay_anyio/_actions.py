@@ -225,7 +225,7 @@ class VolumeAction(PausableAction):
         """Set the playback volume (``calling.<kind>.volume``).
 
         Args:
-            volume: gain in dB, -40 to +40.
+            volume: gain in dB (the service takes -40 to +40).
 
         Returns:
             The result object (``{}`` when the call is gone).

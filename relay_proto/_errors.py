@@ -26,7 +26,9 @@ class LocalProtocolError(RelayProtoError):
 
 
 class InvalidCommandError(LocalProtocolError, ValueError):
-    """A command's arguments failed local validation; the message says which and why.
+    """A command's arguments failed one of the few local checks (what the client itself relies
+    on: ids, the devices structure, media lists, JSON-encodable values; argument values are
+    otherwise the service's to judge); the message says which and why.
 
     It is also a :class:`ValueError`, so code written for the official SDK (which raises
     ``ValueError`` for, say, a message with neither body nor media) keeps working.

@@ -50,6 +50,7 @@ from ._model import (
 )
 from ._personas import Persona
 from ._scheduler import DeferredTimer, Scheduler, Timer
+from ._schema import check_types
 from ._script import Hangup, Intent, Press, Say, Silence, coerce_script
 
 __all__ = ["MAX_LIVE_CALLS", "Handler", "Switch", "TranscriptLine"]
@@ -295,6 +296,21 @@ class Switch:
     def emit(self, call: SimCall, event_type: str, params: dict[str, Any]) -> None:
         """Queue a call-scoped event for the session controlling ``call``."""
         self.emit_to(call.owner, event_type, {**call.ref(), **params})
+
+    def calling_error(self, code: str, message: str, call: SimCall | None = None) -> int:
+        """Send a ``calling.error`` event (spec 6): about ``call`` to the session controlling
+        it, or, without a call, to every attached session. Returns how many got it."""
+        params: dict[str, Any] = {"code": code, "message": message}
+        if call is not None:
+            self.log(call, f"calling.error {code}: {message}")
+            before = len(self._outputs)
+            self.emit(call, "calling.error", params)
+            return len(self._outputs) - before
+        targets = [s for s in self.sessions.values() if s.attached]
+        self.log(None, f"calling.error {code}: {message} (to {len(targets)} session(s))")
+        for session in targets:
+            self.emit_to(session.protocol, "calling.error", dict(params))
+        return len(targets)
 
     def state_params(self, call: SimCall) -> dict[str, Any]:
         """The inner params of a ``calling.call.state`` event for ``call``."""
@@ -645,6 +661,7 @@ class Switch:
         handler = self.handlers.get(method)
         if handler is None:
             raise RequestError(-32601, f"Method not found: {method}")
+        check_types(method, params)
         try:
             return handler(self, session, params)
         except ResultCode as refused:
