@@ -341,7 +341,12 @@ async def _serve(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``relay-emulator``; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["load"]:  # relay-emulator load ...: the load generator
+        from ._load_cli import main as load_main
+
+        return load_main(words[1:])
+    args = build_parser().parse_args(words)
     personas: dict[str, Persona] = {}
     routes: dict[str, str] = {}
     try:
