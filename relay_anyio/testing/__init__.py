@@ -24,8 +24,13 @@ from ._caller import RemoteParty
 from ._emulator import RelayEmulator
 from ._faults import MALFORMED_KINDS, Faults
 from ._journal import Journal, JournalEntry
+from ._live import Webhook
+from ._load import CallerScript, LoadProgress, LoadReport, generate_load
 from ._messaging import OutboundMessage
+from ._outcomes import AIConversation, FaxOutcome, Payment
 from ._personas import Persona
+from ._recording import FrameRecorder, RecordedFrame, Recording, load_recording, save_journal
+from ._replay import ReplayMismatch, ReplayServer
 from ._script import Hangup, Intent, Press, Say, Silence
 from ._server import ClientInfo, EmulatorTimeout
 from ._switch import TranscriptLine
@@ -36,22 +41,37 @@ Caller = RemoteParty
 
 __all__ = [
     "MALFORMED_KINDS",
+    "AIConversation",
     "Blocking",
     "Caller",
+    "CallerScript",
     "ClientInfo",
     "EmulatorTimeout",
     "Faults",
+    "FaxOutcome",
+    "FrameRecorder",
     "Hangup",
     "Intent",
     "Journal",
     "JournalEntry",
+    "LoadProgress",
+    "LoadReport",
     "OutboundMessage",
+    "Payment",
     "Persona",
     "Press",
+    "RecordedFrame",
+    "Recording",
     "RelayEmulator",
     "RemoteParty",
+    "ReplayMismatch",
+    "ReplayServer",
     "Say",
     "Silence",
     "ThreadedEmulator",
     "TranscriptLine",
+    "Webhook",
+    "generate_load",
+    "load_recording",
+    "save_journal",
 ]

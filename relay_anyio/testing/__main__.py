@@ -182,7 +182,8 @@ async def run_command(emu: RelayEmulator, line: str) -> str:
     if verb == "fault":
         return await _fault(emu, args)
     if verb == "clients":
-        return "\n".join(f"conn{c.conn} {c.label} {c.agent} open={c.open}" for c in emu.clients)
+        lines = [f"conn{c.conn} {c.label} {c.agent} open={c.open}" for c in emu.clients]
+        return "\n".join(lines) or "no clients have connected"
     if verb == "violations":
         return "\n".join(emu.violations) or "none"
     raise CommandError(f"unknown or incomplete command {verb!r}; try: help")
@@ -231,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="never read commands (the default when standard input is not a terminal)",
     )  # fmt: skip
     return parser
+
+
+def _clock_note(time_scale: float) -> str:
+    """The line saying what the transcript's times are."""
+    pace = "real time" if time_scale == 1 else f"each lasts {time_scale:g} real seconds"
+    return f"Transcript times are simulated seconds since start ([   1.20s sim]; {pace})."
 
 
 def _print(text: str) -> None:
@@ -333,6 +340,7 @@ async def _serve(
         for number, persona in personas.items():
             emu.persona(number, persona)
         _print(f"RELAY emulator listening on {emu.url} (give clients this URL as their host)")
+        _print(_clock_note(args.time_scale))
         stop = tg.cancel_scope.cancel
         tg.start_soon(_until_signal, stop)
         if reads_commands(args, sys.stdin):
@@ -341,7 +349,12 @@ async def _serve(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``relay-emulator``; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["load"]:  # relay-emulator load ...: the load generator
+        from ._load_cli import main as load_main
+
+        return load_main(words[1:])
+    args = build_parser().parse_args(words)
     personas: dict[str, Persona] = {}
     routes: dict[str, str] = {}
     try:

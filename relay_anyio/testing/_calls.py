@@ -189,30 +189,6 @@ HANDLERS["calling.denoise"] = _denoise(True)
 HANDLERS["calling.denoise.stop"] = _denoise(False)
 
 
-def _single_key_action(key: str, allowed: frozenset[str], message: str) -> Handler:
-    # live_transcribe / live_translate: "action" holds exactly one allowed key -> an object.
-    def handler(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, Any]:
-        call = live_call(sw, session, params)
-        action = req_object(params, key)
-        if len(action) != 1 or next(iter(action)) not in allowed:
-            raise invalid(key, f"must have exactly one of {', '.join(sorted(allowed))}")
-        verb = next(iter(action))
-        if not isinstance(action[verb], dict):
-            raise invalid(f"{key}.{verb}", "must be an object")
-        sw.log(call, f"{message.lower()} ({verb})")
-        return ok(message)
-
-    return handler
-
-
-HANDLERS["calling.live_transcribe"] = _single_key_action(
-    "action", frozenset({"start", "stop", "summarize"}), "Live transcription started"
-)
-HANDLERS["calling.live_translate"] = _single_key_action(
-    "action", frozenset({"start", "stop", "summarize", "inject"}), "Live translation started"
-)
-
-
 def _acknowledged(message: str, *, required: tuple[str, ...] = ()) -> Handler:
     # Commands whose effect happens outside RELAY events: validate, log, answer.
     def handler(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, Any]:
@@ -227,8 +203,6 @@ def _acknowledged(message: str, *, required: tuple[str, ...] = ()) -> Handler:
 
 HANDLERS.update(
     {
-        "calling.join_room": _acknowledged("Joining room", required=("name",)),
-        "calling.leave_room": _acknowledged("Leaving room"),
         "calling.amazon_bedrock": _acknowledged("AI started"),
         "calling.ai_message": _acknowledged("Message sent"),
         "calling.ai_hold": _acknowledged("AI on hold"),

@@ -445,16 +445,29 @@ class DetectAction(SimAction):
             if persona.kind == "fax":
                 self._at(1.0 - elapsed, self.tone, final=True)
         elif persona.kind == "machine":
-            greeting = persona.greeting_words * WORD_SECONDS
-            first = min(greeting, self.voice_threshold) - elapsed
-            self._at(first, "MACHINE", final=not self.message_end)
-            if self.message_end:
-                self._at(greeting + 0.5 - elapsed, "READY", final=True)
+            self._machine(elapsed)
         elif persona.kind == "human":
             spoken = persona.greeting_words * WORD_SECONDS
             self._at(spoken + self.end_silence - elapsed, "HUMAN", final=True)
         else:
             self._at(self.initial_timeout - elapsed, "UNKNOWN", final=True)
+
+    def _machine(self, elapsed: float) -> None:
+        # MACHINE once the voice outlasts the threshold; with detect_message_end, READY at the
+        # beep, and READY / NOT_READY around a pause in the greeting longer than end_silence.
+        persona = self.call.party.persona
+        greeting = persona.greeting_words * WORD_SECONDS + persona.greeting_pause
+        first = min(greeting, self.voice_threshold)
+        self._at(first - elapsed, "MACHINE", final=not self.message_end)
+        if not self.message_end:
+            return
+        paused_at = persona.greeting_pause_after * WORD_SECONDS
+        if persona.greeting_pause_after and persona.greeting_pause > self.end_silence:
+            self._at(max(first, paused_at + self.end_silence) - elapsed, "READY", final=False)
+            self._at(
+                max(first, paused_at + persona.greeting_pause) - elapsed, "NOT_READY", final=False
+            )
+        self._at(greeting + 0.5 - elapsed, "READY", final=True)
 
     def _at(self, delay: float, value: str, *, final: bool) -> None:
         def fire() -> None:
@@ -564,9 +577,17 @@ class _BindingListener:
             return
         params = {"control_id": sw.new_id("bound"), **binding["params"], **call.ref()}
         try:
-            sw.request(session, binding["method"], params)
+            result = sw.request(session, binding["method"], params)
         except RequestError as exc:
-            sw.log(call, f"bound {binding['method']} failed: {exc.message}")
+            failure = exc.message
+        else:
+            code = str(result.get("code", "200"))
+            if code.startswith("2"):
+                return
+            failure = f"{code} {result.get('message', '')}".strip()
+        # Nobody is waiting for a reply to the server's own request: the service reports the
+        # failure as a calling.error event on the call (spec 6).
+        sw.calling_error("5001", f"bound {binding['method']} failed: {failure}", call)
 
 
 def idle_listener(sw: Switch, call: SimCall, head: Intent) -> _BindingListener | None:

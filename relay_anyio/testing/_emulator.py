@@ -15,14 +15,16 @@ from typing import Any
 from ._caller import DEFAULT_TIMEOUT, RemoteParty
 from ._faults import Faults
 from ._journal import Journal, JournalEntry
+from ._live import Webhook, webhooks
 from ._media import MediaCatalog
 from ._messaging import OutboundMessage, inject, messaging
 from ._model import SimCall
 from ._personas import Persona
-from ._rooms import conferences
+from ._rooms import conferences, queue_limits, rooms
 from ._routing import check_route, routes
 from ._script import Intent, coerce_script
 from ._server import ClientInfo, Credentials, EmulatorServer
+from ._services import unreachable
 from ._switch import Switch, TranscriptLine
 
 __all__ = ["DEFAULT_PING_INTERVAL", "RelayEmulator"]
@@ -236,6 +238,19 @@ class RelayEmulator:
         """Messages clients sent (``messaging.send``), with their state history."""
         return list(messaging(self._switch).sent)
 
+    @property
+    def webhooks(self) -> list[Webhook]:
+        """Requests the service would have made to status and result URLs, oldest first:
+        live transcription and translation results, ``calling.transcribe``'s ``status_url``,
+        an AI agent's ``post_prompt_url`` (each a :class:`Webhook`: ``t``, ``url``,
+        ``call_id``, ``payload``)."""
+        return list(webhooks(self._switch))
+
+    def room(self, name: str) -> list[str] | None:
+        """Call ids in the room ``name`` (``calling.join_room``), or ``None`` if it is empty."""
+        members = rooms(self._switch).get(name)
+        return list(members) if members else None
+
     def conference(self, name: str) -> list[str] | None:
         """Call ids in the running conference ``name``, or ``None`` if there is none."""
         conf = conferences(self._switch).get(name)
@@ -281,6 +296,35 @@ class RelayEmulator:
     def routes(self) -> dict[str, str]:
         """Routed numbers: number -> context (a copy)."""
         return dict(routes(self._switch))
+
+    def unreachable(
+        self, target: str, *, reason: str = "connection refused", after: float = 0.5
+    ) -> None:
+        """Make a media fork target fail: a ``calling.stream`` URL, or a ``calling.tap``
+        WebSocket URI, RTP address or ``addr:port``. The fork starts, then ``after`` simulated
+        seconds later ends with ``reason`` (a stream with ``state: error``, a tap with
+        ``finished``, the only end state a tap has).
+
+        Raises:
+            ValueError: an empty target or a negative delay.
+        """
+        if not target or after < 0:
+            raise ValueError("unreachable needs a target and a delay that is not negative")
+        unreachable(self._switch)[target] = (reason, after)
+
+    def queue_max_wait(self, name: str, seconds: float | None) -> None:
+        """Calls waiting longer than ``seconds`` in queue ``name`` leave it (``leave`` with
+        ``reason: timeout``); ``None`` removes the limit.
+
+        Raises:
+            ValueError: a negative limit.
+        """
+        if seconds is None:
+            queue_limits(self._switch).pop(name, None)
+        elif seconds < 0:
+            raise ValueError("seconds must not be negative")
+        else:
+            queue_limits(self._switch)[name] = seconds
 
     def set_default_persona(self, persona: Persona) -> None:
         """How numbers without a persona behave."""
@@ -368,6 +412,27 @@ class RelayEmulator:
             return msg.message_id
 
         return self._server.act(deliver)
+
+    def send_calling_error(
+        self, code: str = "5001", message: str = "Internal error", *, call: str | None = None
+    ) -> int:
+        """Send a ``calling.error`` event, as the service does for a failure nobody asked about:
+        about the call ``call`` (a call id) to the client controlling it, or, without a call,
+        to every connected client. Returns how many sessions it was sent to.
+
+        Raises:
+            KeyError: ``call`` is not a live call.
+        """
+
+        def send() -> int:
+            target = None
+            if call is not None:
+                target = self._switch.calls.get(call)
+                if target is None:
+                    raise KeyError(call)
+            return self._switch.calling_error(code, message, target)
+
+        return self._server.act(send)
 
     # ------------------------------------------------------------------ waiting
     async def wait_for_request(

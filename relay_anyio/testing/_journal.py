@@ -90,7 +90,7 @@ class JournalEntry:
 
     def __str__(self) -> str:
         arrow = "<-" if self.direction == "in" else "->"
-        return f"[{self.t:8.2f}] conn{self.conn} {arrow} {self.text[:300]}"
+        return f"[{self.t:8.2f}s sim] conn{self.conn} {arrow} {self.text[:300]}"
 
 
 class Journal:

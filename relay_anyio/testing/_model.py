@@ -72,13 +72,16 @@ class Deliver:
 class Session:
     """A RELAY session (a protocol string); it outlives sockets when the client resumes."""
 
-    protocol: str
+    protocol: str  # signalwire_<signature>_<session_id>
     identity: str
     label: str
     order: int
     contexts: set[str] = field(default_factory=set)
     attached: bool = False
     authorization_state: str = ""
+    project: str = ""  # only a client of the same project may resume it
+    session_id: str = ""
+    signature: str = ""
 
 
 class InputConsumer(Protocol):
@@ -135,6 +138,7 @@ class SimCall:
     held: bool = False
     answered_at: float | None = None
     on_answer: list[Callable[[], None]] = field(default_factory=list)
+    listeners: list[Callable[[Intent], None]] = field(default_factory=list)  # transcribers
     linked: SimCall | None = None  # the other leg of a call through a routed number
     on_reject: Callable[[str], None] | None = None  # routed inbound leg ended unanswered
     on_offer: Callable[[bool], None] | None = None  # offered to a client (True) or parked
