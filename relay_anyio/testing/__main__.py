@@ -46,6 +46,8 @@ HELP = f"""commands:
   persona NUMBER KIND[:AFTER]        human, machine, fax, busy, no_answer, fails, declines
   route NUMBER CONTEXT | unroute NUMBER   calls and SMS to NUMBER reach clients on CONTEXT
   outcome NUMBER delivered|undelivered|failed [REASON]
+  unreachable TARGET [REASON...]     streams/taps to TARGET (URL, addr[:port]) fail
+  queue-wait QUEUE SECONDS|off       calls leave QUEUE after waiting that long
 {FAULT_HELP}
   clients | violations | help | quit"""
 
@@ -179,6 +181,8 @@ async def run_command(emu: RelayEmulator, line: str) -> str:
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         return f"messages to {args[0]}: {args[1]}"
+    if verb in ("unreachable", "queue-wait"):
+        return _service_command(emu, verb, args)
     if verb == "fault":
         return await _fault(emu, args)
     if verb == "clients":
@@ -187,6 +191,21 @@ async def run_command(emu: RelayEmulator, line: str) -> str:
     if verb == "violations":
         return "\n".join(emu.violations) or "none"
     raise CommandError(f"unknown or incomplete command {verb!r}; try: help")
+
+
+def _service_command(emu: RelayEmulator, verb: str, args: list[str]) -> str:
+    try:
+        if verb == "unreachable" and args:
+            reason = " ".join(args[1:]) or "connection refused"
+            emu.unreachable(args[0], reason=reason)
+            return f"media forks to {args[0]} fail ({reason})"
+        if verb == "queue-wait" and len(args) == 2:
+            limit = None if args[1] == "off" else _seconds(args[1])
+            emu.queue_max_wait(args[0], limit)
+            return f"queue {args[0]!r}: " + ("no limit" if limit is None else f"{limit:g} s")
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    raise CommandError(f"bad arguments for {verb}; try: help")
 
 
 def build_parser() -> argparse.ArgumentParser:
