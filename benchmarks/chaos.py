@@ -75,6 +75,7 @@ class Worker:
     handled: Counter[str] = field(default_factory=Counter)
     finished: set[str] = field(default_factory=set)
     errors: set[str] = field(default_factory=set)
+    reasons: Counter[str] = field(default_factory=Counter)
     settled: set[str] = field(default_factory=set)
 
 
@@ -96,8 +97,11 @@ def make_worker(emu: RelayEmulator) -> Worker:
                 await (await call.play_tts("Thanks for calling")).wait()
                 await call.hangup()
             worker.finished.add(call.call_id)
-        except RelayError:
+        except RelayError as exc:
             worker.errors.add(call.call_id)
+            worker.reasons[str(exc)] += 1
+            with contextlib.suppress(RelayError):  # no dead air: the caller is let go
+                await call.hangup()
         finally:
             worker.settled.add(call.call_id)
 
@@ -121,6 +125,14 @@ def duplicates(emu: RelayEmulator, worker: Worker) -> int:
     twice = {c for c, n in answers.items() if n > 1}
     twice |= {c for c, n in worker.handled.items() if n > 1}
     return len(twice)
+
+
+async def _settle(worker: Worker, ids: list[str], window: float) -> None:
+    """Give the handlers of ``ids`` up to ``window`` seconds to return (their callers are gone;
+    the last replies may still be on their way)."""
+    with anyio.move_on_after(window):
+        while not all(c in worker.settled for c in ids):
+            await anyio.sleep(0.05)
 
 
 async def _one_call(emu: RelayEmulator, n: int, script: list[Any], outcome: Counter[str]) -> str:
@@ -159,6 +171,7 @@ async def socket_cuts(size: dict[str, float], rng: random.Random) -> Row:
             async with anyio.create_task_group() as calls_tg:
                 for n in range(calls):
                     calls_tg.start_soon(place, n)
+            await _settle(worker, ids, 10.0)
         row.offered = len(ids)
         row.completed = len([c for c in ids if c in worker.finished])
         row.failed = len([c for c in ids if c in worker.errors])
@@ -194,6 +207,7 @@ async def server_restart(size: dict[str, float]) -> Row:
                 for i in range(n):
                     tg.start_soon(_one_call, emu, 10_000 + i, ["2"], outcome)
             fresh = [c for c in worker.handled if c not in {p.call_id for p in old}]
+            await _settle(worker, fresh, 10.0)
         row.offered = 2 * n
         row.completed = len([c for c in fresh if c in worker.finished])
         row.failed = len([c for c in fresh if c in worker.errors]) + len(
