@@ -217,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
             "serves until SIGINT/SIGTERM; commands are read from standard input when it is a "
             "terminal or with --interactive."
         ),
+        epilog="relay-emulator load --help: offer many calls to connected workers and report.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
