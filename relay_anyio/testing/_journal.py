@@ -105,7 +105,7 @@ class Journal:
         frame: dict[str, Any] | None
         try:
             parsed = json.loads(text) if len(text) <= _MAX_TEXT else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deeply
             parsed = None
         frame = parsed if isinstance(parsed, dict) else None
         entry = JournalEntry(self.next_index, t, direction, conn, text[:_MAX_TEXT], frame)

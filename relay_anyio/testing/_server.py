@@ -399,6 +399,12 @@ class EmulatorServer:
         except RemoteProtocolError as exc:
             self.violation(f"conn{client.number}: broken WebSocket stream: {exc}")
             client.kill("now")
+        except Exception as exc:
+            # A bug handling one client's input (a frame observer, the journal) must not take
+            # every connection and the listener down with it: record it, drop that client.
+            self.internal_errors.append(exc)
+            self.switch.log("emulator", f"internal error: {exc!r}", t=self.sim_now())
+            client.kill("now")
         # Each event on its own: a bug handling one must not strand the ones after it.
         while (event := client.conn.next_event()) is not None and not client.dead:
             self._guarded(functools.partial(self._on_event, client, event))

@@ -274,6 +274,7 @@ class Switch:
         self.forget_sessions()
         for call in list(self.calls.values()):
             self.end_call(call, "error", by="emulator", text="call lost: the service restarted")
+        self._ended.clear()  # a restarted service never heard of them: 404, not 410
         self._unclaimed.clear()
         self._rr.clear()
         self._outputs.clear()
