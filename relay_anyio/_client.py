@@ -28,9 +28,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio
 
-from relay_proto import DEFAULT_DIAL_TIMEOUT, CallCommand, Event, RelayConnection, RelayEvent
+from relay_proto import (
+    DEAD_LINK_TIMEOUT,
+    DEFAULT_DIAL_TIMEOUT,
+    CallCommand,
+    Event,
+    RelayConnection,
+    RelayEvent,
+)
 
-from ._config import ConnectionSlots, resolve_settings
+from ._config import ConnectionSlots, check_dead_link_timeout, resolve_settings
 from ._errors import RelayError
 from ._handlers import in_handler
 from ._message import Message
@@ -74,6 +81,10 @@ class RelayClient:
             else 1000); an inbound call over the limit is passed back to the server.
         shutdown_timeout: seconds a graceful stop (``stop()``, SIGINT/SIGTERM under ``run()``)
             lets running handlers finish before they are cancelled.
+        dead_link_timeout: once the server has been seen pinging on the current connection,
+            seconds without any frame from it after which the connection counts as dead
+            (half-open): it is closed and reconnected, and the session resumed. Default 20;
+            ``None`` turns this off. The client's own pings (every 30 s) run either way.
 
     Raises:
         ValueError: no project (checked first) or token without a JWT, naming the variable that
@@ -95,6 +106,7 @@ class RelayClient:
         max_active_calls: int | None = None,
         *,
         shutdown_timeout: float = 10.0,
+        dead_link_timeout: float | None = DEAD_LINK_TIMEOUT,
     ) -> None:
         settings = resolve_settings(project, token, jwt_token, host, contexts, max_active_calls)
         self.project = settings.project
@@ -104,6 +116,7 @@ class RelayClient:
         self.contexts = settings.contexts
         self._endpoint = settings.endpoint
         self._max_active_calls = settings.max_active_calls
+        self._dead_link_timeout = check_dead_link_timeout(dead_link_timeout)
         self._shutdown_timeout = shutdown_timeout
         self._on_call_handler: Callable[[Call], Any] | None = None
         self._on_message_handler: Callable[[Message], Any] | None = None
@@ -155,7 +168,11 @@ class RelayClient:
         Raises:
             RuntimeError: already connected, or ``RELAY_MAX_CONNECTIONS`` clients are.
             RelayError: the server rejected the credentials, or closed before authenticating.
-            OSError, ssl.SSLError, TimeoutError: the socket could not be opened.
+            RelayConnectError: the socket could not be opened; the message names the host and
+                the cause. Its subclasses are also the standard types (``socket.gaierror`` for
+                DNS, ``ConnectionRefusedError``, ``ssl.SSLError`` /
+                ``ssl.SSLCertVerificationError`` for TLS, ``TimeoutError``), the same in
+                relay_anyio and relay_sync.
         """
         session = self._new_session(fail_fast=True)
         spawn_detached(session.run_detached, "relay-anyio session")

@@ -109,6 +109,7 @@ class ClientSession:
             protocol=previous.relay_protocol if previous is not None else "",
             authorization_state=previous.authorization_state if previous is not None else "",
             max_active_calls=client._max_active_calls,
+            dead_link_timeout=client._dead_link_timeout,
             id_factory=client._new_id,
             rng=random.Random(),
             frame_observer=frame_tracer(self._live_secrets),
@@ -152,16 +153,29 @@ class ClientSession:
             RelayError: the request failed or timed out, or the session ended.
         """
         waiter = self._router.expect(request_id, on_result, call)
+        try:
+            self.runner.pump()
+            await self.runner.flush()
+            return await waiter.wait()
+        except BaseException:
+            if not waiter.is_set():
+                self.give_up(request_id)
+            raise
+
+    def give_up(self, request_id: str) -> None:
+        """The caller stopped waiting for ``request_id`` (cancelled, its timeout passed): if it
+        is still queued offline the core withdraws it, so it is never sent."""
+        self._router.requests.pop(request_id, None)
+        if self.conn.cancel_request(request_id, now=self.runner.now()):
+            logger.debug("request %s withdrawn from the offline queue", request_id)
         self.runner.pump()
-        await self.runner.flush()
-        return await waiter.wait()
 
     async def wait_connected(self) -> None:
         """(``fail_fast`` sessions) Wait for the first authentication.
 
         Raises:
             RelayError: credentials rejected, or the server closed before authentication.
-            OSError, TimeoutError: the socket could not be opened.
+            RelayConnectError: the socket could not be opened (an ``OSError``).
         """
         if self._connected is not None:
             await self._connected.wait()
@@ -308,9 +322,6 @@ class ClientSession:
     def _session_ready(self, event: SessionReady) -> None:
         kind = "resumed" if event.resumed else "new"
         logger.info("RELAY session ready (protocol %s, %s)", event.protocol, kind)
-        if not event.resumed:
-            conn = self.conn
-            self._router.forget_unknown_calls(lambda call_id: conn.get_call(call_id) is not None)
         if self._connected is not None:
             self._connected.set(None)
 
@@ -333,7 +344,9 @@ class ClientSession:
                 self.request_stop()
             return
         delay = max(0.0, event.reconnect_at - self.runner.now())
-        logger.warning("RELAY connection lost (%s); reconnecting in %.1f s", event.reason, delay)
+        # A socket that could not be opened was reported by the runner (first and every n-th).
+        level = logging.WARNING if event.socket_opened else logging.DEBUG
+        logger.log(level, "RELAY connection lost (%s); reconnecting in %.1f s", event.reason, delay)
         error = RelayError(-1, f"Connection closed before authentication: {event.reason}")
         if self._fail_connect(error):
             self.request_stop()

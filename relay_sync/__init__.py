@@ -107,7 +107,16 @@ from ._actions import (
 )
 from ._call import Call
 from ._client import RelayClient
-from ._errors import RelayError
+from ._errors import (
+    ConnectCertificateError,
+    ConnectDNSError,
+    ConnectRefusedError,
+    ConnectTimeoutError,
+    ConnectTLSError,
+    RelayConnectError,
+    RelayError,
+    SessionReplacedError,
+)
 from ._message import Message
 
 # Silent unless the application configures logging (library convention).
@@ -116,7 +125,14 @@ _logging.getLogger("relay_sync").addHandler(_logging.NullHandler())
 __all__ = [  # noqa: RUF022 - grouped as in signalwire.relay
     # client
     "RelayClient",
+    "RelayConnectError",
     "RelayError",
+    "SessionReplacedError",
+    "ConnectDNSError",
+    "ConnectRefusedError",
+    "ConnectTLSError",
+    "ConnectCertificateError",
+    "ConnectTimeoutError",
     # call and actions
     "Call",
     "Action",

@@ -90,6 +90,7 @@ class ClientSession:
     contexts: list[str]
     _endpoint: Endpoint
     _max_active_calls: int
+    _dead_link_timeout: float | None
     _max_workers: int
     _shutdown_timeout: float
     _on_call_handler: Callable[[Call], Any] | None
@@ -185,6 +186,7 @@ class ClientSession:
                 protocol=previous.relay_protocol if previous is not None else "",
                 authorization_state=previous.authorization_state if previous is not None else "",
                 max_active_calls=self._max_active_calls,
+                dead_link_timeout=self._dead_link_timeout,
                 id_factory=self._new_id,
                 rng=random.Random(),
                 frame_observer=self._frame_observer(),
@@ -291,9 +293,6 @@ class ClientSession:
             event.protocol,
             "resumed" if event.resumed else "new",
         )
-        conn = self._conn
-        if not event.resumed and conn is not None:
-            self._router.forget_unknown_calls(lambda call_id: conn.get_call(call_id) is not None)
         if self._connect_outcome is not None:
             self._connect_outcome.set(None)
 
@@ -318,7 +317,9 @@ class ClientSession:
                 self._request_stop()
             return
         delay = max(0.0, event.reconnect_at - now())
-        logger.warning("RELAY connection lost (%s); reconnecting in %.1f s", event.reason, delay)
+        # A socket that could not be opened was reported by the runner (first and every n-th).
+        level = logging.WARNING if event.socket_opened else logging.DEBUG
+        logger.log(level, "RELAY connection lost (%s); reconnecting in %.1f s", event.reason, delay)
         outcome = self._connect_outcome
         if outcome is not None and not outcome.is_set():
             outcome.fail(RelayError(-1, f"Connection closed before authentication: {event.reason}"))

@@ -114,6 +114,7 @@ class ClientSocket:
         self.abort: str | None = None  # "now": drop unsent bytes; "flush": send them first
         self.closing = False  # close the socket once the WebSocket close frame is out
         self.drop_after: int | None = None
+        self.silent = False  # half-open fault: nothing more is written, the socket stays open
         self.frames = 0
         self.ping_id: str | None = None
         self.missed_pings = 0

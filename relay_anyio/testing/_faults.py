@@ -77,6 +77,9 @@ class FaultTarget(Protocol):
     def send_malformed(self, kind: str, conn: int | None) -> int:
         """Send one malformed frame to each chosen connection; return how many."""
 
+    def silence_all_now(self) -> int:
+        """Stop writing to every open socket without closing it; return how many."""
+
     def server_disconnect(self, restart: bool) -> int:
         """Send ``signalwire.disconnect`` to every authenticated connection; return how many."""
 
@@ -113,6 +116,12 @@ class Faults:
     def drop_all_now(self) -> int:
         """Abruptly close every open socket (no WebSocket close); return how many."""
         return self._target.drop_all_now()
+
+    def silence_links(self) -> int:
+        """Make every open connection half-open: the server stops sending anything on it (no
+        pings, no replies, no events) and keeps the socket open, as a dead NAT mapping or a
+        frozen server would. Connections opened later are not affected. Returns how many."""
+        return self._target.silence_all_now()
 
     def ignore_pings(self, on: bool = True) -> None:
         """Stop (or resume) answering the client's ``signalwire.ping`` requests."""

@@ -346,6 +346,8 @@ class EmulatorServer:
                 await client.wake.wait()
                 client.wake = anyio.Event()
                 data = client.conn.data_to_send()
+                if client.silent and client.abort is None:
+                    continue  # half-open fault: what the server says never arrives
                 if data and client.abort != "now":
                     await client.stream.send(data)
                 if client.abort == "now":
@@ -367,7 +369,7 @@ class EmulatorServer:
     async def _pinger(self, client: ClientSocket) -> None:
         while not client.dead:
             await anyio.sleep(self.ping_interval)
-            if client.session is None or client.dead:
+            if client.session is None or client.dead or client.silent:
                 continue
             if client.ping_id is not None and client.ping_id in client.conn.unacked:
                 client.missed_pings += 1
@@ -554,6 +556,14 @@ class EmulatorServer:
             self._desk.release(client)
             client.kill("now")
         self.pump()
+        return len(victims)
+
+    def silence_all_now(self) -> int:
+        """Stop writing to every open socket, keeping it open (a half-open link)."""
+        victims = [c for c in self._clients.values() if not c.dead and not c.silent]
+        for client in victims:
+            self.log_conn(client, "going silent: nothing more is sent (fault)")
+            client.silent = True
         return len(victims)
 
     def send_malformed(self, kind: str, conn: int | None) -> int:

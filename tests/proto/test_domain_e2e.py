@@ -339,7 +339,7 @@ def test_frames_are_compact_json(wire: Wire) -> None:
 # --------------------------------------------------------------------------- transport loss
 # Through the session engineer's Pair (tests/proto/helpers.py), which can reconnect.
 
-RESUMED = {"protocol": "signalwire_proto-1", "identity": "identity-1"}
+RESUMED = {"protocol": "signalwire_proto-1", "identity": "identity-1", "session_restored": True}
 FRESH = {"protocol": "signalwire_proto-2", "identity": "identity-1"}
 
 
