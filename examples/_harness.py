@@ -17,8 +17,9 @@ An example hands its application code to :func:`run` (async, asyncio or trio) or
   exception, no handler error, no protocol violation seen by the emulator.
 
 Command line of every example: ``--time-scale S`` (real seconds per simulated second, default
-0.01: a 3 s prompt takes 30 ms), ``--frames`` (also print every WebSocket frame) and
-``--timeout T`` (real seconds before giving up).
+0.01: a 3 s prompt takes 30 ms), ``--frames`` (also print every WebSocket frame),
+``--timeout T`` (real seconds before giving up) and, for the async examples,
+``--backend asyncio|trio`` (the event loop; default: the example's own).
 """
 
 from __future__ import annotations
@@ -161,6 +162,7 @@ class _Options:
     time_scale: float
     frames: bool
     timeout: float
+    backend: str | None = None
 
 
 def _options(argv: Sequence[str] | None, default_scale: float) -> _Options:
@@ -178,10 +180,15 @@ def _options(argv: Sequence[str] | None, default_scale: float) -> _Options:
     parser.add_argument(
         "--timeout", type=float, default=60.0, help="emulator: give up after this many seconds"
     )
+    parser.add_argument(
+        "--backend",
+        choices=("asyncio", "trio"),
+        help="async examples: the event loop to run on (default: the example's own)",
+    )
     args = parser.parse_args(argv)
     if args.time_scale <= 0 or args.timeout <= 0:
         parser.error("--time-scale and --timeout must be positive")
-    return _Options(args.time_scale, args.frames, args.timeout)
+    return _Options(args.time_scale, args.frames, args.timeout, args.backend)
 
 
 def run(
@@ -221,6 +228,7 @@ def run(
     """
     spec = _spec(locals())
     opts = _options(argv, time_scale)
+    backend = opts.backend or backend
     _warn_partial_configuration()
     if real_space():
         _real_async(spec, backend)

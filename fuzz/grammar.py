@@ -13,14 +13,13 @@ The same strategies drive the hypothesis properties in the test suite and, throu
 
 from __future__ import annotations
 
-import functools
 import json
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from hypothesis import strategies as st
 
-from relay_proto import EVENT_CLASSES
+from relay_proto import EVENT_CLASSES, strategies
+from relay_proto import _grammar as g
 
 from . import world as w
 
@@ -77,251 +76,42 @@ def _text(*values: str) -> st.SearchStrategy[Any]:
     return maybe(st.sampled_from(values) | st.text(max_size=10))
 
 
-@dataclass(frozen=True)
-class Pools:
-    """The ids frames should name: those that exist in the world under test (plus a few that
-    exist nowhere). The structured target passes the ids of the moment."""
+#: The ids fuzzed frames name: those that exist in the world under test (plus a few that exist
+#: nowhere). The structured target passes the ids of the moment.
+Pools = strategies.Pools
 
-    call_ids: tuple[str, ...] = (*w.CALL_IDS, "call-404", "")
-    node_ids: tuple[str, ...] = w.NODE_IDS
-    control_ids: tuple[str, ...] = (*w.CONTROL_IDS, "ctl-unknown")
-    tags: tuple[str, ...] = (*w.TAGS, "tag-unknown")
-    message_ids: tuple[str, ...] = (*w.MESSAGE_IDS, "msg-unknown")
-    request_ids: tuple[str, ...] = w.PENDING_REQUEST_IDS
-
-
-DEFAULT_POOLS = Pools()
-
-
-class _Ids(NamedTuple):
-    call: st.SearchStrategy[Any]
-    node: st.SearchStrategy[Any]
-    control: st.SearchStrategy[Any]
-    tag: st.SearchStrategy[Any]
-    message: st.SearchStrategy[Any]
-
-
-@functools.lru_cache(maxsize=64)
-def _ids(pools: Pools) -> _Ids:
-    return _Ids(
-        _text(*pools.call_ids),
-        _text(*pools.node_ids),
-        _text(*pools.control_ids),
-        _text(*pools.tags),
-        _text(*pools.message_ids),
-    )
-
+DEFAULT_POOLS = Pools(
+    call_ids=(*w.CALL_IDS, "call-404", ""),
+    node_ids=w.NODE_IDS,
+    control_ids=(*w.CONTROL_IDS, "ctl-unknown"),
+    tags=(*w.TAGS, "tag-unknown"),
+    message_ids=(*w.MESSAGE_IDS, "msg-unknown"),
+    request_ids=w.PENDING_REQUEST_IDS,
+    new_control_ids=("ctl-fuzz-new", *w.CONTROL_IDS[:2]),
+    new_tags=("tag-fuzz-new", *w.TAGS),
+)
 
 _numbers = maybe(st.integers(min_value=-5, max_value=100_000) | st.floats(-1e6, 1e6))
 
-_DEVICES = [
-    {"type": "phone", "params": {"from_number": "+15551230001", "to_number": "+15551230002"}},
-    {"type": "sip", "params": {"from": "sip:a@fuzz.example", "to": "sip:b@fuzz.example"}},
-    {"type": "webrtc", "params": {"from": "+15551230001", "to": "res-1"}},
-]
-_device = maybe(
-    st.sampled_from(_DEVICES) | st.fixed_dictionaries({"type": anything(), "params": anything()})
-)
+#: Every event type the grammar knows (relay_proto's grammar: the typed ones, plus
+#: ``calling.call.ai`` and ``signalwire.authorization.state``).
+EVENT_TYPES: tuple[str, ...] = tuple(sorted(set(EVENT_CLASSES) | set(g.EVENTS)))
 
-
-def _nested(kind_values: tuple[str, ...], inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
-    """``{"type": ..., "params": {...}}`` objects (detect, fax, collect results)."""
-    body = st.fixed_dictionaries({}, optional={"type": _text(*kind_values), "params": maybe(inner)})
-    return maybe(body)
-
-
-# --------------------------------------------------------------------------- event params
-
-_ACTION_STATES = (
-    "playing",
-    "paused",
-    "finished",
-    "error",
-    "recording",
-    "no_input",
-    "no_match",
-    "tapping",
-    "streaming",
-    "collecting",
-    "started",
-)
-
-
-def _call_fields(ids: _Ids) -> dict[str, dict[str, st.SearchStrategy[Any]]]:
-    """Call lifecycle and dial events, which name calls, nodes and tags."""
-    calls, nodes, tags = ids.call, ids.node, ids.tag
-    return {
-        "calling.call.state": {
-            "call_state": _text("created", "ringing", "answered", "ending", "ended"),
-            "end_reason": _text("hangup", "cancel", "busy", "noAnswer", "error"),
-            "direction": _text("inbound", "outbound"),
-            "device": _device,
-            "tag": tags,
-            "peer": maybe(st.fixed_dictionaries({"call_id": calls, "node_id": nodes})),
-            "created_by": _text("dial"),
-        },
-        "calling.call.receive": {
-            "call_state": _text("created", "ringing", "answered", "ended"),
-            "direction": _text("inbound"),
-            "device": _device,
-            "context": _text("office", "support"),
-            "protocol": _text("office"),
-            "tag": tags,
-            "project_id": _text(w.PROJECT),
-            "segment_id": _text("seg-1"),
-        },
-        "calling.call.dial": {
-            "tag": tags,
-            "dial_state": _text("dialing", "answered", "failed"),
-            "call": maybe(
-                st.fixed_dictionaries(
-                    {},
-                    optional={
-                        "call_id": calls,
-                        "node_id": nodes,
-                        "tag": tags,
-                        "device": _device,
-                        "dial_winner": maybe(st.booleans()),
-                    },
-                )
-            ),
-        },
-        "calling.call.connect": {
-            "connect_state": _text("connecting", "connected", "disconnected", "failed"),
-            "peer": maybe(
-                st.fixed_dictionaries(
-                    {}, optional={"call_id": calls, "node_id": nodes, "device": _device}
-                )
-            ),
-        },
-    }
-
-
-def _action_fields() -> dict[str, dict[str, st.SearchStrategy[Any]]]:
-    """Events about actions and other call features (their ids are the common keys)."""
-    return {
-        "calling.call.play": {"state": _text(*_ACTION_STATES)},
-        "calling.call.record": {
-            "state": _text(*_ACTION_STATES),
-            "url": _text("https://media.fuzz.example/r.mp3"),
-            "duration": _numbers,
-            "size": _numbers,
-            "record": maybe(
-                st.fixed_dictionaries(
-                    {}, optional={"url": anything(), "duration": _numbers, "size": _numbers}
-                )
-            ),
-        },
-        "calling.call.collect": {
-            "state": _text(*_ACTION_STATES),
-            "final": maybe(st.booleans()),
-            "result": _nested(("digit", "speech", "no_input", "no_match", "error"), anything()),
-        },
-        "calling.call.detect": {
-            "state": _text("finished", "error"),
-            "detect": _nested(
-                ("machine", "fax", "digit"),
-                st.fixed_dictionaries(
-                    {"event": _text("HUMAN", "MACHINE", "CED", "1#", "finished", "error")}
-                ),
-            ),
-        },
-        "calling.call.fax": {
-            "state": _text("finished", "error"),
-            "fax": _nested(("page", "finished", "error"), anything()),
-        },
-        "calling.call.tap": {
-            "state": _text("tapping", "finished"),
-            "tap": anything(),
-            "device": _device,
-        },
-        "calling.call.stream": {
-            "state": _text("streaming", "finished"),
-            "url": _text("wss://s.fuzz.example"),
-            "name": _text("s1"),
-        },
-        "calling.call.send_digits": {"state": _text("finished")},
-        "calling.call.refer": {
-            "state": _text("inProgress", "success", "error"),
-            "sip_refer_to": _text("sip:c@fuzz.example"),
-            "sip_refer_response_code": _text("202", "603"),
-            "sip_notify_response_code": _text("200"),
-        },
-        "calling.call.denoise": {"denoised": maybe(st.booleans())},
-        "calling.call.pay": {"state": _text("collecting", "finished", "error")},
-        "calling.call.queue": {
-            "status": _text("enqueue", "dequeue"),
-            "id": _text("q-1"),
-            "name": _text("support"),
-            "position": _numbers,
-            "size": _numbers,
-        },
-        "calling.call.echo": {"state": _text("echoing", "finished")},
-        "calling.call.transcribe": {
-            "state": _text("finished"),
-            "url": anything(),
-            "recording_id": _text("rec-1"),
-            "duration": _numbers,
-            "size": _numbers,
-        },
-        "calling.call.hold": {"state": _text("hold", "unhold")},
-        "calling.call.ai": {"state": _text("finished", "error")},
-    }
-
-
-def _other_fields(ids: _Ids) -> dict[str, dict[str, st.SearchStrategy[Any]]]:
-    """Conference, error, messaging and authorization-state events."""
-    messages = ids.message
-    return {
-        "calling.conference": {
-            "conference_id": _text("conf-1"),
-            "name": _text("standup"),
-            "status": _text("conference-start"),
-        },
-        "calling.error": {
-            "code": maybe(st.sampled_from(["5001", "5002"]) | st.integers()),
-            "message": anything(),
-        },
-        "messaging.receive": {
-            "message_id": messages,
-            "context": _text("office"),
-            "direction": _text("inbound"),
-            "from_number": _text("+15551230009"),
-            "to_number": _text("+15551230001"),
-            "body": anything(),
-            "media": maybe(st.lists(_text("https://m.fuzz.example/a.png"), max_size=2)),
-            "segments": _numbers,
-            "message_state": _text("received"),
-            "tags": maybe(st.lists(anything(), max_size=2)),
-        },
-        "messaging.state": {
-            "message_id": messages,
-            "message_state": _text("queued", "sent", "delivered", "undelivered", "failed"),
-            "reason": _text("spam", "carrier_blocked"),
-            "segments": _numbers,
-            "media": anything(),
-            "tags": anything(),
-        },
-        "signalwire.authorization.state": {"authorization_state": _text("QUJD:REVG", "")},
-    }
-
-
-@functools.lru_cache(maxsize=64)
-def _event_fields(pools: Pools) -> dict[str, dict[str, st.SearchStrategy[Any]]]:
-    """event_type -> the keys of its inner params, besides call_id / node_id / control_id."""
-    ids = _ids(pools)
-    return {**_call_fields(ids), **_action_fields(), **_other_fields(ids)}
-
-
-#: Every event type the grammar knows: the typed ones, plus those without a typed class.
-EVENT_TYPES: tuple[str, ...] = tuple(sorted(set(EVENT_CLASSES) | set(_event_fields(DEFAULT_POOLS))))
+_COMMON: dict[str, g.Spec] = {
+    "call_id": g.Ref("call_id"),
+    "node_id": g.Ref("node_id"),
+    "control_id": g.Ref("control_id"),
+}
 
 
 def _event_params(event_type: str, pools: Pools) -> st.SearchStrategy[Any]:
-    ids = _ids(pools)
-    common = {"call_id": ids.call, "node_id": ids.node, "control_id": ids.control}
-    fields = {**common, "timestamp": _numbers, **_event_fields(pools).get(event_type, {})}
-    return st.fixed_dictionaries({}, optional=fields)
+    """The event's params from relay_proto's grammar, fuzzed: any key may be missing, any
+    value of the wrong type; unknown types get the common ids."""
+    spec = g.EVENTS.get(event_type)
+    if spec is None:
+        spec = g.Obj((), tuple(_COMMON.items()))
+    fuzzed: st.SearchStrategy[Any] = strategies.from_spec(spec, pools, wrong=True)
+    return fuzzed
 
 
 @st.composite
@@ -363,15 +153,14 @@ _result_codes = maybe(
 
 def result(pools: Pools = DEFAULT_POOLS) -> st.SearchStrategy[Any]:
     """A reply's ``result``: mostly an object with a code, sometimes anything."""
-    ids = _ids(pools)
     obj = st.fixed_dictionaries(
         {},
         optional={
             "code": _result_codes,
             "message": anything(),
-            "message_id": ids.message,
-            "control_id": ids.control,
-            "call_id": ids.call,
+            "message_id": _text(*pools.message_ids),
+            "control_id": _text(*pools.control_ids),
+            "call_id": _text(*pools.call_ids),
             "protocol": _text(w.PROTOCOL, "signalwire_other"),
             "identity": anything(),
             "session_restored": maybe(st.booleans()),
@@ -476,60 +265,19 @@ def server_frame(pools: Pools = DEFAULT_POOLS) -> st.SearchStrategy[Any]:
 
 # --------------------------------------------------------------------------- client frames
 
-#: Methods a client sends (requests), for the server-role fuzzers.
-CLIENT_METHODS: tuple[str, ...] = (
-    "signalwire.connect",
-    "signalwire.receive",
-    "signalwire.unreceive",
-    "signalwire.ping",
-    "calling.answer",
-    "calling.end",
-    "calling.play",
-    "calling.play.stop",
-    "calling.record",
-    "calling.collect",
-    "calling.play_and_collect",
-    "calling.detect",
-    "calling.dial",
-    "calling.connect",
-    "calling.send_digits",
-    "calling.queue.enter",
-    "messaging.send",
-)
+#: Methods a client sends (requests), for the server-role fuzzers: every request of
+#: relay_proto's grammar.
+CLIENT_METHODS: tuple[str, ...] = tuple(g.REQUESTS)
 
 
-def _client_params() -> st.SearchStrategy[Any]:
-    ids = _ids(DEFAULT_POOLS)
-    return maybe(
-        st.fixed_dictionaries(
-            {},
-            optional={
-                "node_id": ids.node,
-                "call_id": ids.call,
-                "control_id": ids.control,
-                "tag": ids.tag,
-                "contexts": maybe(st.lists(_text("office", "sales"), max_size=3)),
-                "authentication": maybe(
-                    st.fixed_dictionaries(
-                        {},
-                        optional={
-                            "project": anything(),
-                            "token": anything(),
-                            "jwt_token": anything(),
-                        },
-                    )
-                ),
-                "version": anything(),
-                "agent": anything(),
-                "event_acks": anything(),
-                "devices": maybe(st.lists(st.lists(_device, max_size=2), max_size=2)),
-                "play": anything(),
-                "body": anything(),
-                "to_number": anything(),
-                "from_number": anything(),
-            },
-        )
-    )
+@st.composite
+def _client_request(draw: st.DrawFn, ids: st.SearchStrategy[Any]) -> dict[str, Any]:
+    """A client request: a method of the grammar (or anything), its params from the grammar
+    fuzzed (keys missing, wrong types), sometimes no id or no method."""
+    method = draw(_pick(*CLIENT_METHODS))
+    spec = g.REQUESTS.get(method) if isinstance(method, str) else None
+    params = strategies.from_spec(spec, DEFAULT_POOLS, wrong=True) if spec else anything()
+    return draw(_request(st.just(method), params, ids))
 
 
 def client_frame(server_ids: tuple[str, ...] = w.SERVER_UNACKED_IDS) -> st.SearchStrategy[Any]:
@@ -537,8 +285,8 @@ def client_frame(server_ids: tuple[str, ...] = w.SERVER_UNACKED_IDS) -> st.Searc
     ids = maybe(st.text(max_size=8) | st.integers())
     reply_ids = maybe(st.sampled_from(server_ids) | st.text(max_size=6))
     return st.one_of(
-        _request(_pick(*CLIENT_METHODS), _client_params(), ids),
-        _request(_pick(*CLIENT_METHODS), _client_params(), ids),
+        _client_request(ids),
+        _client_request(ids),
         _reply(reply_ids),
         _garbage(),
     )

@@ -109,9 +109,22 @@ def _share(total: float, names: list[str]) -> dict[str, float]:
     return {name: weights[name] * scale for name in names}
 
 
+def _selected(target: str) -> list[str]:
+    """The targets ``--target`` names. ``all`` leaves out ``decoders`` when orjson is not
+    installed (the default install): with one decoder there is nothing to compare."""
+    if target != "all":
+        return [target]
+    from fuzz.targets import HAS_FAST_DECODER
+
+    if HAS_FAST_DECODER:
+        return list(COSTS)
+    print("decoders: skipped (orjson is not installed: pip install relay-sansio[speedups])")
+    return [name for name in COSTS if name != "decoders"]
+
+
 def _parent(args: argparse.Namespace, libfuzzer: list[str]) -> int:
     """Run every selected target in a child process; summarise; exit 1 on any finding."""
-    names = list(COSTS) if args.target == "all" else [args.target]
+    names = _selected(args.target)
     runs = _share(args.runs, names) if args.runs is not None else {}
     # Time is shared equally: each target then gets the same chance to find something.
     seconds = {name: args.seconds / len(names) for name in names} if args.seconds else {}

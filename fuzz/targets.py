@@ -17,7 +17,6 @@ reconnects in between) lives in :mod:`fuzz.structured`.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from .world import ClientWorld, ServerWorld, new_client_connection
 from .wsframes import OP_PING, close_frame, frame, message_frames
 
 __all__ = [
+    "HAS_FAST_DECODER",
     "TARGETS",
     "Run",
     "build_stream",
@@ -40,6 +40,7 @@ __all__ = [
     "client_raw",
     "decoders",
     "differential",
+    "fast_decoder",
     "server_frames",
     "server_handshake",
     "server_raw",
@@ -47,7 +48,19 @@ __all__ = [
 ]
 
 _jsonrpc_stdlib = _jsonrpc._loads  # the standard decoder, whatever backend the process uses
-_jsonrpc_orjson = functools.partial(_jsonrpc._orjson_decoder, "orjson")
+
+
+def fast_decoder() -> Callable[[str], Any] | None:
+    """relay_proto's orjson-backed decoder, or ``None`` when orjson is not installed (the
+    default install: orjson comes with the optional ``speedups`` extra)."""
+    try:
+        return _jsonrpc._orjson_decoder("orjson")
+    except ImportError:
+        return None
+
+
+#: Whether the ``decoders`` target has a second decoder to compare (orjson installed).
+HAS_FAST_DECODER = fast_decoder() is not None
 
 # Bounds that keep one execution short; the interesting inputs are small.
 MAX_MESSAGES = 32
@@ -283,10 +296,13 @@ def decoders(data: bytes) -> None:
     for what orjson refuses; a text they read differently would make the core's behaviour
     depend on an optional dependency. The one tolerated difference: nesting the standard
     decoder gives up on (its limit is the interpreter's recursion limit, orjson's is 1024).
+
+    Without orjson (the default install) there is only one decoder and nothing to compare: the
+    target accepts every input (``run_atheris.py`` leaves it out of ``--target=all``).
     """
-    fast = _jsonrpc_orjson()
+    fast = fast_decoder()
     if fast is None:
-        return  # orjson not installed: nothing to compare
+        return
     text = data.decode("utf-8", "replace")
     standard = _verdict(_jsonrpc_stdlib, text)
     if standard[0] == "deep":

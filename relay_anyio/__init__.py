@@ -112,6 +112,7 @@ from ._errors import (
     ConnectTLSError,
     RelayConnectError,
     RelayError,
+    RelayTimeoutError,
     SessionReplacedError,
 )
 from ._message import Message
@@ -124,6 +125,7 @@ __all__ = [  # noqa: RUF022 - grouped as in signalwire.relay
     "RelayClient",
     "RelayConnectError",
     "RelayError",
+    "RelayTimeoutError",
     "SessionReplacedError",
     "ConnectDNSError",
     "ConnectRefusedError",

@@ -35,6 +35,7 @@ from relay_proto import (
     Event,
     RelayConnection,
     RelayEvent,
+    check_on_handler_error,
 )
 
 from ._config import ConnectionSlots, check_dead_link_timeout, resolve_settings
@@ -85,10 +86,18 @@ class RelayClient:
             seconds without any frame from it after which the connection counts as dead
             (half-open): it is closed and reconnected, and the session resumed. Default 20;
             ``None`` turns this off. The client's own pings (every 30 s) run either way.
+        on_handler_error: what happens to a call whose ``on_call`` handler raises (the error
+            is always logged at ERROR with its traceback). ``"hangup"`` (default): the call is
+            hung up (rejected if not yet answered) so the caller is not left in dead air,
+            unless the handler handed it on: passed it (``pass_()``), connected it to another
+            party (``connect()``), or transferred it (``transfer()``/``refer()``), or it has
+            ended. ``"keep"``: the call is left as the handler left it (the official SDK's
+            behaviour).
 
     Raises:
         ValueError: no project (checked first) or token without a JWT, naming the variable that
-            supplies it; an invalid host (user info, a path, a query, whitespace...), saying why.
+            supplies it; an invalid host (user info, a path, a query, whitespace...), saying why;
+            an ``on_handler_error`` other than ``"hangup"``/``"keep"``.
 
     Attributes:
         project, token, jwt_token, host: the resolved configuration.
@@ -107,8 +116,10 @@ class RelayClient:
         *,
         shutdown_timeout: float = 10.0,
         dead_link_timeout: float | None = DEAD_LINK_TIMEOUT,
+        on_handler_error: str = "hangup",
     ) -> None:
         settings = resolve_settings(project, token, jwt_token, host, contexts, max_active_calls)
+        self._on_handler_error = check_on_handler_error(on_handler_error)
         self.project = settings.project
         self.token = settings.token
         self.jwt_token = settings.jwt_token
@@ -136,7 +147,9 @@ class RelayClient:
         """Register the inbound call handler (usable as a decorator); replaces any previous one.
 
         ``handler(call)`` is normally an ``async def``. Each inbound call runs it in its own
-        task; an exception it raises is logged with the call id and hurts nothing else.
+        task; an exception it raises is logged with the call id and its traceback, hurts no
+        other call, and ends this call unless the handler handed it on (see the
+        ``on_handler_error`` argument of :class:`RelayClient`).
         """
         self._on_call_handler = handler
         return handler
@@ -291,9 +304,12 @@ class RelayClient:
 
         Raises:
             ValueError: malformed ``devices``; nothing is sent.
-            RelayError: the dial was refused or failed (``"Dial failed (tag=...)"``), timed out
-                (``"Dial timed out waiting for answer (tag=...)"``; a late answer is hung up),
-                or the connection closed during the dial.
+            RelayTimeoutError: no answer within ``dial_timeout``: ``RelayError(-1, "Dial timed
+                out waiting for answer (tag=...)")`` that is also a ``TimeoutError``; a late
+                answer is hung up.
+            RelayError: the dial was refused, or failed (``"Dial failed (tag=...): busy"``;
+                ``reason`` holds the service's reason: ``busy``, ``noAnswer``...), or the
+                connection closed during the dial.
         """
         session = self._require_session()
         conn = session.conn

@@ -2,8 +2,9 @@
 
 Each inbound call or message gets its own task in the client's task group, never the reader's
 task, so a slow handler cannot delay pings or ACKs. A handler that raises is logged with what
-it was handling and hurts nothing else. The pool counts running handlers so that a graceful
-stop can wait for them, up to a bound.
+it was handling and hurts nothing else; an ``on_call`` handler's error then goes to the call,
+which hangs itself up unless the handler handed it on (``on_error``). The pool counts running
+handlers so that a graceful stop can wait for them, up to a bound.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import contextvars
 import inspect
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import anyio
@@ -27,6 +28,7 @@ _IN_HANDLER: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 Spawn = Callable[[Callable[[], Coroutine[Any, Any, Any]], str], bool]
+OnError = Callable[[Exception], Awaitable[Any]]
 
 
 def in_handler() -> bool:
@@ -51,9 +53,13 @@ class HandlerPool:
         """Handlers started and not finished."""
         return self._running
 
-    def start(self, handler: Callable[[Any], Any], arg: Any, what: str) -> None:
+    def start(
+        self, handler: Callable[[Any], Any], arg: Any, what: str, on_error: OnError | None = None
+    ) -> None:
         """Run ``handler(arg)`` (sync, or awaited if it returns an awaitable) in a new task;
-        ``what`` names it in logs ("on_call handler for call <id>")."""
+        ``what`` names it in logs ("on_call handler for call <id>"). If it raises, ``on_error``
+        (when given) is awaited with the exception, in the same task, and takes care of
+        logging it; without ``on_error`` the exception is logged here."""
 
         async def run() -> None:
             _IN_HANDLER.set(True)
@@ -61,8 +67,11 @@ class HandlerPool:
                 result = handler(arg)
                 if inspect.isawaitable(result):
                     await result
-            except Exception:
-                logger.exception("%s raised", what)
+            except Exception as exc:
+                if on_error is None:
+                    logger.exception("%s raised", what)
+                else:
+                    await _report(on_error, exc, what)
             finally:
                 self._finished()
 
@@ -83,3 +92,11 @@ class HandlerPool:
         with anyio.move_on_after(timeout):
             await self._idle.wait()
         return self._running == 0
+
+
+async def _report(on_error: OnError, error: Exception, what: str) -> None:
+    try:
+        await on_error(error)
+    except Exception:  # a bug in the reporting itself: never lose the handler's error
+        logger.error("%s raised", what, exc_info=error)
+        logger.exception("handling the error of %s failed", what)

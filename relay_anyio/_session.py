@@ -193,8 +193,14 @@ class ClientSession:
         back itself and never reports them here)."""
         if handler is None:
             logger.warning("inbound call %s: no on_call handler registered", call.call_id)
-        else:
-            self.handlers.start(handler, call, f"on_call handler for call {call.call_id}")
+            return
+        policy = self._client._on_handler_error
+
+        async def on_error(error: Exception) -> None:
+            # Hang the call up unless the handler handed it on (relay_proto decides).
+            await call._handler_failed(error, policy, self.conn.get_call(call.call_id))
+
+        self.handlers.start(handler, call, f"on_call handler for call {call.call_id}", on_error)
 
     def inbound_message(self, message: Message, handler: Callable[[Message], Any] | None) -> None:
         """Run ``handler`` for a new inbound message."""

@@ -136,6 +136,8 @@ class CommandPurpose:
     ``seq`` numbers the commands of a domain: a control id may be reused once its action is
     complete, and the late outcome of the earlier start must not touch the new action.
     ``hands_over`` marks a ``calling.pass``: once it succeeds the call is routed elsewhere.
+    ``transfers`` marks a ``calling.transfer`` / ``calling.refer``: once it succeeds the call
+    is marked ``transferred``.
     """
 
     call_id: str
@@ -143,6 +145,7 @@ class CommandPurpose:
     kind: str | None
     seq: int = 0
     hands_over: bool = False
+    transfers: bool = False
 
 
 @dataclass(slots=True, kw_only=True)
@@ -158,6 +161,10 @@ class CallRecord:
     device: _Params = field(default_factory=dict)
     state: str = ""
     segment_id: str = ""
+    # The last connect_state of its calling.call.connect events ("" before any), and whether a
+    # calling.transfer / calling.refer of it succeeded: the call was handed on.
+    connect_state: str = ""
+    transferred: bool = False
     # control_id -> the start command's purpose (kind and start number), in registration order
     # (call_ended completions follow it).
     actions: dict[str, CommandPurpose] = field(default_factory=dict)
@@ -174,6 +181,8 @@ class CallRecord:
             device=dict(self.device),
             state=self.state,
             segment_id=self.segment_id,
+            connect_state=self.connect_state,
+            transferred=self.transferred,
         )
 
 

@@ -13,14 +13,29 @@ Action callbacks: an action's ``on_completed`` runs when the core reports the ac
 (``ActionCompleted``), for every ``reason`` except ``"not_started"``: an action started on a
 call that was already over was never sent, and comes back complete without its callback, as
 with the official SDK (:func:`fires_on_completed`).
+
+A handler that raises: when an ``on_call`` handler raises, the adapters log it with its
+traceback and, by default, hang the call up so that the caller is not left in dead air, unless
+the handler had handed the call on (:func:`decide_after_handler_error`).
 """
 
 from __future__ import annotations
 
-from ._constants import CALL_STATE_ENDED, CALL_STATES
-from ._errors import LocalProtocolError
+from typing import NamedTuple
 
-__all__ = ["call_state_reached", "fires_on_completed", "state_wait_finished"]
+from ._constants import CALL_STATE_ANSWERED, CALL_STATE_ENDED, CALL_STATES
+from ._errors import InvalidCommandError, LocalProtocolError
+from ._types import CallInfo
+
+__all__ = [
+    "ON_HANDLER_ERROR_CHOICES",
+    "HandlerErrorDecision",
+    "call_state_reached",
+    "check_on_handler_error",
+    "decide_after_handler_error",
+    "fires_on_completed",
+    "state_wait_finished",
+]
 
 # Position of each state in the lifecycle; a state not listed has reached nothing.
 _ORDER = {state: index for index, state in enumerate(CALL_STATES)}
@@ -83,3 +98,72 @@ def fires_on_completed(reason: str) -> bool:
     the action's waits.
     """
     return reason != _NOT_STARTED
+
+
+# --------------------------------------------------------------------------- handler errors
+
+#: The values of the clients' ``on_handler_error`` setting: ``"hangup"`` (the default) ends a
+#: call whose ``on_call`` handler raised, unless the handler handed it on; ``"keep"`` leaves
+#: every call as the handler left it (the official SDK's behaviour).
+ON_HANDLER_ERROR_CHOICES = ("hangup", "keep")
+
+# Bridge states in which the caller is (or is about to be) talking to someone else.
+_BRIDGED = frozenset(("connecting", "connected"))
+
+
+class HandlerErrorDecision(NamedTuple):
+    """What to do with a call whose ``on_call`` handler raised.
+
+    Attributes:
+        hang_up: whether to end the call (``calling.end`` with reason ``hangup``).
+        why: a short phrase for the log (``"hanging the call up"``, ``"the call was
+            connected to another party: left up"``...).
+    """
+
+    hang_up: bool
+    why: str
+
+
+def check_on_handler_error(value: object) -> str:
+    """Validate an ``on_handler_error`` setting; returns it.
+
+    Raises:
+        InvalidCommandError: not one of :data:`ON_HANDLER_ERROR_CHOICES`.
+    """
+    if not isinstance(value, str) or value not in ON_HANDLER_ERROR_CHOICES:
+        choices = " or ".join(repr(choice) for choice in ON_HANDLER_ERROR_CHOICES)
+        raise InvalidCommandError(f"on_handler_error must be {choices}; got {value!r}")
+    return value
+
+
+def decide_after_handler_error(policy: str, call: CallInfo | None) -> HandlerErrorDecision:
+    """Whether to hang up a call whose ``on_call`` handler raised.
+
+    The call is hung up unless the policy is ``"keep"``, or the call is no longer this
+    client's to end: it ended or is ending, it was passed to another consumer (the core no
+    longer tracks it: ``call`` is ``None``), it is bridged to another party (its last
+    ``calling.call.connect`` state is ``connecting`` or ``connected``), or a transfer/refer of
+    it succeeded. An inbound call not yet answered is hung up too (rejected), so it does not
+    ring until the caller gives up.
+
+    Args:
+        policy: the client's ``on_handler_error`` (:data:`ON_HANDLER_ERROR_CHOICES`).
+        call: ``RelayConnection.get_call(call_id)`` when the handler raised.
+
+    Raises:
+        InvalidCommandError: ``policy`` is not one of :data:`ON_HANDLER_ERROR_CHOICES`.
+    """
+    check_on_handler_error(policy)
+    if policy == "keep":
+        return HandlerErrorDecision(False, "left as it is (on_handler_error='keep')")
+    if call is None:
+        return HandlerErrorDecision(False, "the call is over or was passed on: nothing to end")
+    if call_state_reached(call.state, "ending"):
+        return HandlerErrorDecision(False, "the call is already ending")
+    if call.connect_state in _BRIDGED:
+        return HandlerErrorDecision(False, "the call is connected to another party: left up")
+    if call.transferred:
+        return HandlerErrorDecision(False, "the call was transferred: left up")
+    if call.state == CALL_STATE_ANSWERED:
+        return HandlerErrorDecision(True, "hanging the call up")
+    return HandlerErrorDecision(True, "rejecting the unanswered call")

@@ -286,10 +286,12 @@ class DialAnswered(Event):
 class DialFailed(Event):
     """A dial resolved without a winner.
 
-    ``code``/``message`` are what ``RelayError`` carries: ``"Dial failed (tag=<tag>)"``,
-    ``"Dial timed out waiting for answer (tag=<tag>)"`` or ``"Connection closed during dial"``.
-    ``timed_out`` marks the dial_timeout case. ``event`` is the failing ``calling.call.dial``
-    event when there was one.
+    ``code``/``message`` are what ``RelayError`` carries: ``"Dial failed (tag=<tag>)"``
+    (followed by ``": <reason>"`` when the service gave one), ``"Dial timed out waiting for
+    answer (tag=<tag>)"`` or ``"Connection closed during dial"``. ``timed_out`` marks the
+    dial_timeout case. ``reason`` is the failed ``calling.call.dial`` event's ``reason``
+    (``busy``, ``noAnswer``, ``error`` ... spec 4.3), ``""`` when absent. ``event`` is the
+    failing ``calling.call.dial`` event when there was one.
     """
 
     tag: str
@@ -297,6 +299,7 @@ class DialFailed(Event):
     message: str
     timed_out: bool = False
     event: RelayEvent | None = None
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

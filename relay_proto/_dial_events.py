@@ -113,9 +113,10 @@ class DialEvents:
             self._emit(DialAnswered(tag=tag, call=info, event=event))
         elif dial_state == "failed":
             self._dials.remove(tag)
-            self._emit(
-                DialFailed(tag=tag, code=-1, message=f"Dial failed (tag={tag})", event=event)
-            )
+            # The service says why (busy, noAnswer...; spec 4.3): the error carries it.
+            reason = str_field(params, "reason")
+            message = f"Dial failed (tag={tag}): {reason}" if reason else f"Dial failed (tag={tag})"
+            self._emit(DialFailed(tag=tag, code=-1, message=message, event=event, reason=reason))
         else:
             # "dialing" or a state we do not know: progress only.
             self._emit(UnroutedEvent(event=event))

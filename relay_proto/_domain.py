@@ -112,6 +112,8 @@ _Params = dict[str, Any]
 
 # The call command that hands a call over to another consumer (spec 3.1).
 _METHOD_PASS = "calling.pass"
+# Call commands that, once they succeed, hand the call on to another destination.
+_METHODS_TRANSFER = frozenset(("calling.transfer", "calling.refer"))
 
 # Request failures that mean "the call does not exist (any more)" (spec 1.9 item 5).
 _CALL_GONE_CODES = frozenset((404, 410))
@@ -301,6 +303,8 @@ class Domain:
         if event_type == "calling.call.state":
             record.state = str_field(params, "call_state") or record.state
             record.node_id = record.node_id or str_field(params, "node_id")
+        elif event_type == "calling.call.connect":
+            record.connect_state = str_field(params, "connect_state") or record.connect_state
         completed = False
         control_id = ""
         actions = record.actions
@@ -362,7 +366,12 @@ class Domain:
         params.update(command.params)
         self._command_seq += 1
         purpose = CommandPurpose(
-            call_id, control, kind, self._command_seq, command.method == _METHOD_PASS
+            call_id,
+            control,
+            kind,
+            self._command_seq,
+            command.method == _METHOD_PASS,
+            command.method in _METHODS_TRANSFER,
         )
         if control is not None:
             # The id the action is registered under must be the one on the wire.
@@ -432,6 +441,8 @@ class Domain:
                 return {}, True
             if purpose.hands_over:
                 self._release(purpose.call_id)
+            elif purpose.transfers and (record := self._calls.get(purpose.call_id)) is not None:
+                record.transferred = True
         elif isinstance(purpose, DialPurpose):
             self._dials.accept(purpose.tag, purpose.seq)
         elif isinstance(purpose, SendMessagePurpose):

@@ -59,6 +59,7 @@ __all__ = [
     "StreamEvent",
     "TapEvent",
     "TranscribeEvent",
+    "collect_result",
     "parse_event",
 ]
 
@@ -170,9 +171,34 @@ class RecordEvent(RelayEvent):
         )
 
 
+def collect_result(result: dict[str, Any]) -> dict[str, Any]:
+    """A collect ``result`` readable both ways: nested (``result["params"]["digits"]``, the
+    wire shape) and flat (``result["digits"]``, as SignalWire's public docs read it).
+
+    The keys of ``result["params"]`` are added next to ``type``/``params`` (a key the result
+    already has is never replaced); a flat result from a server gets a ``params`` copy of its
+    keys. Returns ``result`` itself when there is nothing to add; never modifies it.
+    """
+    inner = result.get("params")
+    if isinstance(inner, dict):
+        missing = {key: value for key, value in inner.items() if key not in result}
+        return {**result, **missing} if missing else result
+    if inner is None:
+        flat = {key: value for key, value in result.items() if key != "type"}
+        if flat:
+            return {**result, "params": flat}
+    return result
+
+
 @dataclass(frozen=True, slots=True)
 class CollectEvent(RelayEvent):
-    """``calling.call.collect``: ``final`` is ``None`` when absent (absent is not ``False``)."""
+    """``calling.call.collect``: ``final`` is ``None`` when absent (absent is not ``False``).
+
+    ``result`` (also ``params["result"]``) reads both ways: ``result["params"]["digits"]`` as
+    on the wire, and ``result["digits"]`` (``text``/``confidence`` for speech) as the public
+    docs write it (see :func:`collect_result`). When that adds keys, ``params`` is a copy of
+    the inner params; the frame's own dicts are never modified.
+    """
 
     control_id: str = ""
     state: str = ""
@@ -181,14 +207,20 @@ class CollectEvent(RelayEvent):
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> CollectEvent:
-        b = _envelope(payload)
-        p = b[1]
+        event_type, p, call_id, timestamp = _envelope(payload)
+        raw = _dict(p, "result")
+        result = collect_result(raw)
+        if result is not raw:
+            p = {**p, "result": result}
         final = p.get("final")
         return cls(
-            *b,
+            event_type,
+            p,
+            call_id,
+            timestamp,
             control_id=_str(p, "control_id"),
             state=_str(p, "state"),
-            result=_dict(p, "result"),
+            result=result,
             final=final if isinstance(final, bool) else None,
         )
 

@@ -44,7 +44,13 @@ class CallCommand:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallInfo:
-    """Snapshot of a call when the core first reports it (inbound, dial leg or dial winner)."""
+    """Snapshot of a call: when the core first reports it (inbound, dial leg or dial winner),
+    or as it is now (``RelayConnection.get_call``).
+
+    ``connect_state`` is the last ``connect_state`` of the call's ``calling.call.connect``
+    events (``""`` before any); ``transferred`` says a ``calling.transfer`` or
+    ``calling.refer`` of it succeeded.
+    """
 
     call_id: str
     node_id: str
@@ -55,6 +61,8 @@ class CallInfo:
     device: dict[str, Any] = field(default_factory=dict)
     state: str = ""
     segment_id: str = ""
+    connect_state: str = ""
+    transferred: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

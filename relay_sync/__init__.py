@@ -115,6 +115,7 @@ from ._errors import (
     ConnectTLSError,
     RelayConnectError,
     RelayError,
+    RelayTimeoutError,
     SessionReplacedError,
 )
 from ._message import Message
@@ -127,6 +128,7 @@ __all__ = [  # noqa: RUF022 - grouped as in signalwire.relay
     "RelayClient",
     "RelayConnectError",
     "RelayError",
+    "RelayTimeoutError",
     "SessionReplacedError",
     "ConnectDNSError",
     "ConnectRefusedError",

@@ -17,16 +17,19 @@ Common ``Raises`` of every method here:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from relay_proto import commands
+from relay_proto import CallInfo, commands, decide_after_handler_error
 
 from ._call_base import CallBase
 
 __all__ = ["ControlMethods"]
 
 Result = dict[str, Any]
+
+logger = logging.getLogger("relay_sync")
 
 
 class ControlMethods(CallBase):
@@ -476,3 +479,24 @@ class ControlMethods(CallBase):
             RelayError: the server refused the command, or it timed out.
         """
         return self._command(commands.user_event(event=event, **kwargs))
+
+    # ---------------------------------------------------------------- driven by the client
+
+    def _handler_failed(self, error: BaseException, policy: str, info: CallInfo | None) -> bool:
+        """The ``on_call`` handler of this call raised ``error``: log it with its traceback,
+        then hang the call up unless ``policy`` is ``"keep"`` or the handler handed the call on
+        (``info`` is the core's view of the call now; the rules are relay_proto's
+        :func:`~relay_proto.decide_after_handler_error`). Returns whether it hung up; never
+        raises (a failed hangup is logged)."""
+        decision = decide_after_handler_error(policy, info)
+        logger.error(
+            "on_call handler for call %s raised: %s", self.call_id, decision.why, exc_info=error
+        )
+        if not decision.hang_up:
+            return False
+        try:
+            self.hangup()
+        except Exception:
+            logger.exception("could not hang up call %s after its handler raised", self.call_id)
+            return False
+        return True

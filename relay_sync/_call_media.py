@@ -196,7 +196,9 @@ class MediaMethods(CallBase):
 
         Returns:
             A :class:`CollectAction`; its result's ``params["result"]`` holds the input, e.g.
-            ``{"type": "digit", "params": {"digits": "2", "terminator": "#"}}``.
+            ``{"type": "digit", "params": {"digits": "2", "terminator": "#"}}``, with the
+            ``params`` keys also at the top (``result["digits"]``, or ``result["text"]`` and
+            ``result["confidence"]`` for speech) as the public docs read them.
 
         Raises:
             ValueError: invalid arguments; nothing is sent.
@@ -275,7 +277,8 @@ class MediaMethods(CallBase):
             **kwargs: extra wire params.
 
         Returns:
-            A :class:`StandaloneCollectAction`.
+            A :class:`StandaloneCollectAction`; its result reads as for
+            :meth:`play_and_collect` (``result["params"]["digits"]`` or ``result["digits"]``).
 
         Raises:
             ValueError: invalid arguments (e.g. neither ``digits`` nor ``speech``).

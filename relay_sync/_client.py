@@ -30,7 +30,13 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from relay_proto import DEAD_LINK_TIMEOUT, DEFAULT_DIAL_TIMEOUT, CallCommand, RelayEvent
+from relay_proto import (
+    DEAD_LINK_TIMEOUT,
+    DEFAULT_DIAL_TIMEOUT,
+    CallCommand,
+    RelayEvent,
+    check_on_handler_error,
+)
 
 from ._call import Call
 from ._config import check_dead_link_timeout, resolve_settings
@@ -79,11 +85,19 @@ class RelayClient(ClientSession):
             tracked call can have its handler running). It can only make the pool smaller: a
             larger value is lowered to ``max_active_calls``. With a smaller pool, further
             handlers wait for a free thread.
+        on_handler_error: what happens to a call whose ``on_call`` handler raises (the error
+            is always logged at ERROR with its traceback). ``"hangup"`` (default): the call is
+            hung up (rejected if not yet answered) so the caller is not left in dead air,
+            unless the handler handed it on: passed it (``pass_()``), connected it to another
+            party (``connect()``), or transferred it (``transfer()``/``refer()``), or it has
+            ended. ``"keep"``: the call is left as the handler left it (the official SDK's
+            behaviour).
 
     Raises:
         ValueError: no project (checked first) or token without a JWT, naming the variable that
             supplies it; an invalid host (user info, a path, a query, whitespace...), saying why;
-            a ``max_workers`` or ``shutdown_timeout`` that is not a positive number.
+            a ``max_workers`` or ``shutdown_timeout`` that is not a positive number; an
+            ``on_handler_error`` other than ``"hangup"``/``"keep"``.
 
     Attributes:
         project, token, jwt_token, host: the resolved configuration.
@@ -103,8 +117,10 @@ class RelayClient(ClientSession):
         shutdown_timeout: float = 10.0,
         dead_link_timeout: float | None = DEAD_LINK_TIMEOUT,
         max_workers: int | None = None,
+        on_handler_error: str = "hangup",
     ) -> None:
         settings = resolve_settings(project, token, jwt_token, host, contexts, max_active_calls)
+        self._on_handler_error = check_on_handler_error(on_handler_error)
         self.project = settings.project
         self.token = settings.token
         self.jwt_token = settings.jwt_token
@@ -129,7 +145,9 @@ class RelayClient(ClientSession):
         """Register the inbound call handler (usable as a decorator); replaces any previous one.
 
         ``handler(call)`` is a plain function. Each inbound call runs it on a worker thread;
-        an exception it raises is logged with the call id and hurts nothing else.
+        an exception it raises is logged with the call id and its traceback, hurts no other
+        call, and ends this call unless the handler handed it on (see the
+        ``on_handler_error`` argument of :class:`RelayClient`).
 
         Raises:
             TypeError: ``handler`` is not callable, or is an ``async def``.
@@ -340,9 +358,12 @@ class RelayClient(ClientSession):
 
         Raises:
             ValueError: malformed ``devices``; nothing is sent.
-            RelayError: the dial was refused or failed (``"Dial failed (tag=...)"``), timed out
-                (``"Dial timed out waiting for answer (tag=...)"``; a late answer is hung up),
-                or the connection closed during the dial.
+            RelayTimeoutError: no answer within ``dial_timeout``: ``RelayError(-1, "Dial timed
+                out waiting for answer (tag=...)")`` that is also a ``TimeoutError``; a late
+                answer is hung up.
+            RelayError: the dial was refused, or failed (``"Dial failed (tag=...): busy"``;
+                ``reason`` holds the service's reason: ``busy``, ``noAnswer``...), or the
+                connection closed during the dial.
         """
         tag = tag or self._new_id()
         dial_waiter: Waiter[Call] = Waiter()

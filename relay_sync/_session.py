@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from relay_proto import (
     AuthRejected,
+    CallInfo,
     Event,
     InvalidCommandError,
     LocalProtocolError,
@@ -95,6 +96,7 @@ class ClientSession:
     _shutdown_timeout: float
     _on_call_handler: Callable[[Call], Any] | None
     _on_message_handler: Callable[[Message], Any] | None
+    _on_handler_error: str
 
     def _init_session(self) -> None:
         # Guards lifecycle transitions (prepare, start of a graceful stop).
@@ -333,7 +335,21 @@ class ClientSession:
         if handler is None:
             logger.warning("inbound call %s: no on_call handler registered", call.call_id)
             return
-        self._start_handler(handler, call, f"on_call handler for call {call.call_id}")
+        policy = self._on_handler_error
+
+        def on_error(error: Exception) -> None:
+            # Hang the call up unless the handler handed it on (relay_proto decides).
+            call._handler_failed(error, policy, self._call_info(call.call_id))
+
+        self._start_handler(handler, call, f"on_call handler for call {call.call_id}", on_error)
+
+    def _call_info(self, call_id: str) -> CallInfo | None:
+        # The core's view of the call now; None once the session is over (nothing to end).
+        try:
+            with self._core() as conn:
+                return conn.get_call(call_id)
+        except RelayError:
+            return None
 
     def _inbound_message(self, message: Message) -> None:
         handler = self._on_message_handler
@@ -346,7 +362,14 @@ class ClientSession:
             handler, message, f"on_message handler for message {message.message_id}"
         )
 
-    def _start_handler(self, handler: Callable[[Any], Any], arg: Any, what: str) -> None:
+    def _start_handler(
+        self,
+        handler: Callable[[Any], Any],
+        arg: Any,
+        what: str,
+        on_error: Callable[[Exception], Any] | None = None,
+    ) -> None:
+        # on_error, when given, gets the handler's exception (and logs it) on the same thread.
         count = self._handlers
 
         def run() -> None:
@@ -357,8 +380,8 @@ class ClientSession:
                     if inspect.iscoroutine(result):
                         result.close()
                     logger.error("%s is async; relay_sync runs plain functions only", what)
-            except Exception:
-                logger.exception("%s raised", what)
+            except Exception as exc:
+                _report(on_error, exc, what)
             finally:
                 count.leave()
 
@@ -455,3 +478,14 @@ def core_errors() -> Iterator[None]:
         raise
     except LocalProtocolError as exc:
         raise RelayError(-1, str(exc)) from None
+
+
+def _report(on_error: Callable[[Exception], Any] | None, error: Exception, what: str) -> None:
+    if on_error is None:
+        logger.error("%s raised", what, exc_info=error)
+        return
+    try:
+        on_error(error)
+    except Exception:  # a bug in the reporting itself: never lose the handler's error
+        logger.error("%s raised", what, exc_info=error)
+        logger.exception("handling the error of %s failed", what)

@@ -1,7 +1,10 @@
 """``python -m relay_anyio.testing`` / ``relay-emulator``: run the RELAY emulator standalone.
 
-It prints the URL to point a client at, then a live transcript. Commands typed on standard
-input script the outside world (``help`` lists them), e.g.::
+It prints the URL to point a client at, then a live transcript, and serves until SIGINT
+(Ctrl+C) or SIGTERM, whatever its standard input is: in the background, under ``nohup``, in a
+container without a terminal. Commands are read from standard input when it is a terminal, or
+with ``--interactive`` (``--no-input`` never reads them); the end of that input stops reading,
+never serving. The commands script the outside world (``help`` lists them), e.g.::
 
     call office +15551230001 +15551230002 press:2 "say:sales please" hangup
     sms office +15551230009 +15551230002 Running 5 min late
@@ -16,28 +19,34 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import shlex
+import signal
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+import threading
+from collections.abc import Callable, Sequence
+from typing import TextIO
 
 import anyio
+from anyio.from_thread import BlockingPortal
 
-from ._emulator import RelayEmulator
+from ._cli_faults import FAULT_HELP, fault_command
+from ._emulator import DEFAULT_PING_INTERVAL, RelayEmulator
 from ._personas import Persona
+from ._routing import check_route
 from ._script import Hangup, Intent, Press, Say, Silence
 
-__all__ = ["main", "parse_persona", "run_command"]
+__all__ = ["CommandError", "build_parser", "main", "parse_persona", "parse_route", "run_command"]
 
-HELP = """commands:
+HELP = f"""commands:
   call CONTEXT FROM TO [INTENT...]   place an inbound call; intents: press:DIGITS,
                                      "say:WORDS", silence[:SECONDS], hangup[:AFTER]
   press CALL DIGITS | say CALL WORDS... | silence CALL [SECONDS] | hangup CALL
   sms CONTEXT FROM TO BODY...        deliver an inbound SMS
   persona NUMBER KIND[:AFTER]        human, machine, fax, busy, no_answer, fails, declines
+  route NUMBER CONTEXT | unroute NUMBER   calls and SMS to NUMBER reach clients on CONTEXT
   outcome NUMBER delivered|undelivered|failed [REASON]
-  fault drop | disconnect [restart] | reject on|off | ignore-pings on|off
-        | ignore METHOD | delay METHOD SECONDS | malformed KIND | duplicate on|off
-        | reorder on|off | reset
+{FAULT_HELP}
   clients | violations | help | quit"""
 
 _PERSONAS: dict[str, Callable[[float | None], Persona]] = {
@@ -94,44 +103,11 @@ def _intent(token: str) -> Intent:
     raise CommandError(f"unknown intent {token!r} (press:, say:, silence, hangup)")
 
 
-def _on(word: str) -> bool:
-    if word not in ("on", "off"):
-        raise CommandError("expected on or off")
-    return word == "on"
-
-
 async def _fault(emu: RelayEmulator, args: list[str]) -> str:
-    faults = emu.faults
-    name, rest = (args[0], args[1:]) if args else ("", [])
-    simple: dict[str, Callable[[bool], None]] = {
-        "reject": faults.reject_credentials,
-        "ignore-pings": faults.ignore_pings,
-        "duplicate": faults.duplicate_events,
-        "reorder": faults.reorder_events,
-    }
-    if name in simple and len(rest) == 1:
-        simple[name](_on(rest[0]))
-        return f"{name} {rest[0]}"
-    if name == "drop":
-        return f"dropped {faults.drop_all_now()} connection(s)"
-    if name == "disconnect":
-        restart = rest == ["restart"]
-        return f"disconnect sent to {faults.disconnect(restart=restart)} client(s)"
-    if name == "ignore" and len(rest) == 1:
-        faults.ignore_method(rest[0])
-        return f"ignoring {rest[0]}"
-    if name == "delay" and len(rest) == 2:
-        faults.delay_method(rest[0], _seconds(rest[1]))
-        return f"delaying {rest[0]} by {rest[1]} s"
-    if name == "malformed" and len(rest) == 1:
-        try:
-            return f"sent to {faults.send_malformed(rest[0])} connection(s)"
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
-    if name == "reset":
-        faults.reset()
-        return "faults off"
-    raise CommandError("bad fault command; try: help")
+    try:
+        return await fault_command(emu, args)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 async def _party_command(emu: RelayEmulator, verb: str, args: list[str]) -> str:
@@ -188,6 +164,15 @@ async def run_command(emu: RelayEmulator, line: str) -> str:
     if verb == "persona" and len(args) == 2:
         emu.persona(args[0], parse_persona(args[1]))
         return f"{args[0]} is now {args[1]}"
+    if verb == "route" and len(args) == 2:
+        try:
+            emu.route(args[0], args[1])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        return f"{args[0]} routes to context {args[1]!r}"
+    if verb == "unroute" and len(args) == 1:
+        emu.unroute(args[0])
+        return f"{args[0]} is no longer routed"
     if verb == "outcome" and len(args) in (2, 3):
         try:
             emu.message_outcome(args[0], args[1], args[2] if len(args) == 3 else "")
@@ -203,9 +188,15 @@ async def run_command(emu: RelayEmulator, line: str) -> str:
     raise CommandError(f"unknown or incomplete command {verb!r}; try: help")
 
 
-def _parser() -> argparse.ArgumentParser:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of ``relay-emulator`` (its ``--help``)."""
     parser = argparse.ArgumentParser(
-        prog="relay-emulator", description="Run a local SignalWire RELAY emulator."
+        prog="relay-emulator",
+        description=(
+            "Run a local SignalWire RELAY emulator (plain ws://, loopback by default). It "
+            "serves until SIGINT/SIGTERM; commands are read from standard input when it is a "
+            "terminal or with --interactive."
+        ),
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
@@ -213,17 +204,32 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--token", help="API token clients must send (default: any)")
     parser.add_argument("--jwt", dest="jwt_token", help="JWT clients may send instead")
     parser.add_argument("--time-scale", type=float, default=1.0, help="real s per simulated s")
-    parser.add_argument("--ping-interval", type=float, default=30.0, help="server ping period")
+    parser.add_argument(
+        "--ping-interval", type=float, default=DEFAULT_PING_INTERVAL,
+        help=f"seconds between server pings (default {DEFAULT_PING_INTERVAL:g})",
+    )  # fmt: skip
     parser.add_argument(
         "--persona", action="append", default=[], metavar="NUMBER=KIND[:AFTER]",
         help="behaviour of a dialled number (repeatable)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--route", action="append", default=[], metavar="NUMBER=CONTEXT",
+        help="calls and SMS to NUMBER reach the clients on CONTEXT (repeatable)",
     )  # fmt: skip
     parser.add_argument(
         "--idle-callers", choices=("wait", "silent"), default="wait",
         help="whether callers with nothing scripted hold initial timeouts (wait) or not",
     )  # fmt: skip
     parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
-    parser.add_argument("--no-input", action="store_true", help="do not read commands")
+    reading = parser.add_mutually_exclusive_group()
+    reading.add_argument(
+        "--interactive", action="store_true",
+        help="read commands from standard input even when it is not a terminal",
+    )  # fmt: skip
+    reading.add_argument(
+        "--no-input", action="store_true",
+        help="never read commands (the default when standard input is not a terminal)",
+    )  # fmt: skip
     return parser
 
 
@@ -231,21 +237,86 @@ def _print(text: str) -> None:
     print(text, flush=True)
 
 
-async def _read_commands(emu: RelayEmulator, done: Callable[[], Awaitable[None]]) -> None:
-    stdin = anyio.wrap_file(sys.stdin)
-    async for line in stdin:
-        if line.strip() in ("quit", "exit"):
-            break
-        try:
-            output = await run_command(emu, line)
-        except CommandError as exc:
-            output = f"error: {exc}"
-        if output:
-            _print(output)
-    await done()
+def reads_commands(args: argparse.Namespace, stdin: TextIO | None) -> bool:
+    """Whether to read commands: asked for (``--interactive``), or a terminal and not refused."""
+    if args.no_input or stdin is None:
+        return False
+    if args.interactive:
+        return True
+    try:
+        return stdin.isatty()
+    except (OSError, ValueError):  # closed or detached
+        return False
 
 
-async def _serve(args: argparse.Namespace, personas: dict[str, Persona]) -> None:
+def _stdin_lines(portal: BlockingPortal, send: Callable[[str | None], object]) -> None:
+    # A daemon thread: a blocked readline() never holds up the process when it stops.
+    stdin = sys.stdin
+    try:
+        while True:
+            line = stdin.readline()
+            portal.call(send, line or None)
+            if not line:
+                return
+    except Exception:  # the emulator stopped (portal or stream closed), or stdin went away
+        return
+
+
+async def _read_commands(emu: RelayEmulator, stop: Callable[[], None]) -> None:
+    send, receive = anyio.create_memory_object_stream[str | None](16)
+    async with BlockingPortal() as portal, receive:
+        reader = threading.Thread(
+            target=_stdin_lines, args=(portal, send.send), name="relay-emulator stdin", daemon=True
+        )
+        reader.start()
+        async for line in receive:
+            if line is None:
+                _print("end of input: still serving until SIGINT (Ctrl+C) or SIGTERM")
+                break
+            if line.strip() in ("quit", "exit"):
+                stop()
+                break
+            try:
+                output = await run_command(emu, line)
+            except CommandError as exc:
+                output = f"error: {exc}"
+            if output:
+                _print(output)
+        await portal.stop(cancel_remaining=True)
+    await anyio.sleep_forever()
+
+
+async def _until_signal(stop: Callable[[], None]) -> None:
+    try:
+        signals = anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM)
+        with signals as received:
+            async for signum in received:
+                _print(f"{signal.Signals(signum).name}: stopping")
+                stop()
+                return
+    except NotImplementedError:  # no signal handling here (Windows): Ctrl+C still works
+        await anyio.sleep_forever()
+
+
+def parse_route(spec: str) -> tuple[str, str]:
+    """``NUMBER=CONTEXT`` -> ``(number, context)``.
+
+    Raises:
+        CommandError: not of that form, or not a valid route.
+    """
+    number, sep, context = spec.partition("=")
+    if not sep:
+        raise CommandError(f"--route wants NUMBER=CONTEXT, got {spec!r}")
+    try:
+        check_route(number, context)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    return number, context
+
+
+async def _serve(
+    args: argparse.Namespace, personas: dict[str, Persona], routes: dict[str, str]
+) -> None:
     emulator = RelayEmulator(
         project=args.project,
         token=args.token,
@@ -256,26 +327,30 @@ async def _serve(args: argparse.Namespace, personas: dict[str, Persona]) -> None
         ping_interval=args.ping_interval,
         idle_callers=args.idle_callers,
         on_transcript=_print,
+        routes=routes,
     )
     async with emulator as emu, anyio.create_task_group() as tg:
         for number, persona in personas.items():
             emu.persona(number, persona)
         _print(f"RELAY emulator listening on {emu.url} (give clients this URL as their host)")
-
-        async def stop() -> None:
-            tg.cancel_scope.cancel()
-
-        if not args.no_input:
+        stop = tg.cancel_scope.cancel
+        tg.start_soon(_until_signal, stop)
+        if reads_commands(args, sys.stdin):
             tg.start_soon(_read_commands, emu, stop)
-        else:
-            await anyio.sleep_forever()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``relay-emulator``; returns the exit status."""
-    args = _parser().parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    if words[:1] == ["load"]:  # relay-emulator load ...: the load generator
+        from ._load_cli import main as load_main
+
+        return load_main(words[1:])
+    args = build_parser().parse_args(words)
     personas: dict[str, Persona] = {}
+    routes: dict[str, str] = {}
     try:
+        routes.update(parse_route(spec) for spec in args.route)
         for spec in args.persona:
             number, sep, kind = spec.partition("=")
             if not sep or not number:
@@ -283,11 +358,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             personas[number] = parse_persona(kind)
         if args.time_scale <= 0:
             raise CommandError("--time-scale must be positive")
+        if args.backend == "trio" and importlib.util.find_spec("trio") is None:
+            raise CommandError("--backend trio needs trio: pip install 'relay-sansio[trio]'")
     except CommandError as exc:
         print(f"relay-emulator: {exc}", file=sys.stderr)
         return 2
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is the normal way to stop
-        anyio.run(_serve, args, personas, backend=args.backend)
+        anyio.run(_serve, args, personas, routes, backend=args.backend)
     return 0
 
 

@@ -3,9 +3,9 @@
 An action is started by a ``calling.<kind>`` request carrying the client's ``control_id``, reports
 progress with ``calling.call.<kind>`` events carrying that id, and is steered by sub-commands
 (``calling.<kind>.stop`` ...). This module has the common machinery (:class:`SimAction`, the
-start and sub-command handlers, :class:`Playback`) and the actions that do not listen to the
-caller: play, tap, stream, pay, fax, transcribe and AI. Recording is here too; collect, detect
-and digit handling are in ``_collect``.
+start and sub-command handlers, :class:`Playback`, :class:`Ongoing`), play and record. Collect,
+detect and digit handling are in ``_collect``; the services whose outcome a test scripts (tap,
+stream, pay, fax, transcription, AI) in ``_services``.
 
 When the call ends, each running action reports its natural terminal event *before* the call's
 ``ended`` state event.
@@ -27,7 +27,6 @@ from ._params import (
     opt_str,
     req_control_id,
     req_object,
-    req_str,
 )
 from ._scheduler import Cancellable, DeferredTimer, Timer
 from ._script import Intent, Press, Say
@@ -38,11 +37,13 @@ if TYPE_CHECKING:
 __all__ = [
     "HANDLERS",
     "KEY_SECONDS",
+    "Ongoing",
     "Playback",
     "SimAction",
     "parse_media",
     "parse_volume",
     "register_action",
+    "stop_only",
 ]
 
 HANDLERS: dict[str, Handler] = {}
@@ -420,7 +421,7 @@ class RecordAction(SimAction):
             self.finish(self._finished())
 
 
-class _Ongoing(SimAction):
+class Ongoing(SimAction):
     """Runs until stopped or the call ends: ``<running state>`` then ``finished``."""
 
     running_state: ClassVar[str] = ""
@@ -438,166 +439,13 @@ class _Ongoing(SimAction):
         return {"state": "finished", **self.details()}
 
 
-def _subs(kind: str) -> frozenset[str]:
+def stop_only(kind: str) -> frozenset[str]:
+    """The sub-commands of an action that can only be stopped."""
     return frozenset({f"calling.{kind}.stop"})
-
-
-class TapAction(_Ongoing):
-    """``calling.tap``: media fork to an RTP or WebSocket device."""
-
-    kind, event_type, subcommands = "tap", "calling.call.tap", _subs("tap")
-    running_state, started_message = "tapping", "Tapping"
-
-    def configure(self, params: dict[str, Any]) -> None:
-        self.tap = req_object(params, "tap")
-        req_str(self.tap, "type", choices=("audio",))
-        opt_str(req_object(self.tap, "params"), "direction", choices=_DIRECTIONS)
-        self.device = req_object(params, "device")
-        kind = req_str(self.device, "type", choices=("rtp", "ws"))
-        device_params = req_object(self.device, "params")
-        if kind == "rtp":
-            req_str(device_params, "addr")
-            opt_number(device_params, "port", 0, maximum=65535)
-        else:
-            req_str(device_params, "uri")
-
-    def details(self) -> dict[str, Any]:
-        return {"tap": self.tap, "device": self.device}
-
-    def result_extra(self) -> dict[str, Any]:
-        # A distinct (fake) RTP port per tap, as a media server would hand out.
-        source = {"addr": "127.0.0.1", "port": 40_000 + 2 * (self.sw.count("rtp") % 10_000)}
-        return {"source_device": {"type": "rtp", "params": {**source, "codec": "PCMU"}}}
-
-
-class StreamAction(_Ongoing):
-    """``calling.stream``: media stream to a WebSocket URL."""
-
-    kind, event_type, subcommands = "stream", "calling.call.stream", _subs("stream")
-    running_state, started_message = "streaming", "Streaming"
-
-    def configure(self, params: dict[str, Any]) -> None:
-        self.url = req_str(params, "url")
-        if not self.url.startswith(("wss://", "ws://")):
-            raise invalid("url", "must be a ws:// or wss:// URL")
-        self.name = opt_str(params, "name")
-        opt_str(params, "track", choices=("inbound_track", "outbound_track", "both_tracks"))
-        opt_str(params, "status_url_method", choices=("GET", "POST"))
-        opt_object(params, "custom_parameters")
-
-    def details(self) -> dict[str, Any]:
-        return {"url": self.url, "name": self.name}
-
-
-class TranscribeAction(_Ongoing):
-    """``calling.transcribe``: one per call (409 otherwise); reports a recording at the end."""
-
-    kind, event_type, subcommands = "transcribe", "calling.call.transcribe", _subs("transcribe")
-    running_state, started_message = "transcribing", "Transcribing"
-
-    def configure(self, params: dict[str, Any]) -> None:
-        if any(isinstance(a, TranscribeAction) for a in self.call.actions.values()):
-            raise ResultCode("409", "A transcription is already active on this call")
-        self._started = self.sw.now
-
-    def ended_params(self) -> dict[str, Any]:
-        duration = round(self.sw.now - self._started, 3)
-        return {
-            "state": "finished",
-            "url": f"https://recordings.relay-emulator.invalid/{self.control_id}.txt",
-            "recording_id": f"rec-{self.control_id}",
-            "duration": duration,
-            "size": int(duration * 16_000),
-        }
-
-
-class AIAction(_Ongoing):
-    """``calling.ai``: an AI agent session, until stopped or the call ends."""
-
-    kind, event_type, subcommands = "ai", "calling.call.ai", _subs("ai")
-    running_state, started_message = "started", "AI started"
-
-
-class PayAction(_Ongoing):
-    """``calling.pay``: the caller "enters" a card; the payment succeeds after a while."""
-
-    kind, event_type, subcommands = "pay", "calling.call.pay", _subs("pay")
-    running_state, started_message = "started", "Payment started"
-
-    def configure(self, params: dict[str, Any]) -> None:
-        req_str(params, "payment_connector_url")
-        opt_str(params, "input", choices=("dtmf", "voice"))
-        self.timeout = opt_number(params, "timeout", 5.0)
-
-    def start(self) -> None:
-        super().start()
-        # Card number, expiry and security code at a few seconds each.
-        self.later(3 * max(self.timeout, 1.0), self._paid)
-
-    def _paid(self) -> None:
-        self.log("payment finished: success")
-        self.finish({"state": "finished", "result": "success"})
-
-
-class FaxAction(SimAction):
-    """``calling.send_fax`` / ``calling.receive_fax``: needs a fax machine at the far end."""
-
-    event_type = "calling.call.fax"
-    direction: ClassVar[str] = "send"
-
-    def configure(self, params: dict[str, Any]) -> None:
-        self.document = req_str(params, "document") if self.direction == "send" else ""
-        self.identity = opt_str(params, "identity", "+15550000000")
-
-    def _fax(self, kind: str, **extra: Any) -> dict[str, Any]:
-        fax_params = {"direction": self.direction, "identity": self.identity, **extra}
-        if self.document:
-            fax_params["document"] = self.document
-        # Both shapes: fax.type (legacy frames) and a top-level state the official SDK reads.
-        return {
-            "state": kind if kind != "page" else "processing",
-            "fax": {"type": kind, "params": fax_params},
-        }
-
-    def start(self) -> None:
-        self.log(f"fax {self.direction} started")
-        if self.call.party.persona.kind == "fax":
-            self.later(3.0, lambda: self.emit(self._fax("page", pages="1")))
-            self.later(6.0, self._done)
-        else:
-            self.later(10.0, self._failed)
-
-    def _done(self) -> None:
-        self.log(f"fax {self.direction} finished: 1 page")
-        self.finish(self._fax("finished", success=True, pages="1", result="1231", result_text=""))
-
-    def _failed(self) -> None:
-        self.log(f"fax {self.direction} failed: no fax machine answered")
-        self.finish(self._fax("error", success=False, pages="0", result_text="no fax machine"))
-
-    def ended_params(self) -> dict[str, Any]:
-        return self._fax("error", success=False, pages="0", result_text="call ended")
-
-
-class SendFaxAction(FaxAction):
-    kind, subcommands, direction = "send_fax", _subs("send_fax"), "send"
-    started_message = "Sending fax"
-
-
-class ReceiveFaxAction(FaxAction):
-    kind, subcommands, direction = "receive_fax", _subs("receive_fax"), "receive"
-    started_message = "Receiving fax"
 
 
 for _method, _cls in {
     "calling.play": PlayAction,
     "calling.record": RecordAction,
-    "calling.tap": TapAction,
-    "calling.stream": StreamAction,
-    "calling.transcribe": TranscribeAction,
-    "calling.ai": AIAction,
-    "calling.pay": PayAction,
-    "calling.send_fax": SendFaxAction,
-    "calling.receive_fax": ReceiveFaxAction,
 }.items():
     register_action(_method, _cls)

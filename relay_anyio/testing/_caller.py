@@ -61,6 +61,11 @@ class RemoteParty:
         return self._call.context
 
     @property
+    def was_answered(self) -> bool:
+        """Whether the call was ever answered (it may have ended since)."""
+        return self._call.answered_at is not None
+
+    @property
     def heard(self) -> list[str]:
         """Everything played to this party, in order (TTS text, audio URLs...)."""
         return list(self._call.party.heard)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ._model import ResultCode, Session, ok
+from ._model import ResultCode, Session, SimCall, ok
 from ._params import (
     invalid,
     live_call,
@@ -21,6 +21,7 @@ from ._params import (
     req_str,
     str_list,
 )
+from ._routing import PHONE_NUMBER, routes
 
 if TYPE_CHECKING:
     from ._switch import Handler, Switch
@@ -77,19 +78,42 @@ def _pass(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, Any
 def _transfer(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, Any]:
     call = live_call(sw, session, params)
     dest = req_str(params, "dest")
-    sw.log(call, f"transferred to {dest}")
+    number = dest.removeprefix("tel:")
+    context = routes(sw).get(number)
     if dest.startswith("context:"):
         context = dest.removeprefix("context:")
         if not context:
             raise invalid("dest", "names an empty context")
+    sw.log(call, f"transferred to {dest}")
+    if context is not None:
         # The call leaves this client and is offered afresh on the other context.
         call.context = context
         call.passed_by.clear()
         sw.offer(call)
+    elif PHONE_NUMBER.match(number):
+        _transfer_to_number(sw, call, number)
     else:
         # Handed to a URL or SWML script: no RELAY client controls it any more.
         call.owner = None
     return ok("Transferring")
+
+
+def _transfer_to_number(sw: Switch, call: SimCall, number: str) -> None:
+    # The switch rings the number's persona for the call, which no client controls any more.
+    from ._dialing import Ringer, bridge
+
+    call.owner = None
+    device = {"type": "phone", "params": {"from_number": call.party.number, "to_number": number}}
+
+    def failed() -> None:
+        sw.end_call(call, "hangup", by="switch", text=f"transfer to {number} failed")
+
+    ringer = Ringer(
+        sw, owner=None, groups=[[device]], tag="", created_by="transfer",
+        on_answer=lambda leg: bridge(sw, call, leg), on_fail=failed, peer_ref=call.ref(),
+    )  # fmt: skip
+    call.connect_op = ringer
+    ringer.start()
 
 
 @_handler("calling.accept")
@@ -165,30 +189,6 @@ HANDLERS["calling.denoise"] = _denoise(True)
 HANDLERS["calling.denoise.stop"] = _denoise(False)
 
 
-def _single_key_action(key: str, allowed: frozenset[str], message: str) -> Handler:
-    # live_transcribe / live_translate: "action" holds exactly one allowed key -> an object.
-    def handler(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, Any]:
-        call = live_call(sw, session, params)
-        action = req_object(params, key)
-        if len(action) != 1 or next(iter(action)) not in allowed:
-            raise invalid(key, f"must have exactly one of {', '.join(sorted(allowed))}")
-        verb = next(iter(action))
-        if not isinstance(action[verb], dict):
-            raise invalid(f"{key}.{verb}", "must be an object")
-        sw.log(call, f"{message.lower()} ({verb})")
-        return ok(message)
-
-    return handler
-
-
-HANDLERS["calling.live_transcribe"] = _single_key_action(
-    "action", frozenset({"start", "stop", "summarize"}), "Live transcription started"
-)
-HANDLERS["calling.live_translate"] = _single_key_action(
-    "action", frozenset({"start", "stop", "summarize", "inject"}), "Live translation started"
-)
-
-
 def _acknowledged(message: str, *, required: tuple[str, ...] = ()) -> Handler:
     # Commands whose effect happens outside RELAY events: validate, log, answer.
     def handler(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, Any]:
@@ -203,8 +203,6 @@ def _acknowledged(message: str, *, required: tuple[str, ...] = ()) -> Handler:
 
 HANDLERS.update(
     {
-        "calling.join_room": _acknowledged("Joining room", required=("name",)),
-        "calling.leave_room": _acknowledged("Leaving room"),
         "calling.amazon_bedrock": _acknowledged("AI started"),
         "calling.ai_message": _acknowledged("Message sent"),
         "calling.ai_hold": _acknowledged("AI on hold"),

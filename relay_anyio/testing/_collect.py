@@ -47,6 +47,7 @@ from ._params import (
     req_object,
     req_str,
 )
+from ._routing import pass_digits
 from ._scheduler import Cancellable, Timer
 from ._script import DTMF_KEYS, Intent, Press, Say, Silence
 
@@ -444,16 +445,29 @@ class DetectAction(SimAction):
             if persona.kind == "fax":
                 self._at(1.0 - elapsed, self.tone, final=True)
         elif persona.kind == "machine":
-            greeting = persona.greeting_words * WORD_SECONDS
-            first = min(greeting, self.voice_threshold) - elapsed
-            self._at(first, "MACHINE", final=not self.message_end)
-            if self.message_end:
-                self._at(greeting + 0.5 - elapsed, "READY", final=True)
+            self._machine(elapsed)
         elif persona.kind == "human":
             spoken = persona.greeting_words * WORD_SECONDS
             self._at(spoken + self.end_silence - elapsed, "HUMAN", final=True)
         else:
             self._at(self.initial_timeout - elapsed, "UNKNOWN", final=True)
+
+    def _machine(self, elapsed: float) -> None:
+        # MACHINE once the voice outlasts the threshold; with detect_message_end, READY at the
+        # beep, and READY / NOT_READY around a pause in the greeting longer than end_silence.
+        persona = self.call.party.persona
+        greeting = persona.greeting_words * WORD_SECONDS + persona.greeting_pause
+        first = min(greeting, self.voice_threshold)
+        self._at(first - elapsed, "MACHINE", final=not self.message_end)
+        if not self.message_end:
+            return
+        paused_at = persona.greeting_pause_after * WORD_SECONDS
+        if persona.greeting_pause_after and persona.greeting_pause > self.end_silence:
+            self._at(max(first, paused_at + self.end_silence) - elapsed, "READY", final=False)
+            self._at(
+                max(first, paused_at + persona.greeting_pause) - elapsed, "NOT_READY", final=False
+            )
+        self._at(greeting + 0.5 - elapsed, "READY", final=True)
 
     def _at(self, delay: float, value: str, *, final: bool) -> None:
         def fire() -> None:
@@ -492,6 +506,7 @@ def _send_digits(sw: Switch, session: Session, params: dict[str, Any]) -> dict[s
     seconds = sum(0.5 if k == "w" else 1.0 if k == "W" else 0.1 for k in digits)
     sw.log(call, f"sent digits {digits}")
     call.party.received_digits.append(digits)
+    pass_digits(sw, call, digits)
 
     def sent() -> None:
         sw.emit(call, "calling.call.send_digits", {"control_id": control_id, "state": "finished"})

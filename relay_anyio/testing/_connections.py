@@ -9,18 +9,19 @@ unacknowledged ones again, with the same ids).
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
-from anyio.abc import SocketStream, TaskGroup
+from anyio.abc import SocketAttribute, SocketStream, TaskGroup
+from anyio.streams.stapled import MultiListener
 
 from relay_proto._server import RelayServerConnection
 
 from ._model import Session
 
-__all__ = ["ClientInfo", "ClientSocket", "Credentials", "Mailbox", "Outbound"]
+__all__ = ["ClientInfo", "ClientSocket", "Credentials", "Mailbox", "Outbound", "PortListener"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +115,12 @@ class ClientSocket:
         self.abort: str | None = None  # "now": drop unsent bytes; "flush": send them first
         self.closing = False  # close the socket once the WebSocket close frame is out
         self.drop_after: int | None = None
-        self.silent = False  # half-open fault: nothing more is written, the socket stays open
         self.frames = 0
         self.ping_id: str | None = None
         self.missed_pings = 0
         self.disconnect_ids: set[str] = set()
+        self.stall: str | None = None  # fault: "handshake" / "connect" never answered
+        self.frozen = False  # fault: half-open, nothing sent or processed any more
         self.tg: TaskGroup | None = None
 
     def kill(self, mode: str) -> None:
@@ -126,3 +128,54 @@ class ClientSocket:
         self.dead = True
         self.abort = self.abort or mode
         self.wake.set()
+
+
+class PortListener:
+    """The listening socket; a fault closes it for a while and reopens it on the same port."""
+
+    def __init__(self) -> None:
+        self._listener: MultiListener[SocketStream] | None = None
+        self._scope: anyio.CancelScope | None = None
+        self._done: anyio.Event | None = None
+
+    @property
+    def listening(self) -> bool:
+        """Whether the port is open."""
+        return self._listener is not None
+
+    async def open(
+        self,
+        host: str,
+        port: int,
+        handler: Callable[[SocketStream], Awaitable[None]],
+        tg: TaskGroup,
+    ) -> int:
+        """Listen (no-op when listening); return the port. Connections are handled in ``tg``,
+        so closing the port later does not cut them."""
+        if self._listener is not None:
+            return int(self._listener.extra(SocketAttribute.local_port))
+        listener = await anyio.create_tcp_listener(local_host=host, local_port=port)
+        self._listener = listener
+        scope = self._scope = anyio.CancelScope()
+        done = self._done = anyio.Event()
+
+        async def accept() -> None:
+            try:
+                with scope:
+                    await listener.serve(handler, task_group=tg)
+            finally:
+                done.set()
+
+        tg.start_soon(accept)
+        return int(listener.extra(SocketAttribute.local_port))
+
+    async def close(self) -> None:
+        """Stop accepting: new connections are refused."""
+        listener, self._listener = self._listener, None
+        if listener is None:
+            return
+        if self._scope is not None:
+            self._scope.cancel()
+            if self._done is not None:
+                await self._done.wait()  # the accept loop is out before its socket closes
+        await listener.aclose()

@@ -18,6 +18,7 @@ from ._media import MediaError, describe
 from ._model import ResultCode, Session, SimCall, ok
 from ._params import invalid, live_call, opt_number, opt_str, req_object, req_str
 from ._personas import Persona
+from ._routing import link_routed_leg, routes
 
 if TYPE_CHECKING:
     from ._switch import Handler, Switch
@@ -39,6 +40,8 @@ _WHY = {
     "error": "failed",
     "cancel": "stopped ringing (another leg answered)",
 }
+# Our persona outcomes that are not wire reasons, as a failed dial event reports them.
+_WIRE_REASONS = {"not_found": "error"}
 
 
 def parse_devices(
@@ -104,6 +107,8 @@ class Ringer:
         self._index = 0
         self.legs: list[SimCall] = []
         self.done = False
+        # Why the last leg that failed did not connect (the failed dial event's ``reason``).
+        self.reason = ""
 
     def start(self) -> None:
         """Ring the first group."""
@@ -141,6 +146,14 @@ class Ringer:
             sw.later(persona.after, lambda: self._fail(leg, persona.end_reason), leg)
             return leg
         sw.set_state(leg, "ringing")
+        context = routes(sw).get(number) if valid else None
+        if context is not None:
+            link_routed_leg(
+                sw, leg, context, timeout=timeout,
+                on_answer=lambda: self._answered(leg),
+                on_reject=lambda reason: self._fail(leg, reason),
+            )  # fmt: skip
+            return leg
         if persona.picks_up and persona.after <= timeout:
             sw.later(persona.after, lambda: self._answered(leg), leg)
         elif persona.kind in ("busy", "declines") and persona.after <= timeout:
@@ -171,6 +184,7 @@ class Ringer:
     def leg_ended(self, leg: SimCall) -> None:
         """A ringing leg ended without answering: ring the next group once all failed."""
         leg.leg_of = None
+        self.reason = leg.end_reason or self.reason
         if self.done or any(not other.ended for other in self.legs):
             return
         self._index += 1
@@ -213,7 +227,9 @@ def _dial(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, Any
 
     def failed() -> None:
         sw.log(None, f"dial {tag} failed: nobody answered")
-        dial_event("failed")
+        # As the service does (spec 4.3): why the last leg failed, and the dial's direction.
+        dial_event("failed", reason=_WIRE_REASONS.get(ringer.reason, ringer.reason) or "error",
+                   source="outbound")  # fmt: skip
 
     ringer = Ringer(
         sw, owner=owner, groups=groups, tag=tag, created_by="dial", on_answer=answered,
@@ -352,5 +368,9 @@ def on_call_end(sw: Switch, call: SimCall) -> None:
         call.connect_op.cancel()
         call.connect_op = None
     peer = _unbridge(sw, call)
-    if peer is not None and peer.created_by == "connect" and peer.peer_ref == call.ref():
+    if (
+        peer is not None
+        and peer.created_by in ("connect", "transfer")
+        and peer.peer_ref == call.ref()
+    ):
         sw.end_call(peer, "hangup", by="switch", text=f"{peer.label} hung up with its caller")

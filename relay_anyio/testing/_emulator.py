@@ -8,23 +8,31 @@ the outside world (callers, dialled numbers, SMS senders) and assert on what the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from ._caller import DEFAULT_TIMEOUT, RemoteParty
 from ._faults import Faults
 from ._journal import Journal, JournalEntry
+from ._live import Webhook, webhooks
 from ._media import MediaCatalog
 from ._messaging import OutboundMessage, inject, messaging
 from ._model import SimCall
 from ._personas import Persona
-from ._rooms import conferences
+from ._rooms import conferences, queue_limits, rooms
+from ._routing import check_route, routes
 from ._script import Intent, coerce_script
 from ._server import ClientInfo, Credentials, EmulatorServer
+from ._services import unreachable
 from ._switch import Switch, TranscriptLine
 
-__all__ = ["RelayEmulator"]
+__all__ = ["DEFAULT_PING_INTERVAL", "RelayEmulator"]
+
+DEFAULT_PING_INTERVAL = 5.0
+"""Real seconds between the server's ``signalwire.ping`` requests by default. The service pings
+more often than every 15 s (clients of it reconnect after 15 s without one); 5 s leaves room for
+a late or lost ping."""
 
 Predicate = Callable[[dict[str, Any]], bool]
 
@@ -45,7 +53,8 @@ class RelayEmulator:
         time_scale: real seconds per simulated second (``0.001``: a 3 s prompt takes 3 ms).
         host: the address to listen on (loopback by default).
         port: the port to listen on (``0``: a free port; see :attr:`url`).
-        ping_interval: real seconds between server ``signalwire.ping`` requests.
+        ping_interval: real seconds between server ``signalwire.ping`` requests (5 s, like
+            the service: more often than every 15 s).
         ack_timeout: real seconds after which an unacknowledged event is a violation.
         max_unacked: events in flight per session before the rest wait for ACKs.
         max_missed_pings: close a connection after this many unanswered server pings
@@ -57,10 +66,12 @@ class RelayEmulator:
             fast clock never races the test; ``"silent"``: such a party is silent and the
             timeouts run (humans at the CLI, real-time demos).
         on_transcript: called with each new transcript line (the CLI prints them).
+        routes: numbers routed to contexts (``{"+15551234567": "office"}``), as with
+            :meth:`route`.
 
     Raises:
-        ValueError: ``time_scale`` not positive, ``max_unacked`` below 1, or an unknown
-            ``idle_callers``.
+        ValueError: ``time_scale`` not positive, ``max_unacked`` below 1, an unknown
+            ``idle_callers``, or a bad route.
     """
 
     def __init__(
@@ -72,7 +83,7 @@ class RelayEmulator:
         time_scale: float = 1.0,
         host: str = "127.0.0.1",
         port: int = 0,
-        ping_interval: float = 30.0,
+        ping_interval: float = DEFAULT_PING_INTERVAL,
         ack_timeout: float = 10.0,
         max_unacked: int = 64,
         max_missed_pings: int | None = None,
@@ -80,6 +91,7 @@ class RelayEmulator:
         default_audio_seconds: float = 3.0,
         idle_callers: str = "wait",
         on_transcript: Callable[[str], None] | None = None,
+        routes: Mapping[str, str] | None = None,
     ) -> None:
         self._switch = Switch(
             media=MediaCatalog(default_audio_seconds=default_audio_seconds),
@@ -100,6 +112,8 @@ class RelayEmulator:
             max_missed_pings=max_missed_pings,
         )
         self._parties: dict[str, RemoteParty] = {}
+        for number, context in (routes or {}).items():
+            self.route(number, context)
         self._consumed: set[int] = set()
         self._taken_calls: set[str] = set()
 
@@ -224,6 +238,19 @@ class RelayEmulator:
         """Messages clients sent (``messaging.send``), with their state history."""
         return list(messaging(self._switch).sent)
 
+    @property
+    def webhooks(self) -> list[Webhook]:
+        """Requests the service would have made to status and result URLs, oldest first:
+        live transcription and translation results, ``calling.transcribe``'s ``status_url``,
+        an AI agent's ``post_prompt_url`` (each a :class:`Webhook`: ``t``, ``url``,
+        ``call_id``, ``payload``)."""
+        return list(webhooks(self._switch))
+
+    def room(self, name: str) -> list[str] | None:
+        """Call ids in the room ``name`` (``calling.join_room``), or ``None`` if it is empty."""
+        members = rooms(self._switch).get(name)
+        return list(members) if members else None
+
     def conference(self, name: str) -> list[str] | None:
         """Call ids in the running conference ``name``, or ``None`` if there is none."""
         conf = conferences(self._switch).get(name)
@@ -246,6 +273,58 @@ class RelayEmulator:
     def persona(self, number: str, persona: Persona) -> None:
         """How ``number`` behaves when a client dials or connects to it."""
         self._switch.personas[number] = persona
+
+    def route(self, number: str, context: str) -> None:
+        """Route ``number`` to ``context``: calls and messages to it reach the clients there.
+
+        A ``dial``, ``connect`` or ``transfer`` to ``number`` rings an inbound call on
+        ``context`` (offered round robin to its clients) and bridges the two legs once a client
+        answers; an SMS to ``number`` arrives there as ``messaging.receive``. A route takes
+        precedence over a persona for the same number.
+
+        Raises:
+            ValueError: ``number`` is not E.164 or ``context`` is empty.
+        """
+        check_route(number, context)
+        routes(self._switch)[number] = context
+
+    def unroute(self, number: str) -> None:
+        """Remove the route of ``number`` (its persona applies again)."""
+        routes(self._switch).pop(number, None)
+
+    @property
+    def routes(self) -> dict[str, str]:
+        """Routed numbers: number -> context (a copy)."""
+        return dict(routes(self._switch))
+
+    def unreachable(
+        self, target: str, *, reason: str = "connection refused", after: float = 0.5
+    ) -> None:
+        """Make a media fork target fail: a ``calling.stream`` URL, or a ``calling.tap``
+        WebSocket URI, RTP address or ``addr:port``. The fork starts, then ``after`` simulated
+        seconds later ends with ``reason`` (a stream with ``state: error``, a tap with
+        ``finished``, the only end state a tap has).
+
+        Raises:
+            ValueError: an empty target or a negative delay.
+        """
+        if not target or after < 0:
+            raise ValueError("unreachable needs a target and a delay that is not negative")
+        unreachable(self._switch)[target] = (reason, after)
+
+    def queue_max_wait(self, name: str, seconds: float | None) -> None:
+        """Calls waiting longer than ``seconds`` in queue ``name`` leave it (``leave`` with
+        ``reason: timeout``); ``None`` removes the limit.
+
+        Raises:
+            ValueError: a negative limit.
+        """
+        if seconds is None:
+            queue_limits(self._switch).pop(name, None)
+        elif seconds < 0:
+            raise ValueError("seconds must not be negative")
+        else:
+            queue_limits(self._switch)[name] = seconds
 
     def set_default_persona(self, persona: Persona) -> None:
         """How numbers without a persona behave."""

@@ -1,8 +1,9 @@
 """Fault injection: make the emulator misbehave on purpose, the way real networks and servers do.
 
 ``emu.faults`` switches faults on and off at any time; the server consults it on every frame.
-Faults that act at once (drop sockets, send malformed frames, server disconnect) are carried out
-by the server through the small :class:`FaultTarget` interface.
+Faults that act at once (drop sockets, send malformed frames, server disconnect, refuse
+connections, restart) are carried out by the server through the small :class:`FaultTarget`
+interface.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 import json
 from typing import Protocol
 
-__all__ = ["MALFORMED_KINDS", "FaultTarget", "Faults", "malformed_text"]
+__all__ = ["MALFORMED_KINDS", "STALL_STAGES", "FaultTarget", "Faults", "malformed_text"]
+
+STALL_STAGES = ("handshake", "connect")
+"""Where :meth:`Faults.stall_connections` leaves a new connection hanging."""
 
 MALFORMED_KINDS = {
     "bad_json": "text that is not JSON",
@@ -77,11 +81,21 @@ class FaultTarget(Protocol):
     def send_malformed(self, kind: str, conn: int | None) -> int:
         """Send one malformed frame to each chosen connection; return how many."""
 
-    def silence_all_now(self) -> int:
-        """Stop writing to every open socket without closing it; return how many."""
+    def server_disconnect(self, restart: bool, storm: bool = False) -> int:
+        """Send ``signalwire.disconnect`` to every authenticated connection; return how many
+        (``storm``: they count against :attr:`Faults.storm_left`)."""
 
-    def server_disconnect(self, restart: bool) -> int:
-        """Send ``signalwire.disconnect`` to every authenticated connection; return how many."""
+    def freeze_all(self) -> int:
+        """Make every open connection half-open; return how many."""
+
+    async def stop_listening(self, reopen_after: float | None) -> None:
+        """Close the listening socket (reopen it after ``reopen_after`` real seconds)."""
+
+    async def start_listening(self) -> None:
+        """Listen again on the same port (no-op when listening)."""
+
+    async def restart(self, downtime: float) -> None:
+        """Lose every connection and all state, as a restarted process would."""
 
 
 class Faults:
@@ -101,6 +115,11 @@ class Faults:
         self.duplicating = False
         self.reordering = False
         self.rejecting = False
+        self.stalling: str | None = None
+        self.storm_left = 0
+        self.storm_restart = False
+        self.dial_drops = 0
+        self.dial_drop_before_reply = False
 
     def drop_next_connection(self, after_frames: int = 0) -> None:
         """Abruptly close the next connection that opens, after ``after_frames`` frames
@@ -116,12 +135,6 @@ class Faults:
     def drop_all_now(self) -> int:
         """Abruptly close every open socket (no WebSocket close); return how many."""
         return self._target.drop_all_now()
-
-    def silence_links(self) -> int:
-        """Make every open connection half-open: the server stops sending anything on it (no
-        pings, no replies, no events) and keeps the socket open, as a dead NAT mapping or a
-        frozen server would. Connections opened later are not affected. Returns how many."""
-        return self._target.silence_all_now()
 
     def ignore_pings(self, on: bool = True) -> None:
         """Stop (or resume) answering the client's ``signalwire.ping`` requests."""
@@ -182,10 +195,94 @@ class Faults:
         """Reject every ``signalwire.connect`` (JSON-RPC error -32000)."""
         self.rejecting = on
 
+    async def refuse_connections(self, seconds: float | None = None) -> None:
+        """Stop listening, as a server down for a restart: new connections are refused
+        (``ECONNREFUSED``) for ``seconds`` real seconds, or until :meth:`accept_connections`
+        when ``None``. Open connections are not touched (cut them with :meth:`drop_all_now`).
+        Returns once the port is closed.
+
+        Raises:
+            ValueError: a negative duration.
+        """
+        if seconds is not None and seconds < 0:
+            raise ValueError("seconds must not be negative")
+        await self._target.stop_listening(seconds)
+
+    async def accept_connections(self) -> None:
+        """Listen again on the same port (ends :meth:`refuse_connections` early); returns once
+        connections are accepted."""
+        await self._target.start_listening()
+
+    def stall_connections(self, stage: str | None = "handshake") -> None:
+        """Connections opened from now on are accepted but left hanging: ``"handshake"``: the
+        TCP socket is accepted and the WebSocket upgrade never answered; ``"connect"``: the
+        upgrade succeeds and ``signalwire.connect`` is never answered. ``None`` stops stalling
+        new connections (stalled ones stay stalled until the client gives up).
+
+        Raises:
+            ValueError: an unknown stage.
+        """
+        if stage is not None and stage not in STALL_STAGES:
+            raise ValueError(f"unknown stage {stage!r}; one of {', '.join(STALL_STAGES)}")
+        self.stalling = stage
+
+    def disconnect_storm(self, times: int = 5, *, restart: bool = False) -> int:
+        """A ``signalwire.disconnect`` storm: every authenticated client is told to reconnect
+        now, and the connects that follow are each answered and then told again at once, until
+        ``times`` disconnects were sent in all. With ``restart`` each one forgets the sessions.
+        Returns how many were sent at once.
+
+        Raises:
+            ValueError: ``times`` below 1.
+        """
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        self.storm_left = times
+        self.storm_restart = restart
+        return self._target.server_disconnect(restart, storm=True)
+
+    def drop_during_dial(self, *, before_reply: bool = False, times: int = 1) -> None:
+        """Cut the socket of the next ``times`` clients that send ``calling.dial`` (or
+        ``calling.begin``) in the middle of the dial: the dial goes ahead (its legs ring and
+        its events wait for the session to resume), and the socket is cut just after the
+        reply, or with ``before_reply`` instead of it (the client never learns the dial was
+        accepted).
+
+        Raises:
+            ValueError: ``times`` below 1.
+        """
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        self.dial_drops = times
+        self.dial_drop_before_reply = before_reply
+
+    def half_open(self) -> int:
+        """Make every open connection half-open: the socket stays up, but the server never
+        sends on it again and ignores whatever arrives, as a peer that vanished without a FIN.
+        The client must notice by itself (pings). Returns how many connections froze."""
+        return self._target.freeze_all()
+
+    async def restart(self, downtime: float = 0.0) -> None:
+        """A full restart of the emulator process on the same port: every socket is cut,
+        connections are refused for ``downtime`` real seconds, and all state is lost (sessions
+        cannot be resumed, calls in progress are gone: commands for them get 404, their remote
+        parties see them end with ``error``). Configuration (personas, message outcomes, media
+        durations) and the journal survive. Returns once listening again.
+
+        Raises:
+            ValueError: a negative downtime.
+        """
+        if downtime < 0:
+            raise ValueError("downtime must not be negative")
+        await self._target.restart(downtime)
+
     def reset(self) -> None:
-        """Switch every fault off."""
+        """Switch every fault off (a closed port stays closed: see
+        :meth:`accept_connections`)."""
         self.drop_next = None
         self.pings_ignored = self.server_pings_stopped = False
         self.ignored_methods.clear()
         self.delays.clear()
         self.duplicating = self.reordering = self.rejecting = False
+        self.stalling = None
+        self.storm_left = self.dial_drops = 0

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._model import Session, ok
 from ._params import invalid, opt_str, req_str, str_list
+from ._routing import routes
 
 if TYPE_CHECKING:
     from ._switch import Handler, Switch
@@ -171,6 +172,18 @@ def _advance(
         why = f" ({reason})" if step != "delivered" and reason else ""
         sw.log(msg.message_id, f"message to {msg.to_number} {step}{why}")
     sw.emit_to(msg.protocol, "messaging.state", params)
+    context = routes(sw).get(msg.to_number)
+    if step == "delivered" and context is not None:
+        # The recipient is a RELAY program: the message arrives on its context.
+        media = msg.params.get("media")
+        inject(
+            sw,
+            context=context,
+            from_number=str(msg.params["from_number"]),
+            to_number=msg.to_number,
+            body=str(msg.params.get("body") or ""),
+            media=[str(m) for m in media] if isinstance(media, list) else None,
+        )
 
 
 HANDLERS["messaging.send"] = _send

@@ -135,6 +135,10 @@ class SimCall:
     held: bool = False
     answered_at: float | None = None
     on_answer: list[Callable[[], None]] = field(default_factory=list)
+    listeners: list[Callable[[Intent], None]] = field(default_factory=list)  # transcribers
+    linked: SimCall | None = None  # the other leg of a call through a routed number
+    on_reject: Callable[[str], None] | None = None  # routed inbound leg ended unanswered
+    on_offer: Callable[[bool], None] | None = None  # offered to a client (True) or parked
 
     @property
     def ended(self) -> bool:

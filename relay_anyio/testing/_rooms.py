@@ -10,6 +10,7 @@ until they leave or a ``calling.connect`` to a queue device takes the first one.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,17 @@ from ._params import live_call, opt_bool, opt_number, opt_str, req_control_id, r
 if TYPE_CHECKING:
     from ._switch import Handler, Switch
 
-__all__ = ["HANDLERS", "Conference", "Queue", "conferences", "dequeue", "on_call_end", "queues"]
+__all__ = [
+    "HANDLERS",
+    "Conference",
+    "Queue",
+    "conferences",
+    "dequeue",
+    "on_call_end",
+    "queue_limits",
+    "queues",
+    "rooms",
+]
 
 HANDLERS: dict[str, Handler] = {}
 
@@ -135,8 +146,17 @@ def _leave(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, An
     return ok("Leaving conference", call_id=call.call_id)
 
 
-def _queue_event(sw: Switch, queue: Queue, call: SimCall, control_id: str, status: str) -> None:
-    position = next((i + 1 for i, (c, _) in enumerate(queue.members) if c is call), 0)
+def _queue_event(
+    sw: Switch,
+    queue: Queue,
+    call: SimCall,
+    control_id: str,
+    status: str,
+    position: int | None = None,
+    **extra: Any,
+) -> None:
+    if position is None:
+        position = next((i + 1 for i, (c, _) in enumerate(queue.members) if c is call), 0)
     sw.emit(
         call,
         "calling.call.queue",
@@ -147,6 +167,7 @@ def _queue_event(sw: Switch, queue: Queue, call: SimCall, control_id: str, statu
             "name": queue.name,
             "position": position,
             "size": len(queue.members),
+            **extra,
         },
     )
 
@@ -163,16 +184,36 @@ def _enter(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, An
     call.queues[name] = control_id
     sw.log(call, f"entered queue {name!r} at position {len(queue.members)}")
     _queue_event(sw, queue, call, control_id, "enqueue")
+    limit = queue_limits(sw).get(name)
+    if limit is not None:
+
+        def too_long() -> None:
+            if call.queues.get(name) == control_id:
+                _take_out(sw, queue, call, "leave", reason="timeout")
+
+        sw.later(limit, too_long, call)
     return ok("Entering Queue", call_id=call.call_id, control_id=control_id)
 
 
-def _take_out(sw: Switch, queue: Queue, call: SimCall, status: str) -> None:
-    # status: "leave" (the call left) or "dequeue" (a connect took it out).
+def queue_limits(sw: Switch) -> dict[str, float]:
+    """Longest wait (simulated seconds) per queue name; a call waiting longer leaves it."""
+    found: dict[str, float] = sw.extensions.setdefault("queue_limits", {})
+    return found
+
+
+def _take_out(sw: Switch, queue: Queue, call: SimCall, status: str, reason: str = "") -> None:
+    # status: "leave" (the call left) or "dequeue" (a connect took it out). The calls behind it
+    # move up: each gets an "update" with its new position.
     control_id = call.queues.pop(queue.name)
+    index = next(i for i, (c, _) in enumerate(queue.members) if c is call)
     queue.members = [(c, cid) for c, cid in queue.members if c is not call]
     verb = "left" if status == "leave" else "taken out of"
-    sw.log(call, f"{verb} queue {queue.name!r}")
-    _queue_event(sw, queue, call, control_id, status)
+    why = f" ({reason})" if reason else ""
+    sw.log(call, f"{verb} queue {queue.name!r}{why}")
+    extra = {"reason": reason} if reason else {}
+    _queue_event(sw, queue, call, control_id, status, position=index + 1, **extra)
+    for behind, behind_control in queue.members[index:]:
+        _queue_event(sw, queue, behind, behind_control, "update")
 
 
 def _queue_leave(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, Any]:
@@ -197,8 +238,59 @@ def dequeue(sw: Switch, name: str) -> SimCall | None:
     return call
 
 
+def rooms(sw: Switch) -> dict[str, dict[str, SimCall]]:
+    """Video/audio rooms with calls in them: name -> call id -> call."""
+    found: dict[str, dict[str, SimCall]] = sw.extensions.setdefault("rooms", {})
+    return found
+
+
+def _room_event(sw: Switch, call: SimCall, name: str, state: str) -> None:
+    members = len(rooms(sw).get(name, {}))
+    session_id = f"room-session-{name}"
+    params = {"room_state": state, "name": name, "room_session_id": session_id, "members": members}
+    sw.emit(call, "calling.call.room", params)
+
+
+def _join_room(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, Any]:
+    call = live_call(sw, session, params)
+    name = req_str(params, "name")
+    opt_str(params, "status_url")
+    if any(call.call_id in members for members in rooms(sw).values()):
+        raise ResultCode("409", "Call is already in a room")
+    _room_event(sw, call, name, "joining")
+    rooms(sw).setdefault(name, {})[call.call_id] = call
+    sw.log(call, f"joined room {name!r} ({len(rooms(sw)[name])} members)")
+    sw.later(0.5, lambda: _room_event(sw, call, name, "join"), call)
+    return ok("Joining room")
+
+
+def _leave_rooms(sw: Switch, call: SimCall, *, now: bool) -> bool:
+    for name, members in list(rooms(sw).items()):
+        if members.pop(call.call_id, None) is None:
+            continue
+        if not members:
+            del rooms(sw)[name]
+        sw.log(call, f"left room {name!r}")
+        _room_event(sw, call, name, "leaving")
+        if now:
+            _room_event(sw, call, name, "leave")
+        else:
+            sw.later(0.5, functools.partial(_room_event, sw, call, name, "leave"), call)
+        return True
+    return False
+
+
+def _leave_room(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, Any]:
+    call = live_call(sw, session, params)
+    if not _leave_rooms(sw, call, now=False):
+        sw.log(call, "leave room: not in a room")
+    return ok("Leaving room")
+
+
 HANDLERS.update(
     {
+        "calling.join_room": _join_room,
+        "calling.leave_room": _leave_room,
         "calling.join_conference": _join,
         "calling.leave_conference": _leave,
         "calling.queue.enter": _enter,
@@ -217,3 +309,4 @@ def on_call_end(sw: Switch, call: SimCall) -> None:
         queue = queues(sw).get(name)
         if queue is not None:
             _take_out(sw, queue, call, "leave")
+    _leave_rooms(sw, call, now=True)

@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import anyio
-from anyio.abc import SocketAttribute, SocketStream, TaskGroup
+from anyio.abc import SocketStream, TaskGroup
 
 from relay_proto import (
     ClientClosed,
@@ -43,9 +43,17 @@ from relay_proto import (
     RemoteProtocolError,
 )
 
-from ._connections import ClientInfo, ClientSocket, Credentials, Mailbox, Outbound
-from ._faults import EVENT_KINDS, Faults, malformed_text
-from ._journal import Journal
+from ._connections import (
+    ClientInfo,
+    ClientSocket,
+    Credentials,
+    Mailbox,
+    Outbound,
+    PortListener,
+)
+from ._fault_actions import FaultActions
+from ._faults import Faults
+from ._journal import Journal, JournalEntry
 from ._model import RequestError
 from ._sessions import SessionDesk
 from ._switch import Switch
@@ -89,7 +97,8 @@ class EmulatorServer:
         self.switch = switch
         self.journal = Journal()
         switch.journal_position = lambda: self.journal.next_index
-        self.faults = Faults(self)
+        self.fault_actions = FaultActions(self)
+        self.faults = Faults(self.fault_actions)
         self.credentials = credentials
         self.time_scale = time_scale
         self.host = host
@@ -108,25 +117,48 @@ class EmulatorServer:
         self._expected_replies: OrderedDict[str, int] = OrderedDict()
         self._next_conn = 1
         self._event_seq = 0
-        self._fault_seq = 0
         self._t0 = 0.0
         self._epoch = 0.0
         self._tg: TaskGroup | None = None
         self._clock_scope: anyio.CancelScope | None = None
         self._changed: anyio.Event | None = None
-        self._listener: Any = None
+        self._ports = PortListener()
+        self.frame_listeners: list[Callable[[JournalEntry], None]] = []  # load generator
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
         """Listen and start the clock."""
         self._t0 = anyio.current_time()
         self._epoch = time.time()
-        self._listener = await anyio.create_tcp_listener(local_host=self.host, local_port=self.port)
-        self.port = self._listener.extra(SocketAttribute.local_port)
         self._tg = anyio.create_task_group()
         await self._tg.__aenter__()
-        self._tg.start_soon(self._listener.serve, self._serve)
+        try:
+            await self.open_listener()
+        except BaseException:
+            self._tg.cancel_scope.cancel()
+            await self._tg.__aexit__(None, None, None)
+            self._tg = None
+            raise
         self._tg.start_soon(self._clock)
+
+    @property
+    def listening(self) -> bool:
+        """Whether the port accepts connections."""
+        return self._ports.listening
+
+    async def open_listener(self) -> None:
+        """Listen on ``host:port`` (the same port again after :meth:`close_listener`)."""
+        if self._tg is not None:
+            self.port = await self._ports.open(self.host, self.port, self._serve, self._tg)
+
+    async def close_listener(self) -> None:
+        """Stop accepting: connection attempts are refused until :meth:`open_listener`."""
+        await self._ports.close()
+
+    def spawn(self, fn: Callable[[], Any]) -> None:
+        """Run the coroutine function ``fn`` in the server's task group (if running)."""
+        if self._tg is not None:
+            self._tg.start_soon(fn)
 
     async def aclose(self) -> None:
         """Close every connection (WebSocket close 1001) and stop."""
@@ -134,10 +166,10 @@ class EmulatorServer:
             return
         for client in list(self._clients.values()):
             await self._goodbye(client)
+        await self.close_listener()
         self._tg.cancel_scope.cancel()
         tg, self._tg = self._tg, None
         await tg.__aexit__(None, None, None)
-        await self._listener.aclose()
 
     async def _goodbye(self, client: ClientSocket) -> None:
         # The writer is the only task that sends on a socket: it sends the close frame (a
@@ -258,6 +290,22 @@ class EmulatorServer:
             self.switch.log("emulator", f"internal error: {exc!r}", t=self.sim_now())
 
     # ------------------------------------------------------------------ connections
+    def forget_everything(self) -> None:
+        """A restart: the switch loses its state, queued and unacknowledged events go."""
+        self.switch.restart()
+        self.mailboxes.clear()
+        self._expected_replies.clear()
+        self.pump()
+
+    def live_sockets(self) -> list[ClientSocket]:
+        """Open connections not being torn down."""
+        return [c for c in self._clients.values() if not c.dead]
+
+    def release(self, client: ClientSocket) -> None:
+        """``client``'s socket is going away: its session's events in flight wait for a
+        resume."""
+        self._desk.release(client)
+
     @property
     def clients(self) -> list[ClientInfo]:
         """Every connection so far, open or not."""
@@ -276,12 +324,15 @@ class EmulatorServer:
 
     async def _serve(self, stream: SocketStream) -> None:
         client = ClientSocket(self._next_conn, stream, self._on_frame)
+        client.stall = self.faults.stalling
         self._next_conn += 1
         self._clients[client.number] = client
         self._all_clients.append(client)
         if len(self._all_clients) > 10_000:
             del self._all_clients[0]
         self.log_conn(client, "socket opened")
+        if client.stall == "handshake":
+            self.log_conn(client, "stalling the WebSocket handshake (fault)")
         try:
             async with anyio.create_task_group() as tg:
                 client.tg = tg
@@ -293,7 +344,7 @@ class EmulatorServer:
         finally:
             del self._clients[client.number]
             client.dead = True
-            self._desk.release(client)
+            self.release(client)
             self.log_conn(client, "socket closed")
             with anyio.CancelScope(shield=True):
                 await anyio.aclose_forcefully(stream)
@@ -307,7 +358,9 @@ class EmulatorServer:
             # first (timers due before it fire before it is journaled), so what the frame causes
             # is never stamped earlier than the frame. (Parsing happens outside any handler.)
             self._guarded(functools.partial(self.switch.run_due, now))
-        self.journal.record(now, direction, client.number, text)
+        entry = self.journal.record(now, direction, client.number, text)
+        for listener in self.frame_listeners:
+            listener(entry)
         client.frames += 1
         if client.drop_after is not None and client.frames >= client.drop_after and not client.dead:
             self.log_conn(client, f"dropping the socket after {client.frames} frames (fault)")
@@ -322,7 +375,7 @@ class EmulatorServer:
                 data: bytes | None = await client.stream.receive()
             except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
                 data = None
-            if not client.dead:
+            if not client.dead and not client.frozen and client.stall != "handshake":
                 self._feed(client, data)
                 self.pump()
             if data is None:
@@ -346,9 +399,7 @@ class EmulatorServer:
                 await client.wake.wait()
                 client.wake = anyio.Event()
                 data = client.conn.data_to_send()
-                if client.silent and client.abort is None:
-                    continue  # half-open fault: what the server says never arrives
-                if data and client.abort != "now":
+                if data and client.abort != "now" and not client.frozen:
                     await client.stream.send(data)
                 if client.abort == "now":
                     break
@@ -369,7 +420,7 @@ class EmulatorServer:
     async def _pinger(self, client: ClientSocket) -> None:
         while not client.dead:
             await anyio.sleep(self.ping_interval)
-            if client.session is None or client.dead or client.silent:
+            if client.session is None or client.dead or client.frozen:
                 continue
             if client.ping_id is not None and client.ping_id in client.conn.unacked:
                 client.missed_pings += 1
@@ -424,6 +475,9 @@ class EmulatorServer:
 
     def _on_request(self, client: ClientSocket, request: ClientRequest) -> None:
         method = request.method
+        if method == "signalwire.connect" and client.stall == "connect":
+            self.log_conn(client, "leaving signalwire.connect unanswered (fault: stall)")
+            return
         if method in self.faults.ignored_methods:
             self.log_conn(client, f"ignoring {method} (fault)")
             return
@@ -448,8 +502,12 @@ class EmulatorServer:
             if not client.dead:
                 client.conn.send_error(request.request_id, exc.code, exc.message, exc.data)
             return
+        actions = self.fault_actions
+        if actions.cut_before_reply(client, request.method):
+            return
         if result is not None and not client.dead:
             client.conn.send_result(request.request_id, result)
+        actions.after_reply(client, request.method)
 
     def _on_response(self, client: ClientSocket, response: ClientResponse) -> None:
         if response.method == "signalwire.event":
@@ -537,73 +595,14 @@ class EmulatorServer:
                 out.event_type, out.params, event_id=out.event_id, envelope=envelope
             )
         if copies > 1:
-            self._expect_reply(out.event_id)
+            self.expect_reply(out.event_id)
         out.sent_at = anyio.current_time()
         box.inflight[out.event_id] = out
 
-    def _expect_reply(self, request_id: str) -> None:
+    def expect_reply(self, request_id: str) -> None:
+        """The client will answer ``request_id`` once more than the core expects (a duplicated
+        event, a fault frame): that reply is no violation."""
         self._expected_replies[request_id] = self._expected_replies.get(request_id, 0) + 1
         # Bounded: a client that never answers must not make this grow forever.
         while len(self._expected_replies) > _MAX_EXPECTED_REPLIES:
             self._expected_replies.popitem(last=False)
-
-    # ------------------------------------------------------------------ FaultTarget
-    def drop_all_now(self) -> int:
-        """Abruptly close every socket."""
-        victims = [c for c in self._clients.values() if not c.dead]
-        for client in victims:
-            self.log_conn(client, "dropping the socket (fault)")
-            self._desk.release(client)
-            client.kill("now")
-        self.pump()
-        return len(victims)
-
-    def silence_all_now(self) -> int:
-        """Stop writing to every open socket, keeping it open (a half-open link)."""
-        victims = [c for c in self._clients.values() if not c.dead and not c.silent]
-        for client in victims:
-            self.log_conn(client, "going silent: nothing more is sent (fault)")
-            client.silent = True
-        return len(victims)
-
-    def send_malformed(self, kind: str, conn: int | None) -> int:
-        """Send one malformed frame of ``kind`` to the chosen open connections."""
-        targets = [
-            c
-            for c in self._clients.values()
-            if not c.dead and c.conn.is_open and (conn is None or c.number == conn)
-        ]
-        for client in targets:
-            self._fault_seq += 1
-            fault_id = f"fault-{self._fault_seq}"
-            self.log_conn(client, f"sending a malformed frame: {kind} (fault)")
-            if kind in EVENT_KINDS:
-                event_type, params = EVENT_KINDS[kind]
-                client.conn.send_event(event_type, params, event_id=fault_id)
-            else:
-                self._expect_reply(fault_id)
-                client.conn.send_raw_text(malformed_text(kind, fault_id))
-        self.pump()
-        return len(targets)
-
-    def server_disconnect(self, restart: bool) -> int:
-        """``signalwire.disconnect`` to every authenticated client."""
-        targets = [c for c in self._clients.values() if c.session is not None and not c.dead]
-        for client in targets:
-            client.disconnect_ids.add(client.conn.send_disconnect(restart=restart))
-            self.log_conn(client, f"sent signalwire.disconnect (restart={restart})")
-            if client.tg is not None:
-                client.tg.start_soon(self._disconnect_grace, client)
-        if restart:
-            self.switch.forget_sessions()
-        self.pump()
-        return len(targets)
-
-    async def _disconnect_grace(self, client: ClientSocket) -> None:
-        # A client that does not ACK the disconnect within the ACK timeout is closed anyway.
-        await anyio.sleep(self.ack_timeout)
-        if not client.dead:
-            self.log_conn(client, "no ACK for signalwire.disconnect: closing anyway")
-            client.conn.close(1012, "service restart")
-            client.closing = True
-            self.pump()

@@ -91,10 +91,11 @@ class _Modules:
 
 def _load_modules() -> _Modules:
     # Imported here: the handler modules import this one for their type annotations.
-    from . import _actions, _calls, _collect, _dialing, _messaging, _rooms
+    from . import _actions, _calls, _collect, _dialing, _messaging, _rooms, _routing, _services
 
     found = _Modules({}, [], [])
-    for module in (_calls, _actions, _collect, _dialing, _rooms, _messaging):
+    modules = (_calls, _actions, _collect, _dialing, _rooms, _messaging, _routing, _services)
+    for module in modules:
         found.handlers.update(module.HANDLERS)
         if hasattr(module, "on_call_end"):
             found.end_hooks.append(module.on_call_end)
@@ -240,6 +241,15 @@ class Switch:
             session.attached = False
         self.sessions.clear()
 
+    def restart(self) -> None:
+        """The service restarted: sessions, calls and waiting offers are lost."""
+        self.forget_sessions()
+        for call in list(self.calls.values()):
+            self.end_call(call, "error", by="emulator", text="call lost: the service restarted")
+        self._unclaimed.clear()
+        self._rr.clear()
+        self._outputs.clear()
+
     def subscribe(self, session: Session, contexts: Iterable[str]) -> None:
         """Add contexts to a session (``signalwire.receive``)."""
         session.contexts.update(contexts)
@@ -301,6 +311,8 @@ class Switch:
     def offer(self, call: SimCall) -> None:
         """Offer an inbound call to the next subscribed session, or park it."""
         session = self.pick_session(call.context, call.passed_by)
+        if call.on_offer is not None:
+            call.on_offer(session is not None)
         if session is None:
             call.owner = None
             if call not in self._unclaimed:
@@ -528,6 +540,10 @@ class Switch:
         if call.party.waiting is consumer:
             call.party.waiting = None
 
+    def nudge(self, call: SimCall) -> None:
+        """Look at the party's script again: a new listener may take what waits at its head."""
+        self._advance_party(call)
+
     def _advance_party(self, call: SimCall) -> None:
         # Hand the head intent to a waiting consumer, or arm the head's own timer.
         party = call.party
@@ -557,6 +573,8 @@ class Switch:
             return
         party.silent_for = consumer if isinstance(head, Silence) else None
         consumer.take(head)
+        for listener in list(call.listeners):  # transcribers and AI agents hear it too
+            listener(head)
         # Arm the timer of whatever is at the head now (a consumer may already have taken it).
         self._advance_party(call)
 

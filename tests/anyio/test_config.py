@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from relay_anyio import RelayClient, RelayError
+from relay_anyio import RelayClient, RelayError, RelayTimeoutError
 from relay_anyio._config import ConnectionSlots, make_ssl_context
 from relay_proto import parse_host
 
@@ -185,3 +185,38 @@ def test_failure_events_map_to_the_sdk_messages() -> None:
     for event, code, message in cases:
         error = error_from_event(event)
         assert (error.code, error.message) == (code, message)
+        # Timeouts are both RelayError and TimeoutError; nothing else is a TimeoutError.
+        assert isinstance(error, RelayError)
+        assert isinstance(error, TimeoutError) == isinstance(error, RelayTimeoutError)
+        assert isinstance(error, TimeoutError) == isinstance(event, RequestTimedOut)
+
+
+def test_dial_failures_map_to_typed_errors() -> None:
+    from relay_anyio._errors import error_from_event
+    from relay_proto import DialFailed
+
+    timed_out = error_from_event(
+        DialFailed(tag="t", code=-1, message="Dial timed out waiting for answer (tag=t)",
+                   timed_out=True)
+    )  # fmt: skip
+    assert type(timed_out) is RelayTimeoutError
+    assert isinstance(timed_out, TimeoutError) and isinstance(timed_out, RelayError)
+    assert (timed_out.code, timed_out.message, timed_out.reason) == (
+        -1,
+        "Dial timed out waiting for answer (tag=t)",
+        "",
+    )
+    busy = error_from_event(
+        DialFailed(tag="t", code=-1, message="Dial failed (tag=t): busy", reason="busy")
+    )
+    assert type(busy) is RelayError and not isinstance(busy, TimeoutError)
+    assert (busy.message, busy.reason) == ("Dial failed (tag=t): busy", "busy")
+    for error in (timed_out, busy):
+        clone = pickle.loads(pickle.dumps(error))
+        assert (type(clone), clone.code, clone.message, clone.reason) == (
+            type(error),
+            error.code,
+            error.message,
+            error.reason,
+        )
+        assert str(clone) == str(error)

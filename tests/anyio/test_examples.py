@@ -26,9 +26,12 @@ from relay_anyio import (
     EVENT_CALL_PLAY,
     EVENT_CALL_STATE,
     Call,
+    CollectEvent,
     Message,
     RelayClient,
+    RelayError,
     RelayEvent,
+    RelayTimeoutError,
 )
 from relay_anyio.testing import Persona, Press, RelayEmulator, Say
 
@@ -170,6 +173,55 @@ async def test_ivr_with_prompt_and_collect(emu: RelayEmulator) -> None:
     assert choices == ["2"]
 
 
+@pytest.mark.parametrize(
+    ("script", "heard"),
+    [
+        (Press("1"), "You pressed 1. Connecting you to sales."),
+        (Say("billing please", confidence=0.9), "You said billing please."),
+    ],
+)
+async def test_results_read_as_the_public_docs_do(
+    emu: RelayEmulator, script: Press | Say, heard: str
+) -> None:
+    # The public docs read a collect result flat (result["digits"], result["text"]); the
+    # SDK's own examples read result["params"][...]. Both work on the same event.
+    client = RelayClient(contexts=["office"])
+    reads: list[tuple[str, ...]] = []
+
+    @client.on_call
+    async def handle(call: Call) -> None:
+        await call.answer()
+        action = await call.play_and_collect(
+            [{"type": "tts", "params": {"text": "Press 1 for sales, or tell us what you need."}}],
+            {"digits": {"max": 1}, "speech": {"end_silence_timeout": 1.0}, "initial_timeout": 5},
+        )
+        event = await action.wait()
+        result = event.params.get("result", {})
+        if result.get("type") == "digit":
+            digits = event.params.get("result", {}).get("digits", "")
+            assert isinstance(event, CollectEvent) and action.result is event
+            reads.append((digits, result["params"]["digits"], event.result["digits"]))
+            text = f"You pressed {digits}. Connecting you to sales."
+        else:
+            reads.append((result["text"], result["params"]["text"], str(result["confidence"])))
+            text = f"You said {result['text']}."
+        await (await call.play([{"type": "tts", "params": {"text": text}}])).wait()
+        await call.hangup()
+
+    async def body() -> None:
+        caller = await emu.call(
+            context="office", from_number=CALLER, to_number=OFFICE, script=[script]
+        )
+        assert await caller.wait_ended() == "hangup"
+        assert caller.heard[-1] == heard
+
+    await serving(client, body)
+    if isinstance(script, Press):
+        assert reads == [("1", "1", "1")]
+    else:
+        assert reads == [("billing please", "billing please", "0.9")]
+
+
 async def test_inbound_collect_and_connect(emu: RelayEmulator) -> None:
     # The agent answers at once: the hardest case for seeing the bridge come up.
     emu.persona("+15552002000", Persona.answers(after=0.0))
@@ -208,7 +260,13 @@ async def test_inbound_collect_and_connect(emu: RelayEmulator) -> None:
         await emu.wait_for_transcript("hung up")
 
     await serving(client, body)
-    assert outcome[0] == {"type": "digit", "params": {"digits": "42", "terminator": "#"}}
+    # As sent, plus the params' keys at the top (as the public docs read them).
+    assert outcome[0] == {
+        "type": "digit",
+        "params": {"digits": "42", "terminator": "#"},
+        "digits": "42",
+        "terminator": "#",
+    }
     assert outcome[1] == "connected"
 
 
@@ -230,6 +288,29 @@ async def test_outbound_dial_and_play(emu: RelayEmulator) -> None:
     assert ended.params["call_state"] == "ended"
     party = await emu.wait_for_call_to("+15552002000")
     assert party.heard == ["This is an outbound call."]
+
+
+async def test_dial_errors_as_the_docs_describe_them(emu: RelayEmulator) -> None:
+    # A failed dial says why; a dial past dial_timeout is a TimeoutError (and a RelayError).
+    emu.persona("+15552002001", Persona.busy())
+    emu.persona("+15552002002", Persona.answers(after=10_000.0))  # rings for a long while
+    busy = {"type": "phone", "params": {"to_number": "+15552002001", "from_number": OFFICE}}
+    slow = {"type": "phone", "params": {"to_number": "+15552002002", "from_number": OFFICE,
+                                        "timeout": 20_000}}  # fmt: skip
+    async with RelayClient() as client:
+        with pytest.raises(RelayError) as failed:
+            await client.dial([[busy]], tag="busy-1")
+        assert (failed.value.code, failed.value.reason) == (-1, "busy")
+        assert failed.value.message == "Dial failed (tag=busy-1): busy"
+        assert not isinstance(failed.value, TimeoutError)
+        with pytest.raises(TimeoutError) as timed_out:
+            await client.dial([[slow]], tag="slow-1", dial_timeout=0.2)
+        assert isinstance(timed_out.value, RelayError)
+        assert isinstance(timed_out.value, RelayTimeoutError)
+        assert (timed_out.value.code, timed_out.value.message) == (
+            -1,
+            "Dial timed out waiting for answer (tag=slow-1)",
+        )
 
 
 async def test_recording_with_pause_resume_stop(emu: RelayEmulator) -> None:

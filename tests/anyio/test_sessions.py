@@ -218,7 +218,7 @@ async def test_a_half_open_link_is_found_by_the_server_ping_watchdog() -> None:
                 )
                 await emu.wait_for_reply(ping)  # the client has seen a server ping
                 outage, back = lost[0], ready[0]
-                assert emu.faults.silence_links() == 1
+                assert emu.faults.half_open() == 1
                 await outage.wait()
                 await back.wait()
                 assert reasons == ["dead link: nothing from the server for 0.5 s"]

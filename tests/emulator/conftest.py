@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 
 from relay_anyio.testing import Intent, Persona, RelayEmulator, RemoteParty
-from relay_anyio.testing.pytest_plugin import relay_emulator  # noqa: F401 - registers the fixture
+from relay_anyio.testing.pytest_plugin import (  # noqa: F401 - registers the fixtures
+    relay_emulator,
+    relay_emulator_sync,
+)
 
 from .rawclient import RawClient, connected
 

@@ -83,14 +83,21 @@ async def test_dial_failures(
 ) -> None:
     emu.persona("+15552002000", persona)
     outcome = await dial(client, [[phone("+15552002000", timeout=5)]])
-    assert outcome == {"node_id": outcome["node_id"], "tag": "t1", "dial_state": "failed"}
+    # The failed dial says why (spec 4.3: reason, and the dial's direction as source).
+    assert outcome == {
+        "node_id": outcome["node_id"],
+        "tag": "t1",
+        "dial_state": "failed",
+        "reason": reason,
+        "source": "outbound",
+    }
     [(_, states)] = leg_states(emu, "t1").items()
     assert states[-1] == ("ended", reason)
 
 
 async def test_invalid_number_is_not_found(emu: RelayEmulator, client: RawClient) -> None:
     outcome = await dial(client, [[phone("12")]])
-    assert outcome["dial_state"] == "failed"
+    assert (outcome["dial_state"], outcome["reason"]) == ("failed", "error")
     [(_, states)] = leg_states(emu, "t1").items()
     assert states == [("created", ""), ("ending", "not_found"), ("ended", "not_found")]
 
@@ -151,7 +158,8 @@ async def test_all_groups_fail(emu: RelayEmulator, client: RawClient) -> None:
     emu.persona("+15552000001", Persona.busy())
     emu.persona("+15552000002", Persona.fails(reason="not_found"))
     outcome = await dial(client, [[phone("+15552000001")], [phone("+15552000002")]])
-    assert outcome["dial_state"] == "failed"
+    # The reason is the last group's: its number was not found.
+    assert (outcome["dial_state"], outcome["reason"]) == ("failed", "error")
 
 
 async def test_answering_machine_and_callee_script(emu: RelayEmulator, client: RawClient) -> None:

@@ -6,20 +6,22 @@ when the page and this file drift apart.
 
 from __future__ import annotations
 
-import functools
 import inspect
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 import pytest
-from anyio.from_thread import start_blocking_portal
 from wsproto import ConnectionType, WSConnection
 from wsproto.events import AcceptConnection, Request, TextMessage
 
 import relay_sync
 from relay_anyio import Call, Message, RelayClient, RelayError
 from relay_anyio.testing import Persona, Press, RelayEmulator, Silence
+
+if TYPE_CHECKING:
+    from relay_anyio.testing import ThreadedEmulator
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "emulator.md"
 PROMPT = [{"type": "tts", "params": {"text": "Press 1 for sales or 2 for support"}}]
@@ -288,28 +290,26 @@ async def test_the_ivr_rides_out_faults(relay_emulator: RelayEmulator) -> None:
     emu.assert_no_violations()
 
 
-@pytest.mark.parametrize("backend", ["asyncio", "trio"])
-def test_blocking_client(backend: str) -> None:
-    emulator = RelayEmulator(project="p", token="t", time_scale=0.001)
-    with (
-        start_blocking_portal(backend) as portal,
-        portal.wrap_async_context_manager(emulator) as emu,
-    ):
-        client = relay_sync.RelayClient(project="p", token="t", host=emu.url, contexts=["office"])
+def test_blocking_ivr(relay_emulator_sync: ThreadedEmulator) -> None:
+    emu = relay_emulator_sync
+    client = relay_sync.RelayClient(project="p", token="t", host=emu.url, contexts=["office"])
 
-        @client.on_call
-        def answer(call: relay_sync.Call) -> None:
-            call.answer()
+    @client.on_call
+    def ivr(call: relay_sync.Call) -> None:
+        call.answer()
+        menu = call.play_and_collect(PROMPT, {"digits": {"max": 1}, "initial_timeout": 5})
+        menu.wait()
+        call.hangup()
 
-        client.connect()
-        try:
-            place = functools.partial(
-                emu.call, context="office", from_number="+15551230001", to_number="+15551230002"
-            )
-            caller = portal.call(place)
-            portal.call(caller.wait_answered)
-        finally:
-            client.disconnect()
+    with client:
+        caller = emu.call(
+            context="office",
+            from_number="+15551230001",
+            to_number="+15551230002",
+            script=[Press("1")],
+        )
+        assert caller.wait_ended() == "hangup"
+    assert "caller pressed 1" in caller.transcript(compact=True)
 
 
 def test_the_page_shows_these_examples() -> None:
@@ -331,6 +331,6 @@ def test_the_page_shows_these_examples() -> None:
         test_what_went_over_the_wire,
         test_a_client_that_never_acknowledges,
         test_the_ivr_rides_out_faults,
-        test_blocking_client,
+        test_blocking_ivr,
     ):
         assert inspect.getsource(example) in page, example.__name__

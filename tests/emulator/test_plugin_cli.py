@@ -49,14 +49,14 @@ async def test_failure_shows_the_transcript(relay_emulator, anyio_backend):
 def plugin_installed() -> bool:
     """Whether the package is installed, so pytest loads the plugin from its entry point."""
     found = importlib.metadata.entry_points(group="pytest11")
-    return any(e.value == "relay_anyio.testing.pytest_plugin" for e in found)
+    return any(e.value == "relay_sync.pytest_plugin" for e in found)
 
 
 def run_user_suite(tmp_path: Path) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_user.py").write_text(textwrap.dedent(USER_TESTS))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     # Installed: the entry point loads the plugin. From a checkout: load it by name.
-    load = [] if plugin_installed() else ["-p", "relay_anyio.testing.pytest_plugin"]
+    load = [] if plugin_installed() else ["-p", "relay_sync.pytest_plugin"]
     command = [sys.executable, "-m", "pytest", *load, "-p", "no:cacheprovider", "-q", "-rA"]
     return subprocess.run(
         [*command, str(tmp_path)],
@@ -80,10 +80,8 @@ def test_plugin_fixture_marker_and_failure_report(tmp_path: Path) -> None:
 def test_entry_points_are_declared() -> None:
     tomllib = pytest.importorskip("tomllib")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert (
-        project["entry-points"]["pytest11"]["relay_emulator"] == "relay_anyio.testing.pytest_plugin"
-    )
-    assert project["scripts"]["relay-emulator"] == "relay_anyio.testing.__main__:main"
+    assert project["entry-points"]["pytest11"]["relay_emulator"] == "relay_sync.pytest_plugin"
+    assert project["scripts"]["relay-emulator"] == "relay_sync._emulator_cli:main"
 
 
 def test_command_line_errors(capsys: pytest.CaptureFixture[str]) -> None:
@@ -180,7 +178,7 @@ async def read_until(stream: TextReceiveStream, buffer: list[str], text: str) ->
 async def test_standalone_emulator_process(anyio_backend: str) -> None:
     command = [
         sys.executable, "-m", "relay_anyio.testing", "--port", "0", "--project", "p",
-        "--token", "t", "--time-scale", "0.001", "--backend", anyio_backend,
+        "--token", "t", "--time-scale", "0.001", "--backend", anyio_backend, "--interactive",
     ]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process: Process = await anyio.open_process(command, env=env)

@@ -108,6 +108,8 @@ async def test_queue_enter_leave_and_dequeue(emu: RelayEmulator, client: RawClie
     # An agent call connects to the queue and takes the first waiting call.
     _, agent = await answered_call(emu, client)
     device = {"type": "queue", "params": {"queue_name": "support"}}
+    moved = await queue_event(client, "q2")
+    assert (moved["status"], moved["position"]) == ("update", 1)  # q1 left: q2 moved up
     await client.call("calling.connect", agent, devices=[[device]])
     assert (await queue_event(client, "q2"))["status"] == "dequeue"
     connected_event = await client.event(

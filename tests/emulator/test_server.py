@@ -116,7 +116,9 @@ async def test_server_pings_and_records_pongs(anyio_backend: str) -> None:
             assert entry is not None
             pong = await emu.wait_for_reply(entry)
             assert pong.frame is not None and pong.frame["result"] == {}
-        assert emu.violations == []
+        # Later pings may go unanswered while this client is not reading (every 10 ms): only
+        # the one it answered must not be a violation.
+        assert not [v for v in emu.violations if v.endswith(f"ping {ping['id']}")]
 
 
 async def test_unanswered_server_pings_are_violations_and_can_close(anyio_backend: str) -> None:

@@ -3,19 +3,28 @@ action completions run ``on_completed``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from relay_proto import (
     CALL_STATES,
+    ON_HANDLER_ERROR_CHOICES,
     ActionCompleted,
+    CallInfo,
+    HandlerErrorDecision,
+    InvalidCommandError,
     LocalProtocolError,
     call_state_reached,
+    check_on_handler_error,
     commands,
+    decide_after_handler_error,
     fires_on_completed,
     state_wait_finished,
 )
 
 from .helpers import Pair
+from .test_domain_harness import Harness
 
 # Spec 8.2, written out rather than derived from CALL_STATES, so that the test checks the order.
 LIFECYCLE = ["created", "ringing", "answered", "ending", "ended"]
@@ -94,3 +103,96 @@ def test_the_core_gives_the_reasons_the_rule_reads(pending: bool) -> None:
     [completed] = [e for e in pair.take_client_events() if isinstance(e, ActionCompleted)]
     assert completed.event.params["call_state"] == "ended"
     assert fires_on_completed(completed.reason) is pending
+
+
+# --------------------------------------------------------------------------- handler errors
+
+
+def test_on_handler_error_choices() -> None:
+    assert ON_HANDLER_ERROR_CHOICES == ("hangup", "keep")
+    assert check_on_handler_error("hangup") == "hangup"
+    assert check_on_handler_error("keep") == "keep"
+    for bad in ("ignore", "HANGUP", "", None, 1):
+        with pytest.raises(InvalidCommandError, match="on_handler_error must be"):
+            check_on_handler_error(bad)
+    with pytest.raises(ValueError):  # InvalidCommandError is a ValueError
+        decide_after_handler_error("never", None)
+
+
+def _info(**fields: Any) -> CallInfo:
+    return CallInfo(call_id="c", node_id="n", **fields)
+
+
+@pytest.mark.parametrize(
+    ("call", "hang_up", "why"),
+    [
+        (_info(state="answered"), True, "hanging the call up"),
+        (_info(state="created"), True, "rejecting the unanswered call"),
+        (_info(state="ringing"), True, "rejecting the unanswered call"),
+        (_info(state=""), True, "rejecting the unanswered call"),
+        # The bridge went down: the caller is back with this application.
+        (_info(state="answered", connect_state="disconnected"), True, "hanging the call up"),
+        (_info(state="answered", connect_state="failed"), True, "hanging the call up"),
+        # Handed on, or over: nothing to end.
+        (_info(state="answered", connect_state="connected"), False, "connected to another"),
+        (_info(state="answered", connect_state="connecting"), False, "connected to another"),
+        (_info(state="answered", transferred=True), False, "transferred"),
+        (_info(state="ending"), False, "already ending"),
+        (_info(state="ended"), False, "already ending"),
+        (None, False, "over or was passed on"),
+    ],
+)  # fmt: skip
+def test_after_a_handler_error(call: CallInfo | None, hang_up: bool, why: str) -> None:
+    decision = decide_after_handler_error("hangup", call)
+    assert isinstance(decision, HandlerErrorDecision)
+    assert decision.hang_up is hang_up
+    assert why in decision.why
+    # "keep" never hangs up.
+    kept = decide_after_handler_error("keep", call)
+    assert kept == HandlerErrorDecision(False, "left as it is (on_handler_error='keep')")
+
+
+def test_the_core_tracks_what_the_decision_reads() -> None:
+    # Bridge state from calling.call.connect events, transfer from a successful request.
+    h = Harness()
+    h.receive_call("c", "n")
+    h.state("c", "answered")
+    assert decide_after_handler_error("hangup", h.domain.get_call("c")).hang_up
+    h.feed("calling.call.connect", call_id="c", connect_state="connecting")
+    assert h.domain.get_call("c") == _info(
+        state="answered", connect_state="connecting", project_id="proj-1", context="",
+        direction="inbound",
+    )  # fmt: skip
+    h.feed("calling.call.connect", call_id="c", connect_state="connected", peer={})
+    assert not decide_after_handler_error("hangup", h.domain.get_call("c")).hang_up
+    h.feed("calling.call.connect", call_id="c", connect_state="disconnected")
+    assert decide_after_handler_error("hangup", h.domain.get_call("c")).hang_up
+    # A connect event without a usable state changes nothing.
+    h.feed("calling.call.connect", call_id="c", connect_state=5)
+    info = h.domain.get_call("c")
+    assert info is not None and info.connect_state == "disconnected"
+    # A transfer that fails changes nothing; one that succeeds hands the call on.
+    transfer = h.domain.prepare_call_command("c", commands.transfer("https://x/y"), None)
+    refer = h.domain.prepare_call_command(
+        "c", commands.refer({"type": "sip", "params": {"to": "sip:a@b"}}), None
+    )
+    assert transfer is not None and refer is not None
+    h.fail(transfer, 500)
+    info = h.domain.get_call("c")
+    assert info is not None and not info.transferred
+    h.succeed(refer)
+    info = h.domain.get_call("c")
+    assert info is not None and info.transferred
+    assert not decide_after_handler_error("hangup", info).hang_up
+    # Other commands never mark it.
+    h.receive_call("d", "n")
+    hold = h.domain.prepare_call_command("d", commands.hold(), None)
+    assert hold is not None
+    h.succeed(hold)
+    info = h.domain.get_call("d")
+    assert info is not None and not info.transferred
+    # A pass that succeeds: the core lets go of the call; nothing left to hang up.
+    passing = h.domain.prepare_call_command("d", commands.pass_(), None)
+    assert passing is not None
+    h.succeed(passing)
+    assert h.domain.get_call("d") is None

@@ -229,6 +229,7 @@ def test_dial_failed() -> None:
     assert isinstance(failed, DialFailed)
     assert (failed.tag, failed.code, failed.message) == ("t1", -1, "Dial failed (tag=t1)")
     assert failed.timed_out is False
+    assert failed.reason == ""  # the service gave none
     assert failed.event is not None and failed.event.event_type == "calling.call.dial"
     assert h.domain.next_deadline() is None
     [ended] = leg_state(h, "a", "ended")
@@ -304,6 +305,30 @@ def test_leg_ids_already_tracked_are_not_recreated() -> None:
     assert isinstance(ev, CallEvent)
 
 
+@pytest.mark.parametrize(
+    ("reason", "expected_reason", "message"),
+    [
+        ("busy", "busy", "Dial failed (tag=t1): busy"),
+        ("noAnswer", "noAnswer", "Dial failed (tag=t1): noAnswer"),
+        (17, "", "Dial failed (tag=t1)"),  # not a string: as if absent
+        ("", "", "Dial failed (tag=t1)"),
+    ],
+)
+def test_dial_failed_carries_the_service_reason(
+    reason: object, expected_reason: str, message: str
+) -> None:
+    # Spec 4.3: a failed calling.call.dial says why (busy, noAnswer, error...).
+    h = Harness()
+    dial(h)
+    [failed] = h.feed(
+        "calling.call.dial",
+        node_id="node-9", tag="t1", dial_state="failed", reason=reason, source="outbound",
+    )  # fmt: skip
+    assert isinstance(failed, DialFailed)
+    assert (failed.code, failed.message, failed.reason) == (-1, message, expected_reason)
+    assert not failed.timed_out
+
+
 # --------------------------------------------------------------------------- timeouts, orphans
 
 
@@ -316,7 +341,7 @@ def test_dial_timeout_then_orphan_hang_up() -> None:
     assert isinstance(failed, DialFailed)
     assert failed.timed_out is True
     assert (failed.code, failed.message) == (-1, "Dial timed out waiting for answer (tag=t1)")
-    assert failed.event is None
+    assert failed.event is None and failed.reason == ""
     assert h.domain.next_deadline() is None
     h.now += 40
     [orphan] = dial_event(h, "answered", call_id="leg", node_id="node-9")

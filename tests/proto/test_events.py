@@ -39,6 +39,7 @@ from relay_proto import (
     TapEvent,
     TranscribeEvent,
     _events,
+    collect_result,
     parse_event,
 )
 
@@ -81,7 +82,7 @@ FULL_CASES: list[tuple[type[RelayEvent], str, dict[str, Any], dict[str, Any]]] =
         {"control_id": "c-3", "state": "collecting", "final": False,
          "result": {"type": "digit", "params": {"digits": "12"}}},
         {"control_id": "c-3", "state": "collecting", "final": False,
-         "result": {"type": "digit", "params": {"digits": "12"}}},
+         "result": {"type": "digit", "params": {"digits": "12"}, "digits": "12"}},
     ),
     (
         ConnectEvent,
@@ -322,7 +323,11 @@ def test_full_payload(
     for event in (parse_event(payload), cls.from_payload(payload)):
         assert type(event) is cls
         assert event.event_type == event_type
-        assert event.params is inner  # unmodelled keys stay reachable
+        if cls is CollectEvent:
+            # The result also reads flat: params is a copy with that result (see below).
+            assert event.params == {**inner, "result": expected["result"]}
+        else:
+            assert event.params is inner  # unmodelled keys stay reachable
         assert event.call_id == "call-1"
         assert event.timestamp == 12.5
         assert _extras(event) == expected
@@ -623,3 +628,63 @@ def test_examples_from_the_brief() -> None:
     message = parse_event({"event_type": "messaging.receive", "params": {"segments": "x"}})
     assert isinstance(message, MessageReceiveEvent)
     assert message.segments == 0
+
+
+# --------------------------------------------------------------------------- collect results
+
+
+@pytest.mark.parametrize(
+    ("wire", "expected"),
+    [
+        # The wire shape: the params' keys are added flat (the public docs read them there).
+        ({"type": "digit", "params": {"digits": "42", "terminator": "#"}},
+         {"type": "digit", "params": {"digits": "42", "terminator": "#"}, "digits": "42",
+          "terminator": "#"}),
+        ({"type": "speech", "params": {"text": "sales please", "confidence": 0.93}},
+         {"type": "speech", "params": {"text": "sales please", "confidence": 0.93},
+          "text": "sales please", "confidence": 0.93}),
+        # A key the result already has is never replaced by the nested one.
+        ({"type": "digit", "params": {"type": "x", "digits": "1"}},
+         {"type": "digit", "params": {"type": "x", "digits": "1"}, "digits": "1"}),
+        # A flat result (as the docs write it) gains the nested shape.
+        ({"type": "digit", "digits": "7"},
+         {"type": "digit", "digits": "7", "params": {"digits": "7"}}),
+        # Nothing to add: the same dict.
+        ({"type": "no_input"}, {"type": "no_input"}),
+        ({"type": "no_input", "params": {}}, {"type": "no_input", "params": {}}),
+        ({"type": "digit", "params": "bad"}, {"type": "digit", "params": "bad"}),
+        ({}, {}),
+    ],
+)  # fmt: skip
+def test_collect_result_reads_nested_and_flat(
+    wire: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    inner = {"control_id": "c-1", "final": True, "result": wire}
+    before = copy.deepcopy(inner)
+    event = parse_event({"event_type": "calling.call.collect", "params": inner})
+    assert isinstance(event, CollectEvent)
+    assert event.result == expected
+    assert event.params["result"] == expected
+    assert event.params.get("result", {}).get("params", {}) == expected.get("params", {})
+    assert inner == before  # the frame's dicts are not modified
+    if expected == wire:
+        assert event.params is inner and event.result is wire
+    else:
+        assert event.params is not inner and event.params["control_id"] == "c-1"
+    assert collect_result(wire) == expected
+
+
+def test_documented_reads_of_a_collect_result() -> None:
+    digits = parse_event(
+        {"event_type": "calling.call.collect",
+         "params": {"result": {"type": "digit", "params": {"digits": "2", "terminator": "#"}}}}
+    )  # fmt: skip
+    # As the public docs read it, and as the SDK's own examples read it.
+    assert digits.params.get("result", {}).get("digits", "") == "2"
+    assert digits.params["result"]["params"]["digits"] == "2"
+    speech = parse_event(
+        {"event_type": "calling.call.collect",
+         "params": {"result": {"type": "speech", "params": {"text": "hi", "confidence": 0.5}}}}
+    )  # fmt: skip
+    assert isinstance(speech, CollectEvent)
+    assert (speech.result["text"], speech.result["confidence"]) == ("hi", 0.5)

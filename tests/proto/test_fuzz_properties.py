@@ -148,7 +148,17 @@ def test_ids_nested_up_to_the_limit_are_still_echoed() -> None:
 # --------------------------------------------------------------------------- seed corpus
 
 
-@pytest.mark.parametrize("target", sorted(targets.TARGETS))
+NO_ORJSON = pytest.mark.skipif(
+    not targets.HAS_FAST_DECODER,
+    reason="orjson is not installed: one JSON decoder, nothing to compare "
+    "(tests/proto/test_fuzz_without_orjson.py covers this install)",
+)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [pytest.param(t, marks=NO_ORJSON) if t == "decoders" else t for t in sorted(targets.TARGETS)],
+)
 def test_every_seed_of_every_target_keeps_the_invariants(target: str) -> None:
     inputs = seed_inputs(target)
     assert inputs, f"no seeds for {target}"
@@ -246,6 +256,7 @@ def test_whole_bytewise_and_chunked_feeding_agree(
     targets.differential(data)
 
 
+@NO_ORJSON
 @FUZZ
 @given(
     st.text(max_size=60)

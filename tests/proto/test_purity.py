@@ -36,6 +36,16 @@ FORBIDDEN = frozenset(
 PACKAGE = Path(relay_proto.__file__).parent
 MODULES = sorted(PACKAGE.rglob("*.py"))
 
+# Test-data generation for users (relay_proto.strategies, relay_proto.stateful) needs
+# Hypothesis, an optional extra. Only these modules may import it, and no other module of the
+# package may import them, so that `import relay_proto` never needs (nor loads) Hypothesis.
+# Hypothesis itself uses randomness; that is the point of a test-data generator, runs only in
+# the user's tests, and leaves the core (every other module) free of it.
+HYPOTHESIS_MODULES = frozenset(
+    {"strategies.py", "stateful.py", "_st_conversations.py", "_st_malformed.py"}
+)
+HYPOTHESIS_NAMES = frozenset(name.removesuffix(".py") for name in HYPOTHESIS_MODULES)
+
 
 def imported_modules(tree: ast.AST) -> Iterator[tuple[str, int]]:
     """Every absolute module name imported by ``tree``, with its line."""
@@ -75,6 +85,33 @@ def test_the_package_is_found() -> None:
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_module_is_pure(path: Path) -> None:
     assert violations(path.read_text(encoding="utf-8"), str(path)) == []
+
+
+def hypothesis_imports(source: str) -> list[str]:
+    """Imports of Hypothesis, and relative imports of the modules that use it."""
+    tree = ast.parse(source)
+    found = [name for name, _ in imported_modules(tree) if name.split(".")[0] == "hypothesis"]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            names = [node.module] if node.module else [alias.name for alias in node.names]
+            found += [f".{name}" for name in names if name in HYPOTHESIS_NAMES]
+    return found
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in MODULES if p.name not in HYPOTHESIS_MODULES],
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
+def test_only_the_test_data_modules_use_hypothesis(path: Path) -> None:
+    assert hypothesis_imports(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_hypothesis_checker_catches_both_forms() -> None:
+    assert hypothesis_imports("from hypothesis import strategies as st") == ["hypothesis"]
+    assert hypothesis_imports("from . import strategies") == [".strategies"]
+    assert hypothesis_imports("from .stateful import RelayServerMachine") == [".stateful"]
+    assert hypothesis_imports("from . import _grammar") == []
 
 
 @pytest.mark.parametrize(

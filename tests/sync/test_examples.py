@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from relay_anyio.testing import Persona, Press, Silence
+from relay_anyio.testing import Persona, Press, Say, Silence
 from relay_sync import (
     CALL_STATE_ANSWERED,
     CALL_STATE_ENDED,
@@ -30,6 +30,7 @@ from relay_sync import (
     RelayClient,
     RelayError,
     RelayEvent,
+    RelayTimeoutError,
 )
 
 from .helpers import AGENT, CALLER, LINE, PROJECT, TOKEN, WAIT, Outcome, phone, tts
@@ -103,6 +104,54 @@ def test_ivr_connects_to_an_agent(emulator: Any, make_client: Any) -> None:
     assert "Connecting you to an agent now." in caller.heard
 
 
+@pytest.mark.parametrize(
+    ("script", "heard"),
+    [
+        (Press("1"), "You pressed 1. Connecting you to sales."),
+        (Say("billing please", confidence=0.9), "You said billing please."),
+    ],
+)
+def test_results_read_as_the_public_docs_do(
+    emulator: Any, make_client: Any, script: Press | Say, heard: str
+) -> None:
+    # The public docs read a collect result flat (result["digits"], result["text"]); the
+    # SDK's own examples read result["params"][...]. Both work on the same event.
+    client: RelayClient = make_client()
+    outcome = Outcome()
+
+    @client.on_call
+    @outcome.track
+    def handle(call: Call) -> tuple[str, ...]:
+        call.answer()
+        action = call.play_and_collect(
+            [tts("Press 1 for sales, or tell us what you need.")],
+            {"digits": {"max": 1}, "speech": {"end_silence_timeout": 1.0}, "initial_timeout": 5},
+        )
+        event = action.wait(timeout=WAIT)
+        result = event.params.get("result", {})
+        if result.get("type") == "digit":
+            digits = event.params.get("result", {}).get("digits", "")
+            assert isinstance(event, CollectEvent) and action.result is event
+            read: tuple[str, ...] = (digits, result["params"]["digits"], event.result["digits"])
+            text = f"You pressed {digits}. Connecting you to sales."
+        else:
+            read = (result["text"], result["params"]["text"], str(result["confidence"]))
+            text = f"You said {result['text']}."
+        call.play([tts(text)]).wait(WAIT)
+        call.hangup()
+        return read
+
+    client.connect()
+    caller = emulator.call(context="office", from_number=CALLER, to_number=LINE, script=[script])
+    [read] = outcome.wait()
+    assert caller.wait_ended() == "hangup"
+    assert caller.heard[-1] == heard
+    if isinstance(script, Press):
+        assert read == ("1", "1", "1")
+    else:
+        assert read == ("billing please", "billing please", "0.9")
+
+
 def test_inbound_collect_and_connect(emulator: Any, make_client: Any) -> None:
     # The agent answers at once: the hardest case for seeing the bridge come up.
     emulator.persona(AGENT, Persona.answers(after=0.0))
@@ -165,7 +214,26 @@ def test_dial_to_a_busy_number_fails(emulator: Any, make_client: Any) -> None:
     with pytest.raises(RelayError, match="Dial failed") as failure:
         client.dial([[phone(AGENT)]], tag="busy-tag", dial_timeout=30)
     assert failure.value.code == -1
-    assert "busy-tag" in failure.value.message
+    # The reason the service gave, in the message and as an attribute.
+    assert failure.value.message == "Dial failed (tag=busy-tag): busy"
+    assert failure.value.reason == "busy"
+    assert not isinstance(failure.value, TimeoutError)
+
+
+def test_dial_past_dial_timeout_is_a_timeout_error(emulator: Any, make_client: Any) -> None:
+    emulator.persona(AGENT, Persona.answers(after=10_000.0))  # rings for a long while
+    client: RelayClient = make_client()
+    client.connect()
+    device = {"type": "phone", "params": {"to_number": AGENT, "from_number": LINE,
+                                          "timeout": 20_000}}  # fmt: skip
+    with pytest.raises(TimeoutError) as timed_out:
+        client.dial([[device]], tag="slow-tag", dial_timeout=0.2)
+    assert isinstance(timed_out.value, RelayError)
+    assert isinstance(timed_out.value, RelayTimeoutError)
+    assert (timed_out.value.code, timed_out.value.message) == (
+        -1,
+        "Dial timed out waiting for answer (tag=slow-tag)",
+    )
 
 
 @pytest.mark.emulator_time_scale(0.01)

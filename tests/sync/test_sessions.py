@@ -81,7 +81,7 @@ def test_a_half_open_link_is_found_by_the_server_ping_watchdog(relay_log: LogWat
                 client.connect()
                 try:
                     frames.wait_for('"method":"signalwire.ping"')  # a server ping arrived
-                    assert portal.call(emu.faults.silence_links) == 1
+                    assert portal.call(emu.faults.half_open) == 1
                     relay_log.wait_for("dead link: nothing from the server for 0.5 s")
                     relay_log.wait_for("resumed")
                     result = client.execute("signalwire.receive", {"contexts": ["x"]})
