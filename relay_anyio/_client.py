@@ -31,6 +31,7 @@ import anyio
 from relay_proto import (
     DEAD_LINK_TIMEOUT,
     DEFAULT_DIAL_TIMEOUT,
+    MSG_CLIENT_NOT_CONNECTED,
     CallCommand,
     Event,
     RelayConnection,
@@ -42,7 +43,6 @@ from ._config import ConnectionSlots, check_dead_link_timeout, resolve_settings
 from ._errors import RelayError
 from ._handlers import in_handler
 from ._message import Message
-from ._primitives import Waiter
 from ._router import Router
 from ._runner import serve_until_signal, spawn_detached
 from ._session import ClientSession, core_errors
@@ -322,18 +322,14 @@ class RelayClient:
                 max_duration=max_duration,
                 dial_timeout=DEFAULT_DIAL_TIMEOUT if dial_timeout is None else dial_timeout,
             )
-        # Registered only once the core accepted the dial: a refused one (its tag is pending)
-        # must not take the waiter of the dial that owns the tag. Its outcome cannot be missed:
-        # events are dispatched by pump(), which runs after this.
-        dial_waiter: Waiter[Call] = Waiter()
-        self._router.dials[tag] = dial_waiter
+        # Its outcome cannot be missed: events are dispatched by pump(), which runs after this.
+        dial_waiter = self._router.expect_dial(tag)
         try:
             if started.request_id is not None:
                 await session.request(started.request_id)
             return await dial_waiter.wait()
         finally:
-            if self._router.dials.get(tag) is dial_waiter:
-                del self._router.dials[tag]
+            self._router.forget_dial(tag, dial_waiter)
 
     async def send_message(
         self,
@@ -370,7 +366,7 @@ class RelayClient:
                 region=region,
             )
         message, accepted = self._router.outbound_message(
-            context=started.context or "default",  # the core resolved the default (spec 5.1)
+            context=started.context or "",  # the core resolved the default (spec 5.1)
             to_number=to_number,
             from_number=from_number,
             body=body,
@@ -460,7 +456,7 @@ class RelayClient:
         session = self._session
         if session is None or not session.running:
             raise RelayError(
-                -1, "Client is not connected: use connect(), async with, serve() or run()"
+                -1, f"{MSG_CLIENT_NOT_CONNECTED}: use connect(), async with, serve() or run()"
             )
         return session
 

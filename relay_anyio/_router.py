@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from relay_proto import (
+    MSG_CALL_PASSED,
     ActionCompleted,
     CallEvent,
     CallInfo,
     CallOverflow,
+    CallPassed,
     CallReceived,
     DialAnswered,
     DialFailed,
@@ -53,10 +55,6 @@ __all__ = ["Router"]
 
 logger = logging.getLogger("relay_anyio")
 
-# A successful calling.pass hands the call to another consumer (D29); the core then stops
-# tracking it, as the router does when the reply is dispatched.
-_METHOD_PASS = "calling.pass"
-_PASSED = "Call passed to another consumer"
 
 # Outbound messages remembered for their state events. The core forgets the oldest tracked
 # message past the same bound (relay_proto._messages.MAX_TRACKED_MESSAGES), so ours can too.
@@ -127,6 +125,19 @@ class Router:
         waiter: Waiter[dict[str, Any]] = Waiter()
         self.requests[request_id] = _Request(waiter, on_result, call)
         return waiter
+
+    def expect_dial(self, tag: str) -> Waiter[Call]:
+        """A waiter for the outcome of the dial ``tag`` the core just accepted (registered only
+        then: a refused dial, whose tag is pending, must not take the waiter of the dial that
+        owns the tag). Release it with :meth:`forget_dial` when done."""
+        waiter: Waiter[Call] = Waiter()
+        self.dials[tag] = waiter
+        return waiter
+
+    def forget_dial(self, tag: str, waiter: Waiter[Call]) -> None:
+        """Stop routing the dial ``tag`` to ``waiter`` (a later dial may own the tag now)."""
+        if self.dials.get(tag) is waiter:
+            del self.dials[tag]
 
     def track_message(self, message: Message) -> None:
         """Route state events for ``message`` (it has a non-empty ``message_id``)."""
@@ -246,8 +257,6 @@ class Router:
             return
         if event.call_gone:
             logger.warning("%s: the call is gone (404/410); returning {}", event.method)
-        elif request.call is not None and event.method == _METHOD_PASS:
-            self._call_passed(request.call)
         if request.on_result is not None:
             try:
                 request.on_result(event.result)
@@ -262,13 +271,13 @@ class Router:
         if request is not None:
             request.waiter.fail(error_from_event(event))
 
-    def _call_passed(self, call: CallBase) -> None:
+    def _call_passed(self, event: CallPassed) -> None:
         # The core has already untracked the call and completed its pending actions (D29). The
         # server will not tell this client anything more about it, not even that it ended: its
         # waits fail now rather than never finish, and a new offer of it is a new Call.
-        if self.calls.get(call.call_id) is call:
-            del self.calls[call.call_id]
-        call._abort(RelayError(-1, _PASSED))
+        call = self.calls.pop(event.call_id, None)
+        if call is not None:
+            call._abort(RelayError(-1, MSG_CALL_PASSED))
 
     def _call_received(self, event: CallReceived) -> None:
         call = self._new_call(event.call)
@@ -390,6 +399,7 @@ _HANDLERS: dict[type[Event], Callable[[Router, Any], None]] = {
     SessionReplaced: Router.session_replaced,
     CallReceived: Router._call_received,
     CallOverflow: Router._call_overflow,
+    CallPassed: Router._call_passed,
     CallEvent: Router._call_event,
     ActionCompleted: Router._action_completed,
     DialLegCreated: Router._dial_leg,

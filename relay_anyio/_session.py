@@ -22,14 +22,12 @@ import anyio
 import anyio.abc
 
 from relay_proto import (
-    AuthRejected,
+    SESSION_EVENTS,
     Event,
     InvalidCommandError,
     LocalProtocolError,
     RelayConnection,
-    ServerDisconnect,
-    SessionReady,
-    TransportLost,
+    decide_session_event,
 )
 
 from ._config import make_ssl_context
@@ -312,9 +310,8 @@ class ClientSession:
         return self._fail_connect(error)
 
     def _on_event(self, event: Event) -> None:
-        handler = _SESSION_EVENTS.get(type(event))
-        if handler is not None:
-            handler(self, event)
+        if type(event) in SESSION_EVENTS:
+            self._session_event(event)
         else:
             self._router.handle(event)
         hooks = self._client._event_hooks
@@ -322,46 +319,27 @@ class ClientSession:
             for hook in list(hooks):
                 hook(event)
 
-    def _server_disconnect(self, event: ServerDisconnect) -> None:
-        logger.info("server asked to disconnect (restart=%s)", event.restart)
-
-    def _session_ready(self, event: SessionReady) -> None:
-        kind = "resumed" if event.resumed else "new"
-        logger.info("RELAY session ready (protocol %s, %s)", event.protocol, kind)
-        if self._connected is not None:
-            self._connected.set(None)
-
-    def _auth_rejected(self, event: AuthRejected) -> None:
-        error = RelayError(event.code, event.message or "Unknown error")
-        logger.warning("authentication rejected (attempt %d): %s", event.attempt, error)
-        if self._fail_connect(error):  # connect() raises at the first rejection (D7)
-            self.request_stop()
-        elif event.final:
-            self.fatal = error
-            self.request_stop()
-
-    def _transport_lost(self, event: TransportLost) -> None:
-        if event.reconnect_at is None:
-            self._closed.set()
-            if not self._stop_requested.is_set():
-                logger.warning("RELAY connection closed for good: %s", event.reason)
-                if self.fatal is None:
-                    self.fatal = RelayError(-1, f"Connection closed: {event.reason}")
-                self.request_stop()
+    def _session_event(self, event: Event) -> None:
+        # relay_proto decides (D7 and the rest); the session carries the decision out.
+        connecting = self._connected is not None and not self._connected.is_set()
+        decision = decide_session_event(
+            event,
+            connecting=connecting,
+            stopping=self._stop_requested.is_set(),
+            now=self.runner.now(),
+        )
+        if decision is None:  # pragma: no cover - SESSION_EVENTS are all decided
             return
-        delay = max(0.0, event.reconnect_at - self.runner.now())
-        # A socket that could not be opened was reported by the runner (first and every n-th).
-        level = logging.WARNING if event.socket_opened else logging.DEBUG
-        logger.log(level, "RELAY connection lost (%s); reconnecting in %.1f s", event.reason, delay)
-        error = RelayError(-1, f"Connection closed before authentication: {event.reason}")
-        if self._fail_connect(error):
+        logger.log(decision.log_level, "%s", decision.log)
+        if decision.connected and connecting and self._connected is not None:
+            self._connected.set(None)
+        if decision.closed:
+            self._closed.set()
+        if decision.error is not None:
+            error = RelayError(*decision.error)
+            if decision.fail_connect:
+                self._fail_connect(error)
+            if decision.fatal and self.fatal is None:
+                self.fatal = error
+        if decision.stop:
             self.request_stop()
-
-
-# Session-level events, handled here; every other event goes to the router.
-_SESSION_EVENTS: dict[type[Event], Callable[[ClientSession, Any], None]] = {
-    SessionReady: ClientSession._session_ready,
-    AuthRejected: ClientSession._auth_rejected,
-    TransportLost: ClientSession._transport_lost,
-    ServerDisconnect: ClientSession._server_disconnect,
-}

@@ -15,6 +15,7 @@ from . import (
     _events,
     _host,
     _ids,
+    _lifecycle,
     _masking,
     _server,
     _types,
@@ -28,6 +29,7 @@ from ._errors import *  # noqa: F403
 from ._events import *  # noqa: F403
 from ._host import *  # noqa: F403
 from ._ids import *  # noqa: F403
+from ._lifecycle import *  # noqa: F403
 from ._masking import *  # noqa: F403
 from ._server import *  # noqa: F403
 from ._types import *  # noqa: F403
@@ -41,6 +43,7 @@ __all__ += _errors.__all__
 __all__ += _events.__all__
 __all__ += _host.__all__
 __all__ += _ids.__all__
+__all__ += _lifecycle.__all__
 __all__ += _masking.__all__
 __all__ += _server.__all__
 __all__ += _types.__all__

@@ -22,6 +22,7 @@ __all__ = [
     "AuthRejected",
     "CallEvent",
     "CallOverflow",
+    "CallPassed",
     "CallReceived",
     "ClientClosed",
     "ClientConnected",
@@ -236,6 +237,18 @@ class CallEvent(Event):
     call_id: str
     event: RelayEvent
     call_state: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallPassed(Event):
+    """A ``calling.pass`` of a tracked call succeeded (D29): the server hands the call to another
+    consumer and will tell this client nothing more about it. The core no longer tracks it (its
+    pending actions completed just before, with ``reason="call_ended"``); the
+    ``RequestSucceeded`` of the pass follows. Adapters fail every wait on the call, pending and
+    later, with ``RelayError(-1, MSG_CALL_PASSED)``.
+    """
+
+    call_id: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -91,6 +91,7 @@ from ._conn_events import (
     ActionCompleted,
     CallEvent,
     CallOverflow,
+    CallPassed,
     CallReceived,
     DialFailed,
     Event,
@@ -494,6 +495,7 @@ class Domain:
                     call_id=call_id, control_id=control_id, event=event, reason="call_ended"
                 )
             )
+        self._emit(CallPassed(call_id=call_id))
 
     def _complete_gone(self, purpose: CommandPurpose) -> None:
         if self._unregister(purpose):

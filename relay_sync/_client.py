@@ -366,7 +366,6 @@ class RelayClient(ClientSession):
                 connection closed during the dial.
         """
         tag = tag or self._new_id()
-        dial_waiter: Waiter[Call] = Waiter()
         request: Waiter[dict[str, Any]] | None = None
         with self._core() as conn:
             started = conn.dial(
@@ -376,7 +375,7 @@ class RelayClient(ClientSession):
                 max_duration=max_duration,
                 dial_timeout=DEFAULT_DIAL_TIMEOUT if dial_timeout is None else dial_timeout,
             )
-            self._router.dials[tag] = dial_waiter
+            dial_waiter = self._router.expect_dial(tag)
             if started.request_id is not None:
                 request = self._router.expect(started.request_id)
         try:
@@ -385,8 +384,7 @@ class RelayClient(ClientSession):
             return dial_waiter.wait()
         finally:
             with self._registry_lock():
-                if self._router.dials.get(tag) is dial_waiter:
-                    del self._router.dials[tag]
+                self._router.forget_dial(tag, dial_waiter)
 
     def send_message(
         self,
@@ -422,7 +420,7 @@ class RelayClient(ClientSession):
                 region=region,
             )
             message, accepted = self._router.outbound_message(
-                context=started.context or "default",  # the core resolved the default (spec 5.1)
+                context=started.context or "",  # the core resolved the default (spec 5.1)
                 to_number=to_number,
                 from_number=from_number,
                 body=body,
