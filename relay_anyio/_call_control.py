@@ -2,14 +2,18 @@
 bindings, conferences, rooms, queues, live transcription, AI helpers and the smaller verbs
 (spec 3.5 A, B, G, K-N).
 
-Each method builds its command with :mod:`relay_proto.commands` (which checks the arguments),
+Each method builds its command with :mod:`relay_proto.commands` (values are sent as given and
+the service decides; flat media items are sent canonical; see docs/deviations.md),
 sends it and returns the result object. When the call is gone (404/410) the result is ``{}``
 and nothing is raised, as in the official SDK.
 
 Common ``Raises`` of every method here:
 
-* ``ValueError`` (``relay_proto.InvalidCommandError``): an invalid argument; nothing is sent.
-* ``RelayError``: the server refused the command (any code but 404/410), or it timed out.
+* ``ValueError`` (``relay_proto.InvalidCommandError``): an argument the client itself relies
+  on is invalid (an empty ``control_id``, a media list that is not a list of objects, malformed
+  ``devices``, a value JSON cannot represent); nothing is sent.
+* ``RelayError``: the server refused the command (any code but 404/410; an invalid value is
+  refused by the service), or it timed out.
 
 This module is a source for relay_sync (see ``_primitives``): no anyio/asyncio/trio here.
 """
@@ -50,10 +54,10 @@ class ControlMethods(CallBase):
         """End the call (``calling.end``).
 
         Args:
-            reason: ``hangup``, ``cancel``, ``busy``, ``noAnswer``, ``decline`` or ``error``.
+            reason: ``hangup``, ``cancel``, ``busy``, ``noAnswer``, ``decline`` or ``error``
+                (sent as given; the service decides).
 
         Raises:
-            ValueError: an unknown reason; nothing is sent.
             RelayError: the server refused the command, or it timed out.
         """
         return await self._command(commands.hangup(reason))
@@ -100,7 +104,8 @@ class ControlMethods(CallBase):
         Args:
             devices: list of lists of device objects; inner lists ring together, outer
                 entries are tried one after another.
-            ringback: media played to this call while the peer rings.
+            ringback: media played to this call while the peer rings (items as for
+                :meth:`play`, flat or canonical).
             tag: tag stamped on the peer legs.
             max_duration: maximum length of the bridge, in minutes.
             max_price_per_minute: price cap.
@@ -164,7 +169,7 @@ class ControlMethods(CallBase):
         """Send DTMF tones (``calling.send_digits``; ``w``/``W`` pause 0.5/1 s).
 
         Raises:
-            ValueError: invalid characters; nothing is sent.
+            ValueError: an empty ``control_id``; nothing is sent.
             RelayError: the server refused the command, or it timed out.
         """
         return await self._command(commands.send_digits(digits, control_id=control_id))

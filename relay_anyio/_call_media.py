@@ -1,7 +1,8 @@
 """Call methods that start an action: playback, recording, input collection, detection, fax,
 tap, stream, payment, transcription and AI (spec 3.5 C-L).
 
-Each method builds its command with :mod:`relay_proto.commands` (which checks the arguments)
+Each method builds its command with :mod:`relay_proto.commands` (values are sent as given and
+the service decides; flat media items are sent canonical; see docs/deviations.md)
 and hands it to ``_start_action``, which creates and registers the action handle *before* the
 request goes out. Every method returns once the server accepted the command; the returned
 action completes later (``await action.wait()``). When the call is gone (404/410) or has already
@@ -9,8 +10,11 @@ ended, the handle comes back complete.
 
 Common ``Raises`` of every method here:
 
-* ``ValueError`` (``relay_proto.InvalidCommandError``): an invalid argument; nothing is sent.
-* ``RelayError``: the server refused the command (any code but 404/410), or it timed out.
+* ``ValueError`` (``relay_proto.InvalidCommandError``): an argument the client itself relies
+  on is invalid (an empty ``control_id``, a media list that is not a list of objects, malformed
+  ``devices``, a value JSON cannot represent); nothing is sent.
+* ``RelayError``: the server refused the command (any code but 404/410; an invalid value is
+  refused by the service), or it timed out.
 
 This module is a source for relay_sync (see ``_primitives``): no anyio/asyncio/trio here.
 """
@@ -62,8 +66,9 @@ class MediaMethods(CallBase):
 
         Args:
             media: items such as ``{"type": "tts", "params": {"text": "Hello"}}``, ``audio``,
-                ``silence`` or ``ringtone`` items.
-            volume: gain in dB (-40 to +40).
+                ``silence`` or ``ringtone`` items; the documentation's flat form
+                (``{"type": "tts", "text": "Hello"}``) is sent canonical.
+            volume: gain in dB (the service takes -40 to +40).
             direction: ``"listen"``, ``"speak"`` or ``"both"``.
             loop: times to play (``0`` = until stopped).
             control_id: explicit control id (generated otherwise).
@@ -282,7 +287,7 @@ class MediaMethods(CallBase):
             :meth:`play_and_collect` (``result["params"]["digits"]`` or ``result["digits"]``).
 
         Raises:
-            ValueError: invalid arguments (e.g. neither ``digits`` nor ``speech``).
+            ValueError: invalid arguments; nothing is sent.
             RelayError: the server refused the command, or it timed out.
         """
         command = commands.collect(

@@ -10,25 +10,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._cmd_base import (
-    HANGUP_REASONS,
     action_command,
     controlled_command,
-    fail,
-    opt_bool,
-    opt_int,
-    opt_list,
-    opt_mapping,
-    opt_number,
-    opt_scalar,
-    opt_str,
-    opt_str_list,
+    media_list,
     plain_command,
     put,
     req_devices,
-    req_mapping,
-    req_media,
-    req_str,
-    req_typed_object,
+    wire,
 )
 from ._types import CallCommand
 
@@ -64,10 +52,6 @@ __all__ = [
 ]
 
 _NOTHING: Mapping[str, Any] = {}
-_TRANSCRIBE_VERBS = ("start", "stop", "summarize")
-_TRANSLATE_VERBS = ("start", "stop", "summarize", "inject")
-# The most participants a conference may be limited to (spec 3.5 M).
-_MAX_PARTICIPANTS = 250
 
 
 # ---------------------------------------------------------------- lifecycle
@@ -83,15 +67,8 @@ def answer(**kwargs: Any) -> CallCommand:
 
 
 def hangup(reason: str = "hangup") -> CallCommand:
-    """``calling.end`` with ``reason`` (always sent).
-
-    Raises:
-        InvalidCommandError: ``reason`` is not one of ``hangup``, ``cancel``, ``busy``,
-            ``noAnswer``, ``decline``, ``error``.
-    """
-    if not isinstance(reason, str) or reason not in HANGUP_REASONS:
-        allowed = ", ".join(sorted(HANGUP_REASONS))
-        fail("reason", f"must be one of {allowed}; got {reason!r}")
+    """``calling.end`` with ``reason`` (always sent, as given: the protocol reference lists
+    ``hangup``, ``cancel``, ``busy``, ``noAnswer``, ``decline`` and ``error``)."""
     return plain_command("calling.end", {"reason": reason}, _NOTHING)
 
 
@@ -104,9 +81,9 @@ def transfer(dest: str, **kwargs: Any) -> CallCommand:
     """``calling.transfer`` to ``dest`` (a URL, an SWML script or ``context:<name>``).
 
     Raises:
-        InvalidCommandError: empty ``dest``.
+        InvalidCommandError: ``node_id``/``call_id`` among ``kwargs``.
     """
-    return plain_command("calling.transfer", {"dest": req_str("dest", dest)}, kwargs)
+    return plain_command("calling.transfer", {"dest": dest}, kwargs)
 
 
 # ---------------------------------------------------------------- bridging, refer, hold
@@ -130,19 +107,16 @@ def connect(
         max_duration: minutes. max_price_per_minute: a price cap.
 
     Raises:
-        InvalidCommandError: a malformed ``devices`` or ``ringback``, a non-positive
-            ``max_duration``, a negative price, a non-string ``tag``/``status_url``.
+        InvalidCommandError: ``devices`` is not a list of non-empty lists of ``{"type",
+            "params"}`` objects, ``ringback`` is not a list of objects (or a mixed item
+            disagrees with itself), or ``node_id``/``call_id`` among ``kwargs``.
     """
     params: dict[str, Any] = {"devices": req_devices("devices", devices)}
-    put(params, "ringback", None if ringback is None else req_media("ringback", ringback))
-    put(params, "tag", None if tag is None else req_str("tag", tag))
-    put(params, "max_duration", opt_int("max_duration", max_duration, minimum=1))
-    put(
-        params,
-        "max_price_per_minute",
-        opt_number("max_price_per_minute", max_price_per_minute, minimum=0),
-    )
-    put(params, "status_url", opt_str("status_url", status_url))
+    put(params, "ringback", None if ringback is None else media_list("ringback", ringback))
+    put(params, "tag", tag)
+    put(params, "max_duration", max_duration)
+    put(params, "max_price_per_minute", max_price_per_minute)
+    put(params, "status_url", status_url)
     return plain_command("calling.connect", params, kwargs)
 
 
@@ -157,10 +131,10 @@ def refer(
     """``calling.refer``: SIP REFER to ``device`` (``{"type": "sip", "params": {"to": ...}}``).
 
     Raises:
-        InvalidCommandError: ``device`` lacks a string ``type`` or object ``params``.
+        InvalidCommandError: ``node_id``/``call_id`` among ``kwargs``.
     """
-    params: dict[str, Any] = {"device": req_typed_object("device", device)}
-    put(params, "status_url", opt_str("status_url", status_url))
+    params: dict[str, Any] = {"device": wire(device)}
+    put(params, "status_url", status_url)
     return plain_command("calling.refer", params, kwargs)
 
 
@@ -203,34 +177,23 @@ def pay(
     """``calling.pay`` (action ``"pay"``); ``input_method`` is sent as ``input``.
 
     The official SDK types ``timeout``, ``max_attempts`` and ``min_postal_code_length`` as
-    strings and the guide as integers, so both are accepted; likewise ``security_code`` and
-    ``postal_code`` take a string or a bool, and ``charge_amount`` a string or a number.
+    strings and the guide as integers; like every value here they are sent as given.
 
     Raises:
-        InvalidCommandError: empty ``payment_connector_url``, a value of the wrong type, or a
-            ``parameters``/``prompts`` list whose items are not objects.
+        InvalidCommandError: an empty ``control_id``, or ``node_id``/``call_id`` among
+            ``kwargs``.
     """
-    params: dict[str, Any] = {
-        "payment_connector_url": req_str("payment_connector_url", payment_connector_url)
-    }
-    put(params, "input", opt_str("input_method", input_method))
-    put(params, "status_url", opt_str("status_url", status_url))
-    put(params, "payment_method", opt_str("payment_method", payment_method))
-    put(params, "timeout", opt_scalar("timeout", timeout, kinds=(str, int)))
-    put(params, "max_attempts", opt_scalar("max_attempts", max_attempts, kinds=(str, int)))
-    put(params, "security_code", opt_scalar("security_code", security_code, kinds=(str, bool)))
-    put(params, "postal_code", opt_scalar("postal_code", postal_code, kinds=(str, bool)))
-    put(
-        params,
-        "min_postal_code_length",
-        opt_scalar("min_postal_code_length", min_postal_code_length, kinds=(str, int)),
-    )
-    put(params, "token_type", opt_str("token_type", token_type))
-    put(
-        params,
-        "charge_amount",
-        opt_scalar("charge_amount", charge_amount, kinds=(str, int, float)),
-    )
+    params: dict[str, Any] = {"payment_connector_url": payment_connector_url}
+    put(params, "input", input_method)
+    put(params, "status_url", status_url)
+    put(params, "payment_method", payment_method)
+    put(params, "timeout", timeout)
+    put(params, "max_attempts", max_attempts)
+    put(params, "security_code", security_code)
+    put(params, "postal_code", postal_code)
+    put(params, "min_postal_code_length", min_postal_code_length)
+    put(params, "token_type", token_type)
+    put(params, "charge_amount", charge_amount)
     for key, value in (
         ("currency", currency),
         ("language", language),
@@ -238,9 +201,9 @@ def pay(
         ("description", description),
         ("valid_card_types", valid_card_types),
     ):
-        put(params, key, opt_str(key, value))
-    put(params, "parameters", opt_list("parameters", parameters, objects=True))
-    put(params, "prompts", opt_list("prompts", prompts, objects=True))
+        put(params, key, value)
+    put(params, "parameters", parameters)
+    put(params, "prompts", prompts)
     return action_command("pay", params, control_id, kwargs)
 
 
@@ -253,31 +216,21 @@ def transcribe(
     """``calling.transcribe`` (action ``"transcribe"``).
 
     Raises:
-        InvalidCommandError: a non-string ``status_url``.
+        InvalidCommandError: an empty ``control_id``, or ``node_id``/``call_id`` among
+            ``kwargs``.
     """
     params: dict[str, Any] = {}
-    put(params, "status_url", opt_str("status_url", status_url))
+    put(params, "status_url", status_url)
     return action_command("transcribe", params, control_id, kwargs)
-
-
-def _verb_object(name: str, value: object, verbs: tuple[str, ...]) -> dict[str, Any]:
-    # live_transcribe / live_translate take {"<verb>": {...}} with exactly one verb.
-    action = req_mapping(name, value)
-    if len(action) != 1 or next(iter(action)) not in verbs:
-        fail(name, f"must have exactly one key, one of {', '.join(verbs)}; got {list(action)!r}")
-    verb = next(iter(action))
-    req_mapping(f"{name}.{verb}", action[verb])
-    return action
 
 
 def live_transcribe(action: Mapping[str, Any], **kwargs: Any) -> CallCommand:
     """``calling.live_transcribe`` with ``action`` = ``{"start" | "stop" | "summarize": {...}}``.
 
     Raises:
-        InvalidCommandError: ``action`` is not an object with exactly one of those keys whose
-            value is an object.
+        InvalidCommandError: ``node_id``/``call_id`` among ``kwargs``.
     """
-    params = {"action": _verb_object("action", action, _TRANSCRIBE_VERBS)}
+    params = {"action": wire(action)}
     return plain_command("calling.live_transcribe", params, kwargs)
 
 
@@ -288,11 +241,10 @@ def live_translate(
     "inject": {...}}``.
 
     Raises:
-        InvalidCommandError: a malformed ``action`` (as :func:`live_transcribe`), a non-string
-            ``status_url``.
+        InvalidCommandError: ``node_id``/``call_id`` among ``kwargs``.
     """
-    params: dict[str, Any] = {"action": _verb_object("action", action, _TRANSLATE_VERBS)}
-    put(params, "status_url", opt_str("status_url", status_url))
+    params: dict[str, Any] = {"action": wire(action)}
+    put(params, "status_url", status_url)
     return plain_command("calling.live_translate", params, kwargs)
 
 
@@ -319,26 +271,25 @@ def ai(
     """``calling.ai`` (action ``"ai"``): start an AI agent; ``ai_params`` is sent as ``params``.
 
     Raises:
-        InvalidCommandError: a value of the wrong type (objects for ``prompt``,
-            ``post_prompt``, ``global_data``, ``SWAIG``, ``ai_params``; lists for
-            ``pronounce``, ``languages`` and ``hints`` (of strings); strings for the rest).
+        InvalidCommandError: an empty ``control_id``, or ``node_id``/``call_id`` among
+            ``kwargs``.
     """
     params: dict[str, Any] = {}
-    put(params, "agent", opt_str("agent", agent))
-    put(params, "prompt", opt_mapping("prompt", prompt))
-    put(params, "post_prompt", opt_mapping("post_prompt", post_prompt))
+    put(params, "agent", agent)
+    put(params, "prompt", prompt)
+    put(params, "post_prompt", post_prompt)
     for key, value in (
         ("post_prompt_url", post_prompt_url),
         ("post_prompt_auth_user", post_prompt_auth_user),
         ("post_prompt_auth_password", post_prompt_auth_password),
     ):
-        put(params, key, opt_str(key, value))
-    put(params, "global_data", opt_mapping("global_data", global_data))
-    put(params, "pronounce", opt_list("pronounce", pronounce, objects=True))
-    put(params, "hints", opt_str_list("hints", hints))
-    put(params, "languages", opt_list("languages", languages, objects=True))
-    put(params, "SWAIG", opt_mapping("SWAIG", SWAIG))
-    put(params, "params", opt_mapping("ai_params", ai_params))
+        put(params, key, value)
+    put(params, "global_data", global_data)
+    put(params, "pronounce", pronounce)
+    put(params, "hints", hints)
+    put(params, "languages", languages)
+    put(params, "SWAIG", SWAIG)
+    put(params, "params", ai_params)
     return action_command("ai", params, control_id, kwargs)
 
 
@@ -356,18 +307,15 @@ def amazon_bedrock(
     as ``params``.
 
     Raises:
-        InvalidCommandError: a ``prompt`` that is neither a string nor an object, or another
-            value of the wrong type.
+        InvalidCommandError: ``node_id``/``call_id`` among ``kwargs``.
     """
     params: dict[str, Any] = {}
-    if prompt is not None and not isinstance(prompt, str):
-        prompt = req_mapping("prompt", prompt)
     put(params, "prompt", prompt)
-    put(params, "SWAIG", opt_mapping("SWAIG", SWAIG))
-    put(params, "params", opt_mapping("ai_params", ai_params))
-    put(params, "global_data", opt_mapping("global_data", global_data))
-    put(params, "post_prompt", opt_mapping("post_prompt", post_prompt))
-    put(params, "post_prompt_url", opt_str("post_prompt_url", post_prompt_url))
+    put(params, "SWAIG", SWAIG)
+    put(params, "params", ai_params)
+    put(params, "global_data", global_data)
+    put(params, "post_prompt", post_prompt)
+    put(params, "post_prompt_url", post_prompt_url)
     return plain_command("calling.amazon_bedrock", params, kwargs)
 
 
@@ -382,14 +330,13 @@ def ai_message(
     """``calling.ai_message``: send a message to the running AI agent.
 
     Raises:
-        InvalidCommandError: non-string ``message_text``/``role``, non-object
-            ``reset``/``global_data``.
+        InvalidCommandError: ``node_id``/``call_id`` among ``kwargs``.
     """
     params: dict[str, Any] = {}
-    put(params, "message_text", opt_str("message_text", message_text))
-    put(params, "role", opt_str("role", role))
-    put(params, "reset", opt_mapping("reset", reset))
-    put(params, "global_data", opt_mapping("global_data", global_data))
+    put(params, "message_text", message_text)
+    put(params, "role", role)
+    put(params, "reset", reset)
+    put(params, "global_data", global_data)
     return plain_command("calling.ai_message", params, kwargs)
 
 
@@ -397,12 +344,11 @@ def ai_hold(*, timeout: str | None = None, prompt: str | None = None, **kwargs: 
     """``calling.ai_hold`` (``timeout`` is a string in the schema; a number is accepted).
 
     Raises:
-        InvalidCommandError: a ``timeout`` that is neither a string nor a number, a non-string
-            ``prompt``.
+        InvalidCommandError: ``node_id``/``call_id`` among ``kwargs``.
     """
     params: dict[str, Any] = {}
-    put(params, "timeout", opt_scalar("timeout", timeout, kinds=(str, int, float)))
-    put(params, "prompt", opt_str("prompt", prompt))
+    put(params, "timeout", timeout)
+    put(params, "prompt", prompt)
     return plain_command("calling.ai_hold", params, kwargs)
 
 
@@ -410,10 +356,10 @@ def ai_unhold(*, prompt: str | None = None, **kwargs: Any) -> CallCommand:
     """``calling.ai_unhold``.
 
     Raises:
-        InvalidCommandError: a non-string ``prompt``.
+        InvalidCommandError: ``node_id``/``call_id`` among ``kwargs``.
     """
     params: dict[str, Any] = {}
-    put(params, "prompt", opt_str("prompt", prompt))
+    put(params, "prompt", prompt)
     return plain_command("calling.ai_unhold", params, kwargs)
 
 
@@ -449,20 +395,15 @@ def join_conference(
     ``beep`` takes ``"true"``/``"false"``/``"onEnter"``/``"onExit"`` or a bool.
 
     Raises:
-        InvalidCommandError: empty ``name``, a non-bool flag, a ``max_participants`` that is
-            not an int from 1 to 250, a non-string option, a non-object ``stream_obj``.
+        InvalidCommandError: ``node_id``/``call_id`` among ``kwargs``.
     """
-    params: dict[str, Any] = {"name": req_str("name", name)}
-    put(params, "muted", opt_bool("muted", muted))
-    put(params, "beep", opt_scalar("beep", beep, kinds=(str, bool)))
-    put(params, "start_on_enter", opt_bool("start_on_enter", start_on_enter))
-    put(params, "end_on_exit", opt_bool("end_on_exit", end_on_exit))
-    put(params, "wait_url", opt_str("wait_url", wait_url))
-    put(
-        params,
-        "max_participants",
-        opt_int("max_participants", max_participants, minimum=1, maximum=_MAX_PARTICIPANTS),
-    )
+    params: dict[str, Any] = {"name": name}
+    put(params, "muted", muted)
+    put(params, "beep", beep)
+    put(params, "start_on_enter", start_on_enter)
+    put(params, "end_on_exit", end_on_exit)
+    put(params, "wait_url", wait_url)
+    put(params, "max_participants", max_participants)
     for key, value in (
         ("record", record),
         ("region", region),
@@ -477,8 +418,8 @@ def join_conference(
         ("recording_status_callback_event_type", recording_status_callback_event_type),
         ("recording_status_callback_method", recording_status_callback_method),
     ):
-        put(params, key, opt_str(key, value))
-    put(params, "stream", opt_mapping("stream_obj", stream_obj))
+        put(params, key, value)
+    put(params, "stream", stream_obj)
     return plain_command("calling.join_conference", params, kwargs)
 
 
@@ -486,9 +427,9 @@ def leave_conference(conference_id: str, **kwargs: Any) -> CallCommand:
     """``calling.leave_conference``.
 
     Raises:
-        InvalidCommandError: empty ``conference_id``.
+        InvalidCommandError: ``node_id``/``call_id`` among ``kwargs``.
     """
-    params = {"conference_id": req_str("conference_id", conference_id)}
+    params = {"conference_id": conference_id}
     return plain_command("calling.leave_conference", params, kwargs)
 
 
@@ -496,10 +437,10 @@ def join_room(name: str, *, status_url: str | None = None, **kwargs: Any) -> Cal
     """``calling.join_room``.
 
     Raises:
-        InvalidCommandError: empty ``name``, a non-string ``status_url``.
+        InvalidCommandError: ``node_id``/``call_id`` among ``kwargs``.
     """
-    params: dict[str, Any] = {"name": req_str("name", name)}
-    put(params, "status_url", opt_str("status_url", status_url))
+    params: dict[str, Any] = {"name": name}
+    put(params, "status_url", status_url)
     return plain_command("calling.join_room", params, kwargs)
 
 
@@ -521,10 +462,11 @@ def queue_enter(
     """``calling.queue.enter`` (carries a control id; no action).
 
     Raises:
-        InvalidCommandError: empty ``queue_name``, a non-string ``status_url``.
+        InvalidCommandError: an empty ``control_id``, or ``node_id``/``call_id`` among
+            ``kwargs``.
     """
-    params: dict[str, Any] = {"queue_name": req_str("queue_name", queue_name)}
-    put(params, "status_url", opt_str("status_url", status_url))
+    params: dict[str, Any] = {"queue_name": queue_name}
+    put(params, "status_url", status_url)
     return controlled_command("calling.queue.enter", params, control_id, kwargs)
 
 
@@ -539,11 +481,12 @@ def queue_leave(
     """``calling.queue.leave`` (carries a control id; no action).
 
     Raises:
-        InvalidCommandError: empty ``queue_name``, a non-string ``queue_id``/``status_url``.
+        InvalidCommandError: an empty ``control_id``, or ``node_id``/``call_id`` among
+            ``kwargs``.
     """
-    params: dict[str, Any] = {"queue_name": req_str("queue_name", queue_name)}
-    put(params, "queue_id", opt_str("queue_id", queue_id))
-    put(params, "status_url", opt_str("status_url", status_url))
+    params: dict[str, Any] = {"queue_name": queue_name}
+    put(params, "queue_id", queue_id)
+    put(params, "status_url", status_url)
     return controlled_command("calling.queue.leave", params, control_id, kwargs)
 
 
@@ -556,12 +499,11 @@ def echo(
     """``calling.echo`` (``timeout`` in seconds; ``0`` = until the call ends).
 
     Raises:
-        InvalidCommandError: a negative or non-numeric ``timeout``, a non-string
-            ``status_url``.
+        InvalidCommandError: ``node_id``/``call_id`` among ``kwargs``.
     """
     params: dict[str, Any] = {}
-    put(params, "timeout", opt_number("timeout", timeout, minimum=0))
-    put(params, "status_url", opt_str("status_url", status_url))
+    put(params, "timeout", timeout)
+    put(params, "status_url", status_url)
     return plain_command("calling.echo", params, kwargs)
 
 

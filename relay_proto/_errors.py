@@ -26,7 +26,9 @@ class LocalProtocolError(RelayProtoError):
 
 
 class InvalidCommandError(LocalProtocolError, ValueError):
-    """A command's arguments failed local validation; the message says which and why.
+    """A command's arguments failed one of the few local checks (what the client itself relies
+    on: ids, the devices structure, media lists, JSON-encodable values; argument values are
+    otherwise the service's to judge); the message says which and why.
 
     It is also a :class:`ValueError`, so code written for the official SDK (which raises
     ``ValueError`` for, say, a message with neither body nor media) keeps working.
@@ -39,3 +41,9 @@ class RemoteProtocolError(RelayProtoError):
     Only ``receive_data`` raises it. Malformed JSON-RPC frames do not: they are dropped with a
     :class:`~relay_proto.FrameDropped` event and the session keeps working.
     """
+
+
+# Reported (repr, tracebacks) as relay_proto.X, the path they are imported from.
+for _cls in (RelayProtoError, LocalProtocolError, InvalidCommandError, RemoteProtocolError):
+    _cls.__module__ = "relay_proto"
+del _cls

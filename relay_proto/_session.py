@@ -49,7 +49,7 @@ time.
 # socket that opens and is then rejected). Pings (D2): every 30 s while READY; after the n-th
 # consecutive failure (error reply, non-2xx code or timeout) the next follows after
 # min(2^n, 30) s; 3 consecutive failures drop the transport ("ping timeout"). Dead links
-# (D37): once the server has pinged on the current transport, a silence of
+# (D38): once the server has pinged on the current transport, a silence of
 # ``dead_link_timeout`` seconds (no frame at all from it; default 20) drops the transport
 # ("dead link: ..."); the client's own pings stay for servers that never ping.
 

@@ -23,11 +23,19 @@ Conventions, all from the wire-protocol reference (sections 3.3–3.5 and 8.2):
   ``node_id``/``call_id`` among them are refused (they would retarget the command); a
   ``control_id`` among them is carried as the command's ``control_id`` (same frame on the
   wire).
-* Arguments are checked locally; bad ones raise :class:`~relay_proto.InvalidCommandError`
-  (a ``LocalProtocolError`` and a ``ValueError``) naming the argument and the problem. Unknown
-  keys inside open objects (devices, collect, AI settings...) pass untouched.
-* Builders are pure: no I/O, no ids. Nested objects the caller passes are shallow-copied where
-  checked, not deep-copied.
+* Values are sent as given, as the official SDK sends them, and the service decides on them
+  (the emulator answers invalid ones as the service does). Only what the client itself relies
+  on is checked, raising :class:`~relay_proto.InvalidCommandError` (a ``LocalProtocolError``
+  and a ``ValueError``) that names the argument: ids it correlates (an explicit
+  ``control_id``, the dial ``tag``, the action kind of a sub-command, no ``node_id``/``call_id``
+  among extra arguments), the structure of ``devices``, and media lists (a list of objects).
+  ``send_message_params`` keeps the official SDK's own checks. docs/deviations.md lists them.
+* Media items may be written flat, as the public documentation does
+  (``{"type": "tts", "text": "Hi"}``); they are sent canonical
+  (``{"type": "tts", "params": {"text": "Hi"}}``). A mixed item has its other keys merged into
+  ``params``; one key in both with different values is refused.
+* Builders are pure: no I/O, no ids, and the caller's objects are never modified (nested
+  objects are shallow-copied where normalised, not deep-copied).
 """
 
 from __future__ import annotations
@@ -37,12 +45,9 @@ from typing import Any
 
 from ._cmd_base import ACTION_KINDS, HANGUP_REASONS, PAUSABLE_KINDS, VOLUME_KINDS
 from ._cmd_base import fail as _fail
-from ._cmd_base import opt_int as _opt_int
-from ._cmd_base import opt_str as _opt_str
-from ._cmd_base import opt_str_list as _opt_str_list
 from ._cmd_base import req_devices as _req_devices
 from ._cmd_base import req_str as _req_str
-from ._cmd_base import volume as _check_volume
+from ._cmd_base import wire as _wire
 from ._cmd_call import (
     ai,
     ai_hold,
@@ -193,12 +198,11 @@ def action_pause(kind: str, control_id: str, behavior: str | None = None) -> Cal
         behavior: sent only when truthy; for recordings ``"skip"`` or ``"silence"``.
 
     Raises:
-        InvalidCommandError: a kind that cannot pause, an empty ``control_id``, a non-string
-            ``behavior``.
+        InvalidCommandError: a kind that cannot pause, an empty ``control_id``.
     """
     method = _sub_command("pause", kind, control_id, PAUSABLE_KINDS)
     params: dict[str, Any] = {}
-    if _opt_str("behavior", behavior):
+    if behavior:
         params["behavior"] = behavior
     return CallCommand(method=method, params=params, uses_control_id=True, control_id=control_id)
 
@@ -216,14 +220,13 @@ def action_resume(kind: str, control_id: str) -> CallCommand:
 def action_volume(kind: str, control_id: str, volume: float) -> CallCommand:
     """``calling.<kind>.volume`` (play, play_and_collect) with ``volume`` in dB.
 
+    The volume is sent as given (the service takes −40 to +40).
+
     Raises:
-        InvalidCommandError: a kind without volume, an empty ``control_id``, a volume that is
-            not a number from −40 to +40.
+        InvalidCommandError: a kind without volume, an empty ``control_id``.
     """
     method = _sub_command("volume", kind, control_id, VOLUME_KINDS)
-    if volume is None:
-        _fail("volume", "is required")
-    params = {"volume": _check_volume("volume", volume)}
+    params = {"volume": volume}
     return CallCommand(method=method, params=params, uses_control_id=True, control_id=control_id)
 
 
@@ -258,14 +261,14 @@ def dial_params(
         max_duration: minutes.
 
     Raises:
-        InvalidCommandError: a malformed ``devices``, an empty ``tag``, a negative or
-            non-integer ``max_duration``.
+        InvalidCommandError: ``devices`` is not a list of non-empty lists of ``{"type",
+            "params"}`` objects, or an empty ``tag``.
     """
     params: dict[str, Any] = {
         "tag": _req_str("tag", tag),
         "devices": _req_devices("devices", devices),
     }
-    if _opt_int("max_duration", max_duration, minimum=0):
+    if max_duration:
         params["max_duration"] = max_duration
     params.update(extra)
     return params
@@ -289,26 +292,22 @@ def send_message_params(
             the official default: the argument, else the session protocol, else ``"default"``).
         media: MMS media URLs.
 
+    The numbers and the optional values are sent as given (the service decides); as in the
+    official SDK, a message needs a ``body`` or ``media``.
+
     Raises:
-        InvalidCommandError: an empty number or context, neither ``body`` nor ``media``, or a
-            value of the wrong type (for example a bare string as ``media``).
+        InvalidCommandError: neither ``body`` nor ``media`` (the official SDK's ``ValueError``),
+            or an empty or non-string ``context`` (the connection reports it back).
     """
     params: dict[str, Any] = {
         "context": _req_str("context", context),
-        "to_number": _req_str("to_number", to_number),
-        "from_number": _req_str("from_number", from_number),
+        "to_number": to_number,
+        "from_number": from_number,
     }
-    body = _opt_str("body", body)
-    media_list = _opt_str_list("media", media, non_empty_items=True)
-    if not body and not media_list:
+    if not body and not media:
         _fail("body", "or media is required (a message needs text, media URLs or both)")
-    optional = (
-        ("body", body),
-        ("media", media_list),
-        ("tags", _opt_str_list("tags", tags)),
-        ("region", _opt_str("region", region)),
-    )
-    params.update((key, value) for key, value in optional if value)
+    optional = (("body", body), ("media", media), ("tags", tags), ("region", region))
+    params.update((key, _wire(value)) for key, value in optional if value)
     return params
 
 

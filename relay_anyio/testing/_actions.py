@@ -256,7 +256,7 @@ def parse_media(sw: Switch, params: dict[str, Any]) -> tuple[list[Any], str]:
 
 def parse_volume(params: dict[str, Any], *, required: bool = False) -> float:
     """A volume in dB (-40..40)."""
-    if required and "volume" not in params:
+    if required and params.get("volume") is None:
         raise invalid("volume", "is required")
     return opt_number(params, "volume", 0.0, minimum=-40.0, maximum=40.0)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Protocol
 
+from ._sessions import AUTH_FAILED_CODE, AUTH_FAILED_MESSAGE
+
 __all__ = ["MALFORMED_KINDS", "STALL_STAGES", "FaultTarget", "Faults", "malformed_text"]
 
 STALL_STAGES = ("handshake", "connect")
@@ -115,6 +117,8 @@ class Faults:
         self.duplicating = False
         self.reordering = False
         self.rejecting = False
+        self.reject_code = AUTH_FAILED_CODE
+        self.reject_message = AUTH_FAILED_MESSAGE
         self.stalling: str | None = None
         self.storm_left = 0
         self.storm_restart = False
@@ -191,9 +195,19 @@ class Faults:
         forgotten (no resume). Returns how many clients were told."""
         return self._target.server_disconnect(restart)
 
-    def reject_credentials(self, on: bool = True) -> None:
-        """Reject every ``signalwire.connect`` (JSON-RPC error -32000)."""
+    def reject_credentials(
+        self,
+        on: bool = True,
+        *,
+        code: int = AUTH_FAILED_CODE,
+        message: str = AUTH_FAILED_MESSAGE,
+    ) -> None:
+        """Reject every ``signalwire.connect`` with JSON-RPC error ``code`` (by default what the
+        service sends for bad credentials; e.g. ``code=-32000`` for what older test servers
+        send, or any other code to see how a client takes it)."""
         self.rejecting = on
+        self.reject_code = code
+        self.reject_message = message
 
     async def refuse_connections(self, seconds: float | None = None) -> None:
         """Stop listening, as a server down for a restart: new connections are refused

@@ -72,13 +72,16 @@ class Deliver:
 class Session:
     """A RELAY session (a protocol string); it outlives sockets when the client resumes."""
 
-    protocol: str
+    protocol: str  # signalwire_<signature>_<session_id>
     identity: str
     label: str
     order: int
     contexts: set[str] = field(default_factory=set)
     attached: bool = False
     authorization_state: str = ""
+    project: str = ""  # only a client of the same project may resume it
+    session_id: str = ""
+    signature: str = ""
 
 
 class InputConsumer(Protocol):

@@ -18,7 +18,14 @@ from ._model import RequestError, Session
 if TYPE_CHECKING:
     from ._server import EmulatorServer
 
-__all__ = ["SessionDesk"]
+__all__ = ["AUTH_FAILED_CODE", "AUTH_FAILED_MESSAGE", "SessionDesk"]
+
+# What the service answers a rejected signalwire.connect (spec 1.3 [js]): clients that know the
+# service read -32002 as a credential rejection and any other code as a transient failure.
+AUTH_FAILED_CODE = -32002
+AUTH_FAILED_MESSAGE = (
+    "Authentication service failed with status ProtocolError, 401 Unauthorized: {}"
+)
 
 
 class SessionDesk:
@@ -54,38 +61,50 @@ class SessionDesk:
             return self._execute(client, params)
         if method == "signalwire.reauthenticate":
             self._authenticate(client, params.get("authentication"))
-            return {"authentication": "accepted", "authorization": self._authorization()}
+            return {"authentication": "accepted", "authorization": self._authorization(session)}
         return server.switch.request(session, method, params)
 
-    def _authenticate(self, client: ClientSocket, auth: object) -> None:
+    def _authenticate(self, client: ClientSocket, auth: object) -> str:
+        """Check the credentials; return the client's project.
+
+        Raises:
+            RequestError: rejected, the way the service rejects them (-32002 unless a fault
+                says otherwise).
+        """
         server = self._server
-        problem = ("AUTH_FAILED", "authentication failed") if server.faults.rejecting else None
-        problem = problem or server.credentials.check(auth)
+        faults = server.faults
+        if faults.rejecting:
+            server.log_conn(client, "authentication rejected (fault)")
+            raise RequestError(faults.reject_code, faults.reject_message, None)
+        problem = server.credentials.check(auth)
         if problem is not None:
             code, message = problem
             server.log_conn(client, f"authentication rejected: {message}")
-            raise RequestError(-32000, message, {"signalwire_error_code": code})
+            why = {"signalwire_error_code": code, "reason": message}
+            raise RequestError(AUTH_FAILED_CODE, AUTH_FAILED_MESSAGE, why)
+        project = auth.get("project") if isinstance(auth, dict) else None
+        return str(project or server.credentials.project or "emulator-project")
 
-    def _authorization(self) -> dict[str, Any]:
+    def _authorization(self, session: Session) -> dict[str, Any]:
         return {
-            "project": self._server.credentials.project or "emulator-project",
+            "project": session.project,
             "expires_at": None,
             "scopes": ["calling", "messaging", "tasking"],
-            "signature": "relay-emulator",
+            "signature": session.signature,
         }
 
     def _connect(self, client: ClientSocket, params: dict[str, Any]) -> dict[str, Any]:
         server, switch = self._server, self._server.switch
         if client.session is not None:
             raise RequestError(-32600, "Already authenticated on this connection")
-        self._authenticate(client, params.get("authentication"))
+        project = self._authenticate(client, params.get("authentication"))
         contexts = params.get("contexts", [])
         if not isinstance(contexts, list) or not all(isinstance(c, str) and c for c in contexts):
             raise RequestError(-32602, "Invalid params: contexts must be a list of strings")
         if params.get("event_acks") is not True:
             server.violation(f"conn{client.number}: signalwire.connect without event_acks: true")
         resume = params.get("protocol") if isinstance(params.get("protocol"), str) else None
-        session, restored = switch.open_session(contexts=contexts, resume=resume)
+        session, restored = switch.open_session(contexts=contexts, resume=resume, project=project)
         fast = bool(params.get("authorization_state")) and (
             params.get("authorization_state") == session.authorization_state
         )
@@ -95,15 +114,22 @@ class SessionDesk:
         note = " (authorization_state accepted)" if fast else ""
         server.log_conn(client, f"{session.label} authenticated, {how}{note}, contexts {contexts}")
         if resume and not restored:
-            server.log_conn(client, f"unknown protocol {resume!r}: started a fresh session")
+            server.log_conn(client, f"cannot resume {resume!r}: started a fresh session")
         return {
             "protocol": session.protocol,
             "identity": session.identity,
             "session_restored": restored,
-            "sessionid": session.protocol.removeprefix("signalwire_"),
+            "sessionid": session.session_id,
             "nodeid": switch.node_id,
             "master_nodeid": switch.node_id,
-            "authorization": self._authorization(),
+            "host": f"{server.host}:{server.port}",
+            "authorization": self._authorization(session),
+            "authorizations": [],
+            "accesses": [],
+            "ice_servers": [],
+            "protocols": [session.protocol],
+            "protocols_uncertified": [],
+            "subscriptions": sorted(session.contexts),
         }
 
     def _attach(self, client: ClientSocket, session: Session) -> None:

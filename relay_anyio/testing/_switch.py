@@ -28,7 +28,10 @@ The command handlers live in ``_calls``, ``_actions``, ``_collect``, ``_dialing`
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
+import secrets
 import uuid
 from collections import OrderedDict, deque
 from collections.abc import Callable, Collection, Iterable
@@ -47,6 +50,7 @@ from ._model import (
 )
 from ._personas import Persona
 from ._scheduler import DeferredTimer, Scheduler, Timer
+from ._schema import check_types
 from ._script import Hangup, Intent, Press, Say, Silence, coerce_script
 
 __all__ = ["MAX_LIVE_CALLS", "Handler", "Switch", "TranscriptLine"]
@@ -66,7 +70,10 @@ MAX_LIVE_CALLS = 10_000  # calls up at once; more is refused (503 to a dial, an 
 class TranscriptLine:
     """One line of what happened: ``t`` (simulated seconds), ``subject`` (a call id,
     ``"client#1"``, ``"conn1"``, ``"emulator"``... or ``""``), ``text``, and
-    ``journal_position``: the line came after the journal entries with a smaller ``index``."""
+    ``journal_position``: the line came after the journal entries with a smaller ``index``.
+
+    ``str(line)`` reads ``"[    1.20s sim] call-1: text"``: the time is labelled as simulated
+    seconds since the emulator started, which run faster than real ones (``time_scale``)."""
 
     t: float
     subject: str
@@ -75,7 +82,7 @@ class TranscriptLine:
 
     def __str__(self) -> str:
         prefix = f"{self.subject}: " if self.subject else ""
-        return f"[{self.t:8.2f}] {prefix}{self.text}"
+        return f"[{self.t:8.2f}s sim] {prefix}{self.text}"
 
 
 EndHook = Callable[["Switch", SimCall], None]
@@ -147,6 +154,10 @@ class Switch:
         self._unclaimed: list[Any] = []
         self._counters: dict[str, itertools.count[int]] = {}
         self._session_order = itertools.count(1)
+        # Session ids and signatures are unguessable and unique per process: a client of a
+        # restarted emulator, or of another project, can never resume someone else's session.
+        self.session_ids: Callable[[], str] = lambda: str(uuid.uuid4())
+        self._secret = secrets.token_bytes(32)
         self._modules = _load_modules()
         self.handlers = self._modules.handlers
 
@@ -203,18 +214,35 @@ class Switch:
         return self.personas.get(number, self.default_persona)
 
     # ------------------------------------------------------------------ sessions
-    def open_session(self, *, contexts: Iterable[str], resume: str | None) -> tuple[Session, bool]:
-        """Start (or resume) a session; return it and whether it was resumed."""
+    def signature_for(self, project: str) -> str:
+        """The authorization signature of ``project`` (stable for this switch, unguessable)."""
+        digest = hmac.new(self._secret, project.encode(), hashlib.sha256)
+        return digest.hexdigest()[:32]
+
+    def open_session(
+        self, *, contexts: Iterable[str], resume: str | None, project: str = ""
+    ) -> tuple[Session, bool]:
+        """Start (or resume) a session; return it and whether it was resumed.
+
+        A session is resumed only by a client of the project it belongs to, and only while
+        the switch still knows it (a restart forgets every session; the oldest detached ones
+        go beyond the bound). Anything else starts a new session.
+        """
         session = self.sessions.get(resume) if resume else None
-        restored = session is not None
-        if session is None:
+        restored = session is not None and session.project == project
+        if session is None or not restored:
             order = next(self._session_order)
-            protocol = f"signalwire_{uuid.UUID(int=order * 7919 + 1, version=4)}"
+            session_id = self.session_ids()
+            signature = self.signature_for(project)
+            protocol = f"signalwire_{signature}_{session_id}"
             session = Session(
                 protocol=protocol,
-                identity=f"emulator-identity-{order}",
+                identity=f"{session_id}@{self.node_id}",
                 label=f"client#{order}",
                 order=order,
+                project=project,
+                session_id=session_id,
+                signature=signature,
             )
             self.sessions[protocol] = session
             self._prune_sessions()
@@ -246,6 +274,7 @@ class Switch:
         self.forget_sessions()
         for call in list(self.calls.values()):
             self.end_call(call, "error", by="emulator", text="call lost: the service restarted")
+        self._ended.clear()  # a restarted service never heard of them: 404, not 410
         self._unclaimed.clear()
         self._rr.clear()
         self._outputs.clear()
@@ -268,6 +297,21 @@ class Switch:
     def emit(self, call: SimCall, event_type: str, params: dict[str, Any]) -> None:
         """Queue a call-scoped event for the session controlling ``call``."""
         self.emit_to(call.owner, event_type, {**call.ref(), **params})
+
+    def calling_error(self, code: str, message: str, call: SimCall | None = None) -> int:
+        """Send a ``calling.error`` event (spec 6): about ``call`` to the session controlling
+        it, or, without a call, to every attached session. Returns how many got it."""
+        params: dict[str, Any] = {"code": code, "message": message}
+        if call is not None:
+            self.log(call, f"calling.error {code}: {message}")
+            before = len(self._outputs)
+            self.emit(call, "calling.error", params)
+            return len(self._outputs) - before
+        targets = [s for s in self.sessions.values() if s.attached]
+        self.log(None, f"calling.error {code}: {message} (to {len(targets)} session(s))")
+        for session in targets:
+            self.emit_to(session.protocol, "calling.error", dict(params))
+        return len(targets)
 
     def state_params(self, call: SimCall) -> dict[str, Any]:
         """The inner params of a ``calling.call.state`` event for ``call``."""
@@ -618,6 +662,7 @@ class Switch:
         handler = self.handlers.get(method)
         if handler is None:
             raise RequestError(-32601, f"Method not found: {method}")
+        check_types(method, params)
         try:
             return handler(self, session, params)
         except ResultCode as refused:

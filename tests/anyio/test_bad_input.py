@@ -107,10 +107,11 @@ async def test_bad_arguments_raise_value_error_and_send_nothing(emu: RelayEmulat
             await call.answer()
             with pytest.raises(ValueError, match="media"):
                 await call.play("not a media list")  # type: ignore[arg-type]
-            with pytest.raises(ValueError, match="reason"):
-                await call.hangup(reason="because")
-            with pytest.raises(ValueError):
-                await call.play_and_collect([{"type": "tts", "params": {"text": "hi"}}], {})
+            with pytest.raises(ValueError, match="control_id"):
+                await call.play([{"type": "tts", "text": "hi"}], control_id="")
+            with pytest.raises(ValueError, match="both beside and inside"):
+                mixed = {"type": "tts", "text": "hi", "params": {"text": "bye"}}
+                await call.play_and_collect([mixed], {"digits": {"max": 1}})
             # Nothing was sent for those; the call still works.
             await (await call.play_tts("still fine")).wait()
             await call.hangup()

@@ -101,7 +101,7 @@ async def test_bad_credentials_are_a_clear_error_after_bounded_attempts(
     wrong = RelayClient(project="p", token="nope", host=emu.url)
     with pytest.raises(RelayError) as info:
         await wrong.connect()
-    assert info.value.code == -32000
+    assert info.value.code == -32002
     assert len(emu.journal.requests("signalwire.connect")) == 1
     emu.faults.reject_credentials(True)
     with pytest.raises(RelayError):

@@ -69,7 +69,7 @@ def test_run_raises_relay_error_for_bad_credentials(
 ) -> None:
     _, emu = emulator
     client = RelayClient(project="p", token="wrong", host=emu.url)
-    with pytest.raises(RelayError, match="RELAY error -32000"):
+    with pytest.raises(RelayError, match="RELAY error -32002"):
         client.run(backend=backend)
 
 

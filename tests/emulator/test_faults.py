@@ -265,11 +265,15 @@ async def test_reject_credentials(emu: RelayEmulator) -> None:
     emu.faults.reject_credentials()
     raw = await RawClient.open(emu.port)
     reply = await raw.login()
+    # What the service sends for bad credentials, whatever the credentials are.
     assert reply["error"] == {
-        "code": -32000,
-        "message": "authentication failed",
-        "data": {"signalwire_error_code": "AUTH_FAILED"},
+        "code": -32002,
+        "message": "Authentication service failed with status ProtocolError, 401 Unauthorized: {}",
     }
+    # Another code, to see how a client takes it (-32000: what older test servers send).
+    emu.faults.reject_credentials(code=-32000, message="authentication failed")
+    reply = await raw.login()
+    assert reply["error"] == {"code": -32000, "message": "authentication failed"}
     emu.faults.reject_credentials(False)
     assert "result" in await raw.login()
     await raw.close()

@@ -134,7 +134,7 @@ async def test_official_client_rejected_credentials(official_emu: RelayEmulator)
     with pytest.raises(relay.RelayError) as caught:
         await client.connect()
     await client.disconnect()
-    assert caught.value.code == -32000
+    assert caught.value.code == -32002
 
 
 async def test_official_client_inbound_sms(official_emu: RelayEmulator) -> None:

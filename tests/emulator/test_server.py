@@ -23,7 +23,7 @@ async def test_connect_issues_protocol_and_pushes_authorization_state(emu: Relay
     raw = await RawClient.open(emu.port)
     reply = await raw.login(contexts=["office"])
     result = reply["result"]
-    assert re.fullmatch(r"signalwire_[0-9a-f-]{36}", result["protocol"])
+    assert re.fullmatch(r"signalwire_[0-9a-f]{32}_[0-9a-f-]{36}", result["protocol"])
     assert result["session_restored"] is False
     assert result["identity"]
     state = await raw.event("signalwire.authorization.state")
@@ -55,9 +55,13 @@ async def test_bad_credentials_are_rejected(
     raw = await RawClient.open(emu.port)
     params = {"version": {"major": 2, "minor": 0, "revision": 0}, "event_acks": True}
     reply = await raw.request("signalwire.connect", {**params, "authentication": auth})
-    assert reply["error"]["code"] == -32000
-    assert reply["error"]["data"] == {"signalwire_error_code": code}
-    assert reply["error"]["message"]
+    # The service's rejection (spec 1.3): -32002 and its message; data says why.
+    assert reply["error"]["code"] == -32002
+    assert reply["error"]["message"] == (
+        "Authentication service failed with status ProtocolError, 401 Unauthorized: {}"
+    )
+    assert reply["error"]["data"]["signalwire_error_code"] == code
+    assert reply["error"]["data"]["reason"]
     # The connection stays usable: a right login still works on it.
     assert "result" in await raw.login()
     await raw.close()

@@ -147,8 +147,12 @@ CASES: dict[str, Case] = {
         act("play", {"play": RINGBACK}),
     ),
     "play-open-media-type": (
-        lambda: c.play([{"type": "future", "params": {}, "extra": 1}]),
-        act("play", {"play": [{"type": "future", "params": {}, "extra": 1}]}),
+        lambda: c.play([{"type": "future", "params": {"x": 2}}]),
+        act("play", {"play": [{"type": "future", "params": {"x": 2}}]}),
+    ),
+    "play-mixed-item-merged": (
+        lambda: c.play([{"type": "future", "params": {"x": 2}, "extra": 1}]),
+        act("play", {"play": [{"type": "future", "params": {"x": 2, "extra": 1}}]}),
     ),
     "play_tts": (
         lambda: c.play_tts("Hello"),
@@ -1025,6 +1029,6 @@ def test_control_id_kwarg_lifted_out_of_params() -> None:
 
 def test_invalid_command_error_family() -> None:
     with pytest.raises(InvalidCommandError) as info:
-        c.play([])
+        c.play([{"type": "tts", "text": "a", "params": {"text": "b"}}])
     assert isinstance(info.value, LocalProtocolError)
     assert isinstance(info.value, ValueError)

@@ -349,7 +349,6 @@ def test_dial_timeout_is_a_core_deadline() -> None:
         lambda c, now: c.dial("devices", now=now),
         lambda c, now: c.dial([[{"params": {}}]], now=now),
         lambda c, now: c.dial([[DEVICE]], now=now, tag=""),
-        lambda c, now: c.dial([[DEVICE]], now=now, max_duration=-5),
         lambda c, now: c.dial([[DEVICE]], now=now, dial_timeout=0),
         lambda c, now: c.dial([[DEVICE]], now=now, extra=["region"]),
     ],
@@ -360,6 +359,14 @@ def test_dial_validation(call: Any) -> None:
         call(pair.client, pair.now)
     pair.pump()
     assert pair.requests("calling.dial") == []
+
+
+def test_dial_max_duration_is_the_services_to_judge() -> None:
+    # Sent when truthy, as the official SDK does; a negative value is refused by the service.
+    pair = ready_pair()
+    pair.client.dial([[DEVICE]], now=pair.now, tag="t-3", max_duration=-5)
+    pair.pump()
+    assert pair.expect_request("calling.dial").params["max_duration"] == -5
 
 
 def test_close_fails_pending_dials() -> None:
@@ -418,8 +425,7 @@ def test_send_message_with_explicit_context_and_region() -> None:
     "kwargs",
     [
         {"to_number": "+2", "from_number": "+1"},
-        {"to_number": "", "from_number": "+1", "body": "x"},
-        {"to_number": "+2", "from_number": "+1", "media": "https://one"},
+        {"to_number": "+2", "from_number": "+1", "body": "", "media": []},
     ],
 )
 def test_send_message_validation(kwargs: dict[str, Any]) -> None:
@@ -428,3 +434,19 @@ def test_send_message_validation(kwargs: dict[str, Any]) -> None:
         pair.client.send_message(now=pair.now, **kwargs)
     with pytest.raises(ValueError):  # what the official SDK raises
         pair.client.send_message(now=pair.now, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "key", "value"),
+    [
+        ({"to_number": "", "from_number": "+1", "body": "x"}, "to_number", ""),
+        ({"to_number": "+2", "from_number": "+1", "media": "https://one"}, "media", "https://one"),
+    ],
+)
+def test_send_message_values_are_the_services_to_judge(
+    kwargs: dict[str, Any], key: str, value: Any
+) -> None:
+    pair = ready_pair()
+    pair.client.send_message(now=pair.now, **kwargs)
+    pair.pump()
+    assert pair.expect_request("messaging.send").params[key] == value

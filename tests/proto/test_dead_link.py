@@ -1,4 +1,4 @@
-"""Dead links found in seconds (D34): once the server has pinged, a silence of
+"""Dead links found in seconds (D38): once the server has pinged, a silence of
 ``dead_link_timeout`` seconds drops the transport; the client's own pings stay."""
 
 from __future__ import annotations

@@ -105,7 +105,7 @@ def test_bad_credentials_fail_connect_at_once(emulator: Any) -> None:
     client = RelayClient(project=PROJECT, token="wrong", host=emulator.url)
     with pytest.raises(RelayError) as failure:
         client.connect()
-    assert failure.value.code == -32000
+    assert failure.value.code == -32002
     assert len(emulator.journal.requests("signalwire.connect")) == 1
     _join_session_threads()
     # Everything was freed: the slot, the session. A good client connects.
@@ -117,7 +117,7 @@ def test_bad_credentials_stop_serve_after_three_attempts(emulator: Any) -> None:
     client = RelayClient(project=PROJECT, token="wrong", host=emulator.url)
     with pytest.raises(RelayError) as failure:
         client.serve()  # retries with backoff (1 s, 2 s), then gives up
-    assert failure.value.code == -32000
+    assert failure.value.code == -32002
     assert len(emulator.journal.requests("signalwire.connect")) == 3
     _join_session_threads()
 

@@ -233,10 +233,11 @@ def test_bad_input_is_a_clear_error_and_harms_nothing(emulator: Any, make_client
         call.answer()
         with pytest.raises(ValueError, match="media"):
             call.play("not a media list")  # type: ignore[arg-type]
-        with pytest.raises(ValueError, match="reason"):
-            call.hangup(reason="because")
-        with pytest.raises(ValueError):
-            call.play_and_collect([{"type": "tts", "params": {"text": "hi"}}], {})
+        with pytest.raises(ValueError, match="control_id"):
+            call.play([{"type": "tts", "text": "hi"}], control_id="")
+        with pytest.raises(ValueError, match="both beside and inside"):
+            mixed = {"type": "tts", "text": "hi", "params": {"text": "bye"}}
+            call.play_and_collect([mixed], {"digits": {"max": 1}})
         # Nothing was sent for those; the call still works.
         call.play_tts("still fine").wait(timeout=WAIT)
         call.hangup()
