@@ -577,9 +577,17 @@ class _BindingListener:
             return
         params = {"control_id": sw.new_id("bound"), **binding["params"], **call.ref()}
         try:
-            sw.request(session, binding["method"], params)
+            result = sw.request(session, binding["method"], params)
         except RequestError as exc:
-            sw.log(call, f"bound {binding['method']} failed: {exc.message}")
+            failure = exc.message
+        else:
+            code = str(result.get("code", "200"))
+            if code.startswith("2"):
+                return
+            failure = f"{code} {result.get('message', '')}".strip()
+        # Nobody is waiting for a reply to the server's own request: the service reports the
+        # failure as a calling.error event on the call (spec 6).
+        sw.calling_error("5001", f"bound {binding['method']} failed: {failure}", call)
 
 
 def idle_listener(sw: Switch, call: SimCall, head: Intent) -> _BindingListener | None:

@@ -222,7 +222,16 @@ def _dial(sw: Switch, session: Session, params: dict[str, Any]) -> dict[str, Any
 
     def answered(leg: SimCall) -> None:
         sw.log(leg, f"dial {tag} answered by {leg.label}")
-        winner = {**leg.ref(), "tag": tag, "device": leg.device, "dial_winner": True}
+        # As the service sends it (spec 4.3 [js]): the winner's state and direction too (the
+        # JS SDK takes this object as its call's state), and dial_winner as the string "true".
+        winner = {
+            **leg.ref(),
+            "tag": tag,
+            "device": leg.device,
+            "call_state": leg.state,
+            "direction": leg.direction,
+            "dial_winner": "true",
+        }
         dial_event("answered", call=winner)
 
     def failed() -> None:

@@ -413,6 +413,27 @@ class RelayEmulator:
 
         return self._server.act(deliver)
 
+    def send_calling_error(
+        self, code: str = "5001", message: str = "Internal error", *, call: str | None = None
+    ) -> int:
+        """Send a ``calling.error`` event, as the service does for a failure nobody asked about:
+        about the call ``call`` (a call id) to the client controlling it, or, without a call,
+        to every connected client. Returns how many sessions it was sent to.
+
+        Raises:
+            KeyError: ``call`` is not a live call.
+        """
+
+        def send() -> int:
+            target = None
+            if call is not None:
+                target = self._switch.calls.get(call)
+                if target is None:
+                    raise KeyError(call)
+            return self._switch.calling_error(code, message, target)
+
+        return self._server.act(send)
+
     # ------------------------------------------------------------------ waiting
     async def wait_for_request(
         self,

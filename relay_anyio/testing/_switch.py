@@ -70,7 +70,10 @@ MAX_LIVE_CALLS = 10_000  # calls up at once; more is refused (503 to a dial, an 
 class TranscriptLine:
     """One line of what happened: ``t`` (simulated seconds), ``subject`` (a call id,
     ``"client#1"``, ``"conn1"``, ``"emulator"``... or ``""``), ``text``, and
-    ``journal_position``: the line came after the journal entries with a smaller ``index``."""
+    ``journal_position``: the line came after the journal entries with a smaller ``index``.
+
+    ``str(line)`` reads ``"[    1.20s sim] call-1: text"``: the time is labelled as simulated
+    seconds since the emulator started, which run faster than real ones (``time_scale``)."""
 
     t: float
     subject: str
@@ -79,7 +82,7 @@ class TranscriptLine:
 
     def __str__(self) -> str:
         prefix = f"{self.subject}: " if self.subject else ""
-        return f"[{self.t:8.2f}] {prefix}{self.text}"
+        return f"[{self.t:8.2f}s sim] {prefix}{self.text}"
 
 
 EndHook = Callable[["Switch", SimCall], None]
@@ -271,6 +274,7 @@ class Switch:
         self.forget_sessions()
         for call in list(self.calls.values()):
             self.end_call(call, "error", by="emulator", text="call lost: the service restarted")
+        self._ended.clear()  # a restarted service never heard of them: 404, not 410
         self._unclaimed.clear()
         self._rr.clear()
         self._outputs.clear()
@@ -293,6 +297,21 @@ class Switch:
     def emit(self, call: SimCall, event_type: str, params: dict[str, Any]) -> None:
         """Queue a call-scoped event for the session controlling ``call``."""
         self.emit_to(call.owner, event_type, {**call.ref(), **params})
+
+    def calling_error(self, code: str, message: str, call: SimCall | None = None) -> int:
+        """Send a ``calling.error`` event (spec 6): about ``call`` to the session controlling
+        it, or, without a call, to every attached session. Returns how many got it."""
+        params: dict[str, Any] = {"code": code, "message": message}
+        if call is not None:
+            self.log(call, f"calling.error {code}: {message}")
+            before = len(self._outputs)
+            self.emit(call, "calling.error", params)
+            return len(self._outputs) - before
+        targets = [s for s in self.sessions.values() if s.attached]
+        self.log(None, f"calling.error {code}: {message} (to {len(targets)} session(s))")
+        for session in targets:
+            self.emit_to(session.protocol, "calling.error", dict(params))
+        return len(targets)
 
     def state_params(self, call: SimCall) -> dict[str, Any]:
         """The inner params of a ``calling.call.state`` event for ``call``."""

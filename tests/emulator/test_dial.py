@@ -55,7 +55,10 @@ async def test_dial_answered(emu: RelayEmulator, client: RawClient) -> None:
     outcome = await dial(client, [[phone("+15552002000")]])
     assert outcome["dial_state"] == "answered"
     winner = outcome["call"]
-    assert winner["dial_winner"] is True and winner["tag"] == "t1"
+    # The service's shape (spec 4.3 [js]): state and direction, dial_winner the string "true".
+    assert winner["dial_winner"] == "true" and winner["tag"] == "t1"
+    assert winner["call_state"] == "answered" and winner["direction"] == "outbound"
+    assert winner["node_id"] == emu.journal.events("calling.call.state")[0].event_params["node_id"]
     assert winner["device"] == phone("+15552002000")
     assert "call_id" not in outcome  # nested, as on the real service
     states = leg_states(emu, "t1")

@@ -208,6 +208,8 @@ async def test_restart_loses_every_state(emu: RelayEmulator) -> None:
         assert await first.wait_ended() == "error"
         await connects(emu, 2)
         assert restored(emu) == [False, False]  # nothing to resume: a new session
+        with pytest.raises(RelayError, match="404"):  # the restarted service never heard of it
+            await client.execute("calling.end", {"call_id": first.call_id, "node_id": "n"})
         second = await emu.call(context="office", from_number="+1555", to_number="+1556")
         await second.wait_answered()
     assert answered == [first.call_id, second.call_id]

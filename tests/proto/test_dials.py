@@ -128,6 +128,28 @@ def test_serial_dial_leg_then_answered() -> None:
     assert isinstance(state, CallEvent) and state.call_state == "answered"
 
 
+@pytest.mark.parametrize("winner_flag", [True, "true"])
+def test_the_service_shape_of_the_winner_is_accepted(winner_flag: object) -> None:
+    # The service sends dial_winner as the string "true" and the winner's call_state and
+    # direction (spec 4.3 [js]); test servers send a boolean. Both resolve the dial alike, with
+    # the winner known from the event alone (no state event seen for it).
+    h = Harness()
+    dial(h)
+    winner = {
+        "call_id": "leg-z",
+        "node_id": "node-9",
+        "tag": "t1",
+        "device": DEV_A,
+        "call_state": "answered",
+        "direction": "outbound",
+        "dial_winner": winner_flag,
+    }
+    [answered] = dial_event(h, "answered", **winner)
+    assert isinstance(answered, DialAnswered)
+    assert (answered.call.call_id, answered.call.state) == ("leg-z", "answered")
+    assert answered.call.device == DEV_A and answered.call.direction == "outbound"
+
+
 def test_leg_created_from_its_first_state_even_if_ended() -> None:
     h = Harness()
     dial(h)
