@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ._harness import ALL_CLIENTS, DEFAULT_SIZES, available, run_one
+from ._imports import format_imports, measure_imports
 from ._report import LABELS, check_targets, format_report, machine, medians
 from ._scenarios import SCENARIOS
 
@@ -33,10 +34,14 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         default=",".join(ALL_CLIENTS),
         help="comma-separated, the first is the ratio base (default: %(default)s)",
     )
-    parser.add_argument("--workloads", default="B1,B2,B3", help="default: %(default)s")
+    parser.add_argument("--workloads", default="B1,B2,B3,B4", help="default: %(default)s")
     parser.add_argument("--b1-events", type=int, default=DEFAULT_SIZES["B1"])
     parser.add_argument("--b2-calls", type=int, default=DEFAULT_SIZES["B2"])
     parser.add_argument("--b3-requests", type=int, default=DEFAULT_SIZES["B3"])
+    parser.add_argument("--b4-calls", type=int, default=DEFAULT_SIZES["B4"])
+    parser.add_argument(
+        "--no-imports", action="store_true", help="skip measuring import time and RSS"
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per run (120)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -59,7 +64,12 @@ def _parse(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks; exit status 1 when a run failed."""
     args = _parse(sys.argv[1:] if argv is None else argv)
-    sizes = {"B1": args.b1_events, "B2": args.b2_calls, "B3": args.b3_requests}
+    sizes = {
+        "B1": args.b1_events,
+        "B2": args.b2_calls,
+        "B3": args.b3_requests,
+        "B4": args.b4_calls,
+    }
     notes = [reason for c in args.clients if (reason := available(c)) is not None]
     clients = [c for c in args.clients if available(c) is None]
     if args.profile is not None:
@@ -67,11 +77,13 @@ def main(argv: list[str] | None = None) -> int:
         notes.append("profiled runs (cProfile): timings are inflated and not comparable")
     began = time.monotonic()
     runs = _run_all(args, clients, sizes)
+    imports = {} if args.no_imports else measure_imports(args.repeat, set(clients))
     elapsed = time.monotonic() - began
     failed = [run for run in runs if run.get("error")]
     table = medians(runs)
     targets = check_targets(table)
     print(format_report(table, clients, sizes, targets, notes))
+    print("\n".join(format_imports(imports)))
     for run in failed:
         print(f"FAILED: {run['workload']} {run['client']} #{run['repeat'] + 1}: {run['error']}")
     print(f"\n{len(runs)} runs in {elapsed:.0f} s; medians of {args.repeat}.")
@@ -82,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             "settings": {"repeat": args.repeat, "sizes": sizes, "clients": clients},
             "notes": notes,
             "medians": table,
+            "imports": imports,
             "targets": [target.as_dict() for target in targets],
             "runs": runs,
             "elapsed_s": elapsed,

@@ -27,7 +27,7 @@ from relay_proto import (
     commands,
 )
 
-from ._drive_async import CONTEXT, MEDIA, PROJECT, TOKEN
+from ._drive_async import CONTEXT, MEDIA, PROJECT, TOKEN, call_limit
 from ._measure import Window, percentile
 
 __all__ = ["run_core"]
@@ -38,11 +38,15 @@ _READ_SIZE = 65536
 class _Loop:
     """One connection and its socket: feed, drain, write."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, max_active_calls: int) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port))
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.conn = RelayConnection(
-            project=PROJECT, token=TOKEN, host=f"127.0.0.1:{port}", contexts=[CONTEXT]
+            project=PROJECT,
+            token=TOKEN,
+            host=f"127.0.0.1:{port}",
+            contexts=[CONTEXT],
+            max_active_calls=max_active_calls,
         )
         self.errors: list[str] = []
 
@@ -185,12 +189,12 @@ def round_trip(loop: _Loop, size: int) -> dict[str, Any]:
     }
 
 
-_WORKLOADS = {"B1": event_flood, "B2": concurrency, "B3": round_trip}
+_WORKLOADS = {"B1": event_flood, "B2": concurrency, "B3": round_trip, "B4": concurrency}
 
 
 def run_core(workload: str, port: int, size: int) -> dict[str, Any]:
     """Run ``workload`` on the bare core."""
-    loop = _Loop(port)
+    loop = _Loop(port, call_limit(size))
     loop.connect()
     result = _WORKLOADS[workload](loop, size)
     loop.close()

@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Any
 
-from ._drive_async import CONTEXT, MEDIA, PROJECT, TOKEN
+from ._drive_async import CONTEXT, MEDIA, PROJECT, TOKEN, call_limit
 from ._measure import Window, percentile
 
 __all__ = ["run_relay_sync"]
@@ -93,7 +93,7 @@ def round_trip(client: Any, size: int) -> dict[str, Any]:
     }
 
 
-_WORKLOADS = {"B1": event_flood, "B2": concurrency, "B3": round_trip}
+_WORKLOADS = {"B1": event_flood, "B2": concurrency, "B3": round_trip, "B4": concurrency}
 
 
 def run_relay_sync(workload: str, port: int, size: int) -> dict[str, Any]:
@@ -101,6 +101,10 @@ def run_relay_sync(workload: str, port: int, size: int) -> dict[str, Any]:
     from relay_sync import RelayClient
 
     client = RelayClient(
-        project=PROJECT, token=TOKEN, host=f"ws://127.0.0.1:{port}", contexts=[CONTEXT]
+        project=PROJECT,
+        token=TOKEN,
+        host=f"ws://127.0.0.1:{port}",
+        contexts=[CONTEXT],
+        max_active_calls=call_limit(size),
     )
     return _WORKLOADS[workload](client, size)

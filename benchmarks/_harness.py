@@ -19,7 +19,7 @@ __all__ = ["ALL_CLIENTS", "DEFAULT_SIZES", "JSON_ENV", "ROOT", "available", "run
 
 ROOT = Path(__file__).resolve().parent.parent
 ALL_CLIENTS = ["official", "asyncio", "trio", "sync", "core", "orjson", "floor"]
-DEFAULT_SIZES = {"B1": 20_000, "B2": 500, "B3": 3_000}
+DEFAULT_SIZES = {"B1": 20_000, "B2": 500, "B3": 3_000, "B4": 2_000}
 # Environment variable relay_proto reads to pick its JSON backend (see relay_proto/_jsonrpc.py).
 JSON_ENV = "RELAY_SANSIO_JSON"
 

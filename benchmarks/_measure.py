@@ -15,19 +15,28 @@ import sys
 import time
 from typing import Any
 
-__all__ = ["Window", "emit", "percentile", "vm_hwm_kb"]
+__all__ = ["Window", "emit", "percentile", "vm_hwm_kb", "vm_rss_kb"]
 
 
-def vm_hwm_kb() -> int:
-    """Peak resident set size of this process in KiB (0 where /proc is not available)."""
+def _status_kb(field: str) -> int:
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field):
                     return int(line.split()[1])
     except OSError:
         pass
     return 0
+
+
+def vm_hwm_kb() -> int:
+    """Peak resident set size of this process in KiB (0 where /proc is not available)."""
+    return _status_kb("VmHWM:")
+
+
+def vm_rss_kb() -> int:
+    """Current resident set size of this process in KiB (0 where /proc is not available)."""
+    return _status_kb("VmRSS:")
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -45,16 +54,19 @@ class Window:
     def __init__(self) -> None:
         self._usage: resource.struct_rusage | None = None
         self._wall = 0.0
+        self._rss_start = 0
         self.result: dict[str, Any] = {}
 
     def start(self) -> None:
         """Open the window."""
+        self._rss_start = vm_rss_kb()
         self._wall = time.perf_counter()
         self._usage = resource.getrusage(resource.RUSAGE_SELF)
 
     def stop(self) -> None:
         """Close the window and fill :attr:`result` (``cpu_user``, ``cpu_sys``, ``cpu``,
-        ``wall`` in seconds, ``rss_kb``)."""
+        ``wall`` in seconds, ``rss_kb`` the peak and ``rss_start_kb`` the resident size when
+        the window opened)."""
         usage = resource.getrusage(resource.RUSAGE_SELF)
         wall = time.perf_counter() - self._wall
         start = self._usage
@@ -68,6 +80,7 @@ class Window:
             "cpu": user + system,
             "wall": wall,
             "rss_kb": vm_hwm_kb(),
+            "rss_start_kb": self._rss_start,
         }
 
 

@@ -17,6 +17,10 @@ starts the workload:
   ``answered`` state event, ``calling.play`` its reply and at once a ``finished`` play event,
   ``calling.end`` its reply and an ``ended`` state event.
 * **B3** (round trip): nothing pushed; each ``calling.answer`` gets its reply.
+* **B4** (calls held): as B2, except that the plays do not finish at once: every call stays
+  answered and playing until all ``size`` of them are, and only then does the server finish
+  every playback (the clients then hang up as in B2). The client's memory peak is therefore
+  the moment when all calls are in progress at once.
 """
 
 from __future__ import annotations
@@ -223,4 +227,33 @@ class RoundTrip(Scenario):
         return _reply(request_id, _ANSWERED)
 
 
-SCENARIOS: dict[str, type[Scenario]] = {"B1": EventFlood, "B2": Concurrency, "B3": RoundTrip}
+class Held(Concurrency):
+    """B4: ``size`` inbound calls held at once: the plays finish only when all have started."""
+
+    name = "B4"
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self._playing: list[tuple[bytes, bytes]] = []
+
+    def request(self, method: str, request_id: Any, params: dict[str, Any]) -> bytes:
+        if method != "calling.play":
+            return super().request(method, request_id, params)
+        call = str(params.get("call_id", "")).encode()
+        control = str(params.get("control_id", "")).encode()
+        self._playing.append((call, control))
+        reply = _reply(request_id, _PLAYING % json.dumps(control.decode()).encode())
+        if len(self._playing) < self.size:
+            return reply
+        finished = [
+            self.event(b"calling.call.play", _PLAY % (c, k, b"finished")) for c, k in self._playing
+        ]
+        return reply + b"".join(finished)
+
+
+SCENARIOS: dict[str, type[Scenario]] = {
+    "B1": EventFlood,
+    "B2": Concurrency,
+    "B3": RoundTrip,
+    "B4": Held,
+}

@@ -68,9 +68,11 @@ class Action:
         call: the :class:`Call` the action runs on.
         control_id: the operation's control id (generated unless the caller gave one).
         completed: ``True`` once the action finished.
-        result: the event that finished it (``None`` before). An action whose call was gone
-            (404/410) finishes with ``RelayEvent("", {})``; one whose call ended first finishes
-            with the call's ``ended`` state event.
+        result: the event that finished it (``None`` before): its own final event, or a
+            :class:`~relay_proto.CallEndedResult` when its call ended, was handed over or was
+            gone (404/410) first, or had already ended when the action was started. Commands
+            on such a call return ``{}`` as in the official SDK; the action's result says why
+            it is over instead of standing in with the call's ``ended`` event.
 
     Args:
         call: the owning call.
@@ -116,7 +118,10 @@ class Action:
                 it always does: at the latest when its call ends).
 
         Returns:
-            The completing event (typed, e.g. a ``PlayEvent``).
+            The completing event (typed, e.g. a ``PlayEvent``), or a
+            :class:`~relay_proto.CallEndedResult` (``state == "ended"``) when the call ended
+            or was gone before the action finished: check for it before reading the result's
+            params.
 
         Raises:
             TimeoutError: ``timeout`` elapsed first. The action stays usable: a later

@@ -90,6 +90,8 @@ class RelayClient:
             behaviour).
 
     Raises:
+        TypeError: an argument of the wrong type (``project=123``, ``contexts="office"``,
+            ``max_active_calls="5"``...), naming it.
         ValueError: no project (checked first) or token without a JWT, naming the variable that
             supplies it; an invalid host (user info, a path, a query, whitespace...), saying why;
             an ``on_handler_error`` other than ``"hangup"``/``"keep"``.

@@ -71,9 +71,26 @@ def resolve_settings(
     """Apply the environment fallbacks (empty strings count as not given) and validate.
 
     Raises:
+        TypeError: an argument of the wrong type (``project=123``, ``contexts="office"``...),
+            naming the argument and the type given.
         ValueError: without a JWT, a missing project (checked first) or token, naming the
             variable that supplies it; an invalid host, saying why; bad contexts.
     """
+    for name, value in (
+        ("project", project),
+        ("token", token),
+        ("jwt_token", jwt_token),
+        ("host", host),
+    ):
+        if value is not None and not isinstance(value, str):
+            raise TypeError(f"{name} must be a string, not {_type_name(value)}: {value!r}")
+    if max_active_calls is not None and (
+        not isinstance(max_active_calls, int) or isinstance(max_active_calls, bool)
+    ):
+        raise TypeError(
+            f"max_active_calls must be an int, not {_type_name(max_active_calls)}: "
+            f"{max_active_calls!r}"
+        )
     project = project or _env("SIGNALWIRE_PROJECT_ID")
     token = token or _env("SIGNALWIRE_API_TOKEN")
     jwt_token = jwt_token or _env("SIGNALWIRE_JWT_TOKEN")
@@ -101,16 +118,28 @@ def resolve_settings(
     return Settings(project, token, jwt_token, host, endpoint, context_list, limit)
 
 
+def _type_name(value: object) -> str:
+    return type(value).__name__
+
+
 def _check_contexts(contexts: Any) -> list[str]:
     if contexts is None:
         return []
-    if isinstance(contexts, str):
+    if isinstance(contexts, (str, bytes)):
         # A lone string would otherwise be split into one-letter contexts.
-        raise ValueError(f"contexts must be a list of strings, not the string {contexts!r}")
+        raise TypeError(f"contexts must be a list of strings, not the string {contexts!r}")
+    if isinstance(contexts, dict) or not hasattr(contexts, "__iter__"):
+        raise TypeError(
+            f"contexts must be a list of strings, not {_type_name(contexts)}: {contexts!r}"
+        )
     result = list(contexts)
     for context in result:
-        if not isinstance(context, str) or not context:
-            raise ValueError(f"contexts must be non-empty strings, got {context!r}")
+        if not isinstance(context, str):
+            raise TypeError(
+                f"contexts must be a list of strings; {context!r} is {_type_name(context)}"
+            )
+        if not context:
+            raise ValueError("contexts must be non-empty strings, got ''")
     return result
 
 

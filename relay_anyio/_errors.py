@@ -29,6 +29,9 @@ class RelayError(Exception):
             ``"decline"``, ``"error"`` ...); ``""`` when it gave none, and for other errors.
     """
 
+    # Reported (repr, tracebacks) under the package it is imported from, not this module.
+    __module__ = __name__.rpartition(".")[0]
+
     def __init__(self, code: int, message: str, *, reason: str = "") -> None:
         self.code = code
         self.message = message
@@ -48,6 +51,8 @@ class RelayTimeoutError(RelayError, TimeoutError):
     got no reply in time (``"Request timeout for <method>"``). Code ``-1``, as with the official
     SDK, whose docs promise a ``TimeoutError`` here; ``except RelayError`` still catches it.
     """
+
+    __module__ = __name__.rpartition(".")[0]
 
 
 def error_from_event(

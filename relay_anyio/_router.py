@@ -33,6 +33,7 @@ from relay_proto import (
     RequestSucceeded,
     RequestTimedOut,
     UnroutedEvent,
+    action_result,
 )
 
 from ._call import Call
@@ -219,7 +220,8 @@ class Router:
     def _action_completed(self, event: ActionCompleted) -> None:
         action = self.actions.pop(event.control_id, None)
         if action is not None:
-            action._complete(event.event, event.reason)
+            # The action's result: its own event, or a typed CallEndedResult (the call is gone).
+            action._complete(action_result(event), event.reason)
 
     def _dial_leg(self, event: DialLegCreated) -> None:
         if event.call.call_id not in self.calls:

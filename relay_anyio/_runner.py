@@ -12,6 +12,12 @@ protocol decision. Three pieces run in the client's task group:
 * :meth:`SessionRunner.flush` writes ``data_to_send()`` under a lock, so output leaves in the
   order the core produced it whichever task triggered it.
 
+On asyncio the socket is an :class:`asyncio.Protocol` (:mod:`relay_anyio._aio_stream`): the
+loop hands each chunk to :meth:`SessionRunner._on_bytes`, which feeds the core and writes its
+answer at once; the reader "task" then only waits for the connection to end. Trio reads an anyio
+byte stream in the reader task. ``RELAY_ANYIO_TRANSPORT=stream`` makes asyncio use the anyio
+stream as well (for comparisons).
+
 After every core call the runner drains ``next_event()`` (:meth:`pump`) and hands each event to
 the client's dispatcher. Time is the event loop's clock (``anyio.current_time()``, the clock
 cancel scopes use), looked up once per runner.
@@ -23,6 +29,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 import signal
 import ssl
 from collections.abc import Awaitable, Callable, Coroutine
@@ -44,10 +51,14 @@ from relay_proto import (
     mask_frame,
 )
 
+from ._aio_stream import AioStream, open_protocol
 from ._config import describe_error
 from ._transport import OPEN_ERRORS, open_stream
 
 __all__ = ["SessionRunner", "backend_clock", "frame_tracer", "serve_until_signal", "spawn_detached"]
+
+# "stream": read through anyio's byte stream on asyncio too (the protocol path is the default).
+_TRANSPORT_ENV = "RELAY_ANYIO_TRANSPORT"
 
 logger = logging.getLogger("relay_anyio")
 frame_logger = logging.getLogger("relay_anyio.frames")
@@ -97,6 +108,11 @@ class SessionRunner:
         # write); the send under it still is.
         self._write_lock = anyio.Lock(fast_acquire=True)
         self._stream: anyio.abc.ByteStream | None = None
+        self._aio: AioStream | None = None  # the socket, on asyncio's protocol path
+        self._use_protocol = (
+            sniffio.current_async_library() == "asyncio"
+            and os.environ.get(_TRANSPORT_ENV, "") != "stream"
+        )
         self._lost = True  # no transport yet
         self._reader_scope: anyio.CancelScope | None = None
         self._timer_scope: anyio.CancelScope | None = None
@@ -107,7 +123,7 @@ class SessionRunner:
     @property
     def connected(self) -> bool:
         """Whether a socket is open (the session may still be authenticating)."""
-        return self._stream is not None and not self._lost
+        return (self._stream is not None or self._aio is not None) and not self._lost
 
     # ---------------------------------------------------------------- core plumbing
 
@@ -139,6 +155,13 @@ class SessionRunner:
 
     async def flush(self) -> None:
         """Write what the core has queued; a failed write is reported to the core as EOF."""
+        aio = self._aio
+        if aio is not None:
+            # Protocol path: transport.write is synchronous, so no lock keeps the order; wait
+            # only while the socket's buffer is full.
+            self._write_aio(aio)
+            await aio.drain()
+            return
         async with self._write_lock:
             data = self._conn.data_to_send()
             stream = self._stream
@@ -155,6 +178,19 @@ class SessionRunner:
                 failed = False
         if failed and not self._lost:
             self._feed(None)
+
+    def _write_aio(self, aio: AioStream) -> None:
+        data = self._conn.data_to_send()
+        if data and not aio.write(data) and not self._lost:
+            logger.debug("write failed: the connection is closing")
+            self._feed(None)
+
+    def _on_bytes(self, data: bytes | None) -> None:
+        # Protocol path: called by the event loop with every chunk (None at the end).
+        self._feed(data)
+        aio = self._aio
+        if aio is not None:
+            self._write_aio(aio)
 
     def _feed(self, data: bytes | None) -> None:
         try:
@@ -195,7 +231,12 @@ class SessionRunner:
             await self._want_transport.wait()
             self._want_transport = anyio.Event()
             try:
-                stream = await open_stream(self._endpoint, self._ssl_context, OPEN_TIMEOUT)
+                if self._use_protocol:
+                    aio = await open_protocol(
+                        self._endpoint, self._ssl_context, OPEN_TIMEOUT, self._on_bytes
+                    )
+                else:
+                    stream = await open_stream(self._endpoint, self._ssl_context, OPEN_TIMEOUT)
             except OPEN_ERRORS as exc:
                 logger.warning("cannot connect to %s: %s", self._endpoint.url, describe_error(exc))
                 if self._on_open_error(exc):
@@ -203,7 +244,39 @@ class SessionRunner:
                 self._conn.connect_failed(self.now(), describe_error(exc))
                 self.pump()
                 continue
-            await self._run_transport(stream)
+            if self._use_protocol:
+                await self._run_protocol(aio)
+            else:
+                await self._run_transport(stream)
+
+    async def _run_protocol(self, aio: AioStream) -> None:
+        self._aio = aio
+        self._lost = False
+        try:
+            with anyio.CancelScope() as scope:
+                self._reader_scope = scope
+                try:
+                    self._conn.start(self.now())
+                except LocalProtocolError:
+                    return  # closed meanwhile (disconnect() during the open)
+                self.pump()
+                await self.flush()
+                # The loop feeds the core from data_received; this only waits for the end.
+                await aio.wait_closed()
+        finally:
+            self._reader_scope = None
+            await self._close_protocol()
+
+    async def _close_protocol(self) -> None:
+        # As _close_stream: shielded and bounded.
+        with anyio.CancelScope(shield=True):
+            aio = self._aio
+            if aio is not None:
+                self._write_aio(aio)
+            self._aio = None
+            self._lost = True
+            if aio is not None:
+                await aio.aclose(_CLOSE_TIMEOUT)
 
     async def _run_transport(self, stream: anyio.abc.ByteStream) -> None:
         self._stream = stream

@@ -16,6 +16,7 @@ from . import (
     _host,
     _ids,
     _masking,
+    _outcomes,
     _server,
     _types,
     commands,
@@ -29,8 +30,13 @@ from ._events import *  # noqa: F403
 from ._host import *  # noqa: F403
 from ._ids import *  # noqa: F403
 from ._masking import *  # noqa: F403
+from ._outcomes import *  # noqa: F403
 from ._server import *  # noqa: F403
 from ._types import *  # noqa: F403
+from ._version import resolve_version as _resolve_version
+
+#: The version of relay-sansio (installed metadata, else the source's; see ``_version``).
+__version__: str = _resolve_version()
 
 __all__ = ["commands"]
 __all__ += _call_rules.__all__
@@ -42,5 +48,6 @@ __all__ += _events.__all__
 __all__ += _host.__all__
 __all__ += _ids.__all__
 __all__ += _masking.__all__
+__all__ += _outcomes.__all__
 __all__ += _server.__all__
 __all__ += _types.__all__

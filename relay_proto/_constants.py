@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
+from . import _version
+
 __all__ = [
     "AGENT_STRING",
     "CALL_STATES",
@@ -108,7 +110,7 @@ __all__ = [
 #: The ``version`` sent in ``signalwire.connect``. Typed read-only: copy it before changing it.
 PROTOCOL_VERSION: Final[Mapping[str, int]] = {"major": 2, "minor": 0, "revision": 0}
 #: The ``agent`` sent in ``signalwire.connect`` (ours, not the SDK's: decision D25).
-AGENT_STRING: Final = "relay-sansio/0.1.0"
+AGENT_STRING: Final = f"relay-sansio/{_version.SOURCE_VERSION}"
 DEFAULT_RELAY_HOST: Final = "relay.signalwire.com"
 
 METHOD_SIGNALWIRE_CONNECT: Final = "signalwire.connect"

@@ -41,3 +41,9 @@ class RemoteProtocolError(RelayProtoError):
     Only ``receive_data`` raises it. Malformed JSON-RPC frames do not: they are dropped with a
     :class:`~relay_proto.FrameDropped` event and the session keeps working.
     """
+
+
+# Reported (repr, tracebacks) as relay_proto.X, the path they are imported from.
+for _cls in (RelayProtoError, LocalProtocolError, InvalidCommandError, RemoteProtocolError):
+    _cls.__module__ = "relay_proto"
+del _cls

@@ -195,7 +195,8 @@ def _deeply_nested() -> st.SearchStrategy[Malformed]:
 
 def _oversized(limit: int) -> st.SearchStrategy[Malformed]:
     def build(extra: int) -> Malformed:
-        body = b'{"jsonrpc":"2.0","id":"big-1","method":"signalwire.ping","params":{"pad":"'
+        # A notification: whatever the receiver's real limit, nothing may answer it.
+        body = b'{"jsonrpc":"2.0","method":"signalwire.bogus","params":{"pad":"'
         payload = body + b"x" * (limit + extra) + b'"}}'
         return Malformed("oversized", payload, "ignored")
 

@@ -64,6 +64,7 @@ from relay_proto import (
     MESSAGE_STATE_RECEIVED,
     MESSAGE_STATE_SENT,
     MESSAGE_STATE_UNDELIVERED,
+    CallEndedResult,
     CallingErrorEvent,
     CallReceiveEvent,
     CallStateEvent,
@@ -90,6 +91,7 @@ from relay_proto import (
     TranscribeEvent,
     parse_event,
 )
+from relay_proto import __version__ as _proto_version
 
 from ._actions import (
     Action,
@@ -109,6 +111,9 @@ from ._call import Call
 from ._client import RelayClient
 from ._errors import RelayError, RelayTimeoutError
 from ._message import Message
+
+#: The version of relay-sansio (the same in relay_proto, relay_anyio and relay_sync).
+__version__: str = _proto_version
 
 # Silent unless the application configures logging (library convention).
 _logging.getLogger("relay_sync").addHandler(_logging.NullHandler())
@@ -202,4 +207,6 @@ __all__ = [  # noqa: RUF022 - grouped as in signalwire.relay
     "MESSAGE_STATE_UNDELIVERED",
     "MESSAGE_STATE_FAILED",
     "MESSAGE_STATE_RECEIVED",
+    # relay-sansio's own: what an action's wait() returns when its call is over first
+    "CallEndedResult",
 ]

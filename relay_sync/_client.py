@@ -84,6 +84,8 @@ class RelayClient(ClientSession):
             behaviour).
 
     Raises:
+        TypeError: an argument of the wrong type (``project=123``, ``contexts="office"``,
+            ``max_active_calls="5"``...), naming it.
         ValueError: no project (checked first) or token without a JWT, naming the variable that
             supplies it; an invalid host (user info, a path, a query, whitespace...), saying why;
             a ``max_workers`` or ``shutdown_timeout`` that is not a positive number; an

@@ -77,6 +77,12 @@ def _check_internal_errors(errors: list[BaseException]) -> None:
         )
 
 
+def _transcript_in_report_only(emu: RelayEmulator) -> None:
+    # A failed test's report has a section with the whole transcript: the EmulatorTimeout
+    # messages need not repeat its tail (so it shows once, not twice).
+    emu._server.transcript_in_timeouts = False
+
+
 @pytest.fixture
 async def relay_emulator(
     request: pytest.FixtureRequest, anyio_backend: object
@@ -86,6 +92,7 @@ async def relay_emulator(
     options = _options(request)
     options.pop("backend", None)  # relay_emulator_sync's; this one runs on the test's loop
     async with _testing("relay_emulator").RelayEmulator(**options) as emu:
+        _transcript_in_report_only(emu)
         request.node.stash[_TRANSCRIPT] = emu.transcript_text
         yield emu
     _check_internal_errors(emu.internal_errors)
@@ -110,6 +117,7 @@ def relay_emulator_sync(request: pytest.FixtureRequest) -> Iterator[ThreadedEmul
     with testing.ThreadedEmulator(
         backend=backend, backend_options=backend_options, **options
     ) as emu:
+        _transcript_in_report_only(emu.emulator)
         request.node.stash[_TRANSCRIPT] = emu.transcript_text
         yield emu
     _check_internal_errors(emu.internal_errors)

@@ -22,12 +22,12 @@ from benchmarks._wire import OP_CLOSE, OP_TEXT, ClientFrames, WireError, handsha
 # The harness measures with getrusage() and /proc/self/status: POSIX, and Linux for the RSS.
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="the benchmarks need POSIX")
 
-TINY = {"B1": 60, "B2": 4, "B3": 12}
+TINY = {"B1": 60, "B2": 4, "B3": 12, "B4": 5}
 
 RUNS = [
     pytest.param(client, workload, id=f"{workload}-{client}")
     for client in ALL_CLIENTS
-    for workload in ("B1", "B2", "B3")
+    for workload in ("B1", "B2", "B3", "B4")
     if client != "floor" or workload == "B1"
 ]
 
@@ -45,9 +45,10 @@ def test_each_workload_completes(client: str, workload: str) -> None:
     if workload == "B1":
         # The flood, plus the inbound call, its answered and its ended state events.
         assert run["server_acks"] == TINY["B1"] + 3
-    elif workload == "B2":
+    elif workload in ("B2", "B4"):
         # Per call: receive, answered, play finished, ended.
-        assert run["server_acks"] == 4 * TINY["B2"]
+        assert run["server_acks"] == 4 * TINY[workload]
+        assert run["rss_start_kb"] > 0 or not sys.platform.startswith("linux")
     else:
         assert run["server_acks"] == 0
         assert 0 < run["p50_us"] <= run["p99_us"]
@@ -60,19 +61,24 @@ def test_the_command_prints_the_report_and_writes_json(
     status = cli.main(
         [
             "--repeat", "2", "--clients", "core,floor", "--quiet", "--json", str(out),
-            "--b1-events", "40", "--b2-calls", "3", "--b3-requests", "5",
+            "--b1-events", "40", "--b2-calls", "3", "--b3-requests", "5", "--b4-calls", "3",
         ]
     )  # fmt: skip
     assert status == 0
     report = capsys.readouterr().out
-    for title in ("B1 event flood", "B2 concurrency", "B3 round trip", "Targets"):
+    for title in ("B1 event flood", "B2 concurrency", "B3 round trip", "B4 calls held", "Targets"):
         assert title in report
     assert "wsproto floor" in report
+    assert "KB per call" in report
+    assert "Imports" in report and "relay_anyio" in report
     document = json.loads(out.read_text())
-    assert document["settings"]["sizes"] == {"B1": 40, "B2": 3, "B3": 5}
-    assert len(document["runs"]) == 2 * (3 + 1)  # core: B1, B2, B3; floor: B1
+    assert document["settings"]["sizes"] == {"B1": 40, "B2": 3, "B3": 5, "B4": 3}
+    assert len(document["runs"]) == 2 * (4 + 1)  # core: B1..B4; floor: B1
+    assert document["medians"]["B4"]["core"]["kb_per_call"] >= 0
     assert document["medians"]["B1"]["floor"]["runs"] == 2
-    assert {t["workload"] for t in document["targets"]} == {"B1", "B2", "B3"}
+    assert {t["workload"] for t in document["targets"]} == {"B1", "B2", "B3", "B4"}
+    assert {"relay_anyio", "relay_sync"} <= set(document["imports"])
+    assert document["imports"]["relay_anyio"]["rss_mb"] > 0
     assert document["machine"]["python"]
 
 

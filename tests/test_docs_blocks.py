@@ -116,7 +116,7 @@ def test_sketches_are_design_notes_only() -> None:
 @pytest.mark.parametrize("block", blocks_of("file"), ids=lambda b: b.where)
 def test_block_is_part_of_a_file_the_suite_runs(block: Block) -> None:
     path = ROOT / block.arg
-    assert path.suffix == ".py" and path.parent.name in ("emulator", "examples"), block.arg
+    assert path.suffix == ".py" and path.parent.name in ("emulator", "examples", "proto"), block.arg
     assert block.code in path.read_text(encoding="utf-8"), f"{block.where} differs from {path}"
 
 

@@ -46,6 +46,8 @@ HELP = f"""commands:
   persona NUMBER KIND[:AFTER]        human, machine, fax, busy, no_answer, fails, declines
   route NUMBER CONTEXT | unroute NUMBER   calls and SMS to NUMBER reach clients on CONTEXT
   outcome NUMBER delivered|undelivered|failed [REASON]
+  unreachable TARGET [REASON...]     streams/taps to TARGET (URL, addr[:port]) fail
+  queue-wait QUEUE SECONDS|off       calls leave QUEUE after waiting that long
 {FAULT_HELP}
   clients | violations | help | quit"""
 
@@ -179,13 +181,31 @@ async def run_command(emu: RelayEmulator, line: str) -> str:
         except ValueError as exc:
             raise CommandError(str(exc)) from None
         return f"messages to {args[0]}: {args[1]}"
+    if verb in ("unreachable", "queue-wait"):
+        return _service_command(emu, verb, args)
     if verb == "fault":
         return await _fault(emu, args)
     if verb == "clients":
-        return "\n".join(f"conn{c.conn} {c.label} {c.agent} open={c.open}" for c in emu.clients)
+        lines = [f"conn{c.conn} {c.label} {c.agent} open={c.open}" for c in emu.clients]
+        return "\n".join(lines) or "no clients have connected"
     if verb == "violations":
         return "\n".join(emu.violations) or "none"
     raise CommandError(f"unknown or incomplete command {verb!r}; try: help")
+
+
+def _service_command(emu: RelayEmulator, verb: str, args: list[str]) -> str:
+    try:
+        if verb == "unreachable" and args:
+            reason = " ".join(args[1:]) or "connection refused"
+            emu.unreachable(args[0], reason=reason)
+            return f"media forks to {args[0]} fail ({reason})"
+        if verb == "queue-wait" and len(args) == 2:
+            limit = None if args[1] == "off" else _seconds(args[1])
+            emu.queue_max_wait(args[0], limit)
+            return f"queue {args[0]!r}: " + ("no limit" if limit is None else f"{limit:g} s")
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    raise CommandError(f"bad arguments for {verb}; try: help")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,6 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
             "serves until SIGINT/SIGTERM; commands are read from standard input when it is a "
             "terminal or with --interactive."
         ),
+        epilog="relay-emulator load --help: offer many calls to connected workers and report.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
@@ -220,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--idle-callers", choices=("wait", "silent"), default="wait",
         help="whether callers with nothing scripted hold initial timeouts (wait) or not",
     )  # fmt: skip
+    parser.add_argument(
+        "--fault", action="append", default=[], metavar="COMMAND",
+        help='a fault switched on at start, as the fault command: "delay calling.answer 2", '
+        '"stall connect", "reject on"... (repeatable)',
+    )  # fmt: skip
     parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
     reading = parser.add_mutually_exclusive_group()
     reading.add_argument(
@@ -231,6 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="never read commands (the default when standard input is not a terminal)",
     )  # fmt: skip
     return parser
+
+
+def _clock_note(time_scale: float) -> str:
+    """The line saying what the transcript's times are."""
+    pace = "real time" if time_scale == 1 else f"each lasts {time_scale:g} real seconds"
+    return f"Transcript times are simulated seconds since start ([   1.20s sim]; {pace})."
 
 
 def _print(text: str) -> None:
@@ -329,14 +361,22 @@ async def _serve(
         on_transcript=_print,
         routes=routes,
     )
-    async with emulator as emu, anyio.create_task_group() as tg:
+    async with emulator as emu:
         for number, persona in personas.items():
             emu.persona(number, persona)
+        for command in args.fault:
+            try:
+                _print(f"fault {command}: {await _fault(emu, shlex.split(command))}")
+            except (CommandError, ValueError) as exc:
+                print(f"relay-emulator: --fault {command!r}: {exc}", file=sys.stderr)
+                raise SystemExit(2) from None
         _print(f"RELAY emulator listening on {emu.url} (give clients this URL as their host)")
-        stop = tg.cancel_scope.cancel
-        tg.start_soon(_until_signal, stop)
-        if reads_commands(args, sys.stdin):
-            tg.start_soon(_read_commands, emu, stop)
+        _print(_clock_note(args.time_scale))
+        async with anyio.create_task_group() as tg:
+            stop = tg.cancel_scope.cancel
+            tg.start_soon(_until_signal, stop)
+            if reads_commands(args, sys.stdin):
+                tg.start_soon(_read_commands, emu, stop)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -90,7 +90,7 @@ class JournalEntry:
 
     def __str__(self) -> str:
         arrow = "<-" if self.direction == "in" else "->"
-        return f"[{self.t:8.2f}] conn{self.conn} {arrow} {self.text[:300]}"
+        return f"[{self.t:8.2f}s sim] conn{self.conn} {arrow} {self.text[:300]}"
 
 
 class Journal:
@@ -105,7 +105,7 @@ class Journal:
         frame: dict[str, Any] | None
         try:
             parsed = json.loads(text) if len(text) <= _MAX_TEXT else None
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested too deeply
             parsed = None
         frame = parsed if isinstance(parsed, dict) else None
         entry = JournalEntry(self.next_index, t, direction, conn, text[:_MAX_TEXT], frame)

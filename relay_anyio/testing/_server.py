@@ -71,7 +71,11 @@ _CLOSE_WAIT = 1.0  # real seconds a closing socket waits for the client's EOF
 
 
 class EmulatorTimeout(TimeoutError):
-    """A wait on the emulator timed out; the message ends with the recent transcript."""
+    """A wait on the emulator timed out; the message ends with the recent transcript (left
+    out under the pytest fixture, whose failure report shows the whole transcript once)."""
+
+    # Reported (repr, tracebacks, pytest) under the module it is imported from.
+    __module__ = "relay_anyio.testing"
 
 
 class EmulatorServer:
@@ -109,6 +113,9 @@ class EmulatorServer:
         self.max_missed_pings = max_missed_pings
         self.violations: list[str] = []
         self.internal_errors: list[BaseException] = []
+        # EmulatorTimeout messages end with the recent transcript, except under the pytest
+        # fixture, whose failure report has a section with all of it (shown once, not twice).
+        self.transcript_in_timeouts = True
         self._clients: dict[int, ClientSocket] = {}
         self._all_clients: list[ClientSocket] = []
         self.mailboxes: dict[str, Mailbox] = {}  # by session protocol
@@ -266,8 +273,11 @@ class EmulatorServer:
                 if self._changed is None:
                     self._changed = anyio.Event()
                 await self._changed.wait()
-        tail = "\n".join(str(line) for line in self.switch.transcript[-25:])
-        raise EmulatorTimeout(f"timed out after {timeout} s waiting for {what}\n{tail}")
+        message = f"timed out after {timeout} s waiting for {what}"
+        if self.transcript_in_timeouts:
+            tail = "\n".join(str(line) for line in self.switch.transcript[-25:])
+            raise EmulatorTimeout(f"{message}\n{tail}")
+        raise EmulatorTimeout(f"{message} (the transcript is in the test report)")
 
     def violation(self, text: str) -> None:
         """Record something a client did wrong (see ``emu.violations``)."""
@@ -388,6 +398,12 @@ class EmulatorServer:
             client.conn.receive_data(data)
         except RemoteProtocolError as exc:
             self.violation(f"conn{client.number}: broken WebSocket stream: {exc}")
+            client.kill("now")
+        except Exception as exc:
+            # A bug handling one client's input (a frame observer, the journal) must not take
+            # every connection and the listener down with it: record it, drop that client.
+            self.internal_errors.append(exc)
+            self.switch.log("emulator", f"internal error: {exc!r}", t=self.sim_now())
             client.kill("now")
         # Each event on its own: a bug handling one must not strand the ones after it.
         while (event := client.conn.next_event()) is not None and not client.dead:

@@ -71,7 +71,10 @@ MAX_LIVE_CALLS = 10_000  # calls up at once; more is refused (503 to a dial, an 
 class TranscriptLine:
     """One line of what happened: ``t`` (simulated seconds), ``subject`` (a call id,
     ``"client#1"``, ``"conn1"``, ``"emulator"``... or ``""``), ``text``, and
-    ``journal_position``: the line came after the journal entries with a smaller ``index``."""
+    ``journal_position``: the line came after the journal entries with a smaller ``index``.
+
+    ``str(line)`` reads ``"[    1.20s sim] call-1: text"``: the time is labelled as simulated
+    seconds since the emulator started, which run faster than real ones (``time_scale``)."""
 
     t: float
     subject: str
@@ -80,7 +83,7 @@ class TranscriptLine:
 
     def __str__(self) -> str:
         prefix = f"{self.subject}: " if self.subject else ""
-        return f"[{self.t:8.2f}] {prefix}{self.text}"
+        return f"[{self.t:8.2f}s sim] {prefix}{self.text}"
 
 
 EndHook = Callable[["Switch", SimCall], None]
@@ -272,6 +275,7 @@ class Switch:
         self.forget_sessions()
         for call in list(self.calls.values()):
             self.end_call(call, "error", by="emulator", text="call lost: the service restarted")
+        self._ended.clear()  # a restarted service never heard of them: 404, not 410
         self._unclaimed.clear()
         self._rr.clear()
         self._outputs.clear()

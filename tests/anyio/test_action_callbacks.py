@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
-from relay_anyio import Call, RelayClient, RelayEvent
+from relay_anyio import Call, CallEndedResult, RelayClient, RelayEvent
 
 from .scripted_server import ScriptedServer
 
@@ -56,9 +56,12 @@ async def test_not_run_for_an_action_started_on_an_ended_call(server: ScriptedSe
         ended = await end(server, call)
         fired: list[Any] = []
         action = await call.play_tts("too late", on_completed=fired.append)
-        assert action.is_done and action.result is ended
+        assert action.is_done
+        assert action.result == CallEndedResult(
+            call_id="call-1", reason="not_started", ended_event=ended
+        )
         with anyio.fail_after(10):
-            assert await action.wait() is ended
+            assert await action.wait() is action.result
         # A plain callback runs inline as the action completes: it would have run by now.
         assert fired == []
     assert "calling.play" not in server.methods()
@@ -73,8 +76,9 @@ async def test_run_when_the_call_ends_while_the_action_is_pending(server: Script
         assert not action.is_done
         ended = await end(server, call)
         with anyio.fail_after(10):
-            assert await action.wait() is ended
-        assert fired == [ended]
+            result = await action.wait()
+        assert result == CallEndedResult(call_id="call-1", reason="call_ended", ended_event=ended)
+        assert fired == [result]
 
 
 async def test_run_for_the_final_event_and_for_a_call_gone(server: ScriptedServer) -> None:
@@ -91,7 +95,8 @@ async def test_run_for_the_final_event_and_for_a_call_gone(server: ScriptedServe
         assert played == [finished]
         recorded: list[Any] = []
         record = await call.record(on_completed=recorded.append)
-        assert record.is_done and record.result == RelayEvent("", {})
+        assert record.is_done
+        assert record.result == CallEndedResult(call_id="call-1", reason="call_gone")
         assert recorded == [record.result]
 
 
@@ -101,6 +106,7 @@ async def test_not_run_for_an_action_started_on_a_passed_call(server: ScriptedSe
         await call.pass_()  # the server took the call back: it is over for this client (D29)
         fired: list[Any] = []
         action = await call.play_tts("too late", on_completed=fired.append)
-        assert action.is_done and action.result == RelayEvent("", {})
+        assert action.is_done
+        assert action.result == CallEndedResult(call_id="call-1", reason="not_started")
         assert fired == []
     assert "calling.play" not in server.methods()

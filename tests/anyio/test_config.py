@@ -114,7 +114,7 @@ def test_good_hosts(host: str, url: str) -> None:
 
 
 def test_contexts_must_be_a_list_of_names() -> None:
-    with pytest.raises(ValueError, match="list of strings"):
+    with pytest.raises(TypeError, match="list of strings"):
         RelayClient("p", "t", contexts="office")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="non-empty"):
         RelayClient("p", "t", contexts=["office", ""])

@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import pytest
 
-from relay_anyio import Call, RelayClient, RelayError
+from relay_anyio import Call, CallEndedResult, RelayClient, RelayError
 from relay_proto import ClientRequest, SessionReady, TransportLost
 
 from .scripted_server import Peer, ScriptedServer
@@ -448,6 +448,8 @@ async def test_a_refused_duplicate_control_id_leaves_the_pending_action_alone(
             "calling.call.state",
             {"call_id": "call-1", "node_id": "node-1", "call_state": "ended"},
         )
-        with anyio.fail_after(10):  # the end of the call completes it (D14)
+        with anyio.fail_after(10):  # the end of the call completes it (D14, D33)
             ended = await second.wait()
-        assert ended.params["call_state"] == "ended"
+        assert isinstance(ended, CallEndedResult) and ended.reason == "call_ended"
+        assert ended.ended_event is not None
+        assert ended.ended_event.params["call_state"] == "ended"

@@ -211,6 +211,14 @@ async def test_route_api_and_cli(emu: RelayEmulator) -> None:
     assert emu.routes == {}
     with pytest.raises(CommandError, match=r"E\.164"):
         await run_command(emu, "route 12 desk")
+    assert await run_command(emu, "unreachable wss://x.test/s gone away") == (
+        "media forks to wss://x.test/s fail (gone away)"
+    )
+    assert await run_command(emu, "queue-wait support 60") == "queue 'support': 60 s"
+    assert await run_command(emu, "queue-wait support off") == "queue 'support': no limit"
+    for bad in ("queue-wait support -1", "queue-wait support", "unreachable"):
+        with pytest.raises(CommandError):
+            await run_command(emu, bad)
     assert parse_route(f"{DESK}=desk") == (DESK, "desk")
     with pytest.raises(CommandError, match="NUMBER=CONTEXT"):
         parse_route(DESK)

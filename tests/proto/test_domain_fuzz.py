@@ -16,7 +16,9 @@ from relay_proto import (
     DialAnswered,
     DialFailed,
     Event,
+    strategies,
 )
+from relay_proto import _grammar as grammar
 
 from .test_domain_harness import ACTION_METHODS, Harness
 
@@ -44,7 +46,6 @@ EVENT_TYPES = [
 CALL_IDS = ["c1", "c2", "leg1", "leg2"]
 CONTROL_IDS = ["k1", "k2", "k3"]
 TAGS = ["t1", "t2"]
-STATES = ["created", "ringing", "answered", "ending", "ended", "finished", "error", "no_input"]
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5)
 json_values = st.recursive(
@@ -61,27 +62,20 @@ def _pick(values: list[str]) -> st.SearchStrategy[Any]:
     return st.sampled_from(values) | json_values
 
 
-params_strategy = st.fixed_dictionaries(
-    {},
-    optional={
-        "call_id": _pick(CALL_IDS),
-        "node_id": _pick(["n1"]),
-        "control_id": _pick(CONTROL_IDS),
-        "tag": _pick(TAGS),
-        "call_state": _pick(STATES),
-        "state": _pick(STATES),
-        "dial_state": _pick(["dialing", "answered", "failed"]),
-        "call": st.fixed_dictionaries({}, optional={"call_id": _pick(CALL_IDS)}) | json_values,
-        "detect": json_values,
-        "result": json_values,
-        "final": json_values,
-        "fax": st.fixed_dictionaries({}, optional={"type": _pick(STATES)}) | json_values,
-        "device": json_values,
-        "message_id": _pick(["m1", "m2"]),
-        "message_state": _pick(["sent", "delivered", "failed"]),
-        "media": json_values,
-        "segments": json_values,
-    },
+# Event params from the protocol grammar (relay_proto._grammar, the one the shipped strategies
+# and fuzz/ use), in the fuzzers' mode (keys missing, values of the wrong type), naming the ids
+# of the harness; drawn independently of the envelope's event_type, so mismatches happen too.
+POOLS = strategies.Pools(
+    call_ids=tuple(CALL_IDS),
+    node_ids=("n1",),
+    control_ids=tuple(CONTROL_IDS),
+    tags=tuple(TAGS),
+    message_ids=("m1", "m2"),
+    new_control_ids=tuple(CONTROL_IDS),
+    new_tags=tuple(TAGS),
+)
+params_strategy = st.sampled_from(sorted(grammar.EVENTS)).flatmap(
+    lambda event_type: strategies.from_spec(grammar.EVENTS[event_type], POOLS, wrong=True)
 )
 envelope_strategy = st.fixed_dictionaries(
     {"event_type": _pick(EVENT_TYPES)},
