@@ -12,6 +12,7 @@ the session routes every event that is not about the session itself there.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Callable, Coroutine
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.abc
+import sniffio
 
 from relay_proto import (
     AuthRejected,
@@ -32,6 +34,7 @@ from relay_proto import (
     TransportLost,
 )
 
+from ._aio_stream import AioTasks
 from ._config import make_ssl_context
 from ._errors import RelayError
 from ._handlers import HandlerPool
@@ -121,6 +124,12 @@ class ClientSession:
         self.running = True
         self._draining = False
         self._tg: anyio.abc.TaskGroup | None = None
+        # On asyncio, handler tasks are plain tasks (see AioTasks); trio uses the task group.
+        self._aio_tasks = (
+            AioTasks(asyncio.get_running_loop())
+            if sniffio.current_async_library() == "asyncio"
+            else None
+        )
         self._connected: Waiter[None] | None = Waiter() if fail_fast else None
         self._stop_requested = anyio.Event()
         self._finished = anyio.Event()
@@ -133,6 +142,9 @@ class ClientSession:
         tg = self._tg
         if tg is None:
             return False
+        if self._aio_tasks is not None:
+            self._aio_tasks.start(fn(), name)
+            return True
         try:
             tg.start_soon(fn, name=name)
         except RuntimeError:  # the task group is shutting down
@@ -238,6 +250,9 @@ class ClientSession:
                 tg.cancel_scope.cancel()
         finally:
             self._tg = None
+            if self._aio_tasks is not None:
+                with anyio.CancelScope(shield=True):
+                    await self._aio_tasks.cancel_all()
             self._end()
 
     async def run_detached(self) -> None:

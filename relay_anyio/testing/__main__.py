@@ -241,6 +241,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--idle-callers", choices=("wait", "silent"), default="wait",
         help="whether callers with nothing scripted hold initial timeouts (wait) or not",
     )  # fmt: skip
+    parser.add_argument(
+        "--fault", action="append", default=[], metavar="COMMAND",
+        help='a fault switched on at start, as the fault command: "delay calling.answer 2", '
+        '"stall connect", "reject on"... (repeatable)',
+    )  # fmt: skip
     parser.add_argument("--backend", choices=("asyncio", "trio"), default="asyncio")
     reading = parser.add_mutually_exclusive_group()
     reading.add_argument(
@@ -356,15 +361,22 @@ async def _serve(
         on_transcript=_print,
         routes=routes,
     )
-    async with emulator as emu, anyio.create_task_group() as tg:
+    async with emulator as emu:
         for number, persona in personas.items():
             emu.persona(number, persona)
+        for command in args.fault:
+            try:
+                _print(f"fault {command}: {await _fault(emu, shlex.split(command))}")
+            except (CommandError, ValueError) as exc:
+                print(f"relay-emulator: --fault {command!r}: {exc}", file=sys.stderr)
+                raise SystemExit(2) from None
         _print(f"RELAY emulator listening on {emu.url} (give clients this URL as their host)")
         _print(_clock_note(args.time_scale))
-        stop = tg.cancel_scope.cancel
-        tg.start_soon(_until_signal, stop)
-        if reads_commands(args, sys.stdin):
-            tg.start_soon(_read_commands, emu, stop)
+        async with anyio.create_task_group() as tg:
+            stop = tg.cancel_scope.cancel
+            tg.start_soon(_until_signal, stop)
+            if reads_commands(args, sys.stdin):
+                tg.start_soon(_read_commands, emu, stop)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,6 +4,8 @@ links and a full restart losing all state; through the Python API and the comman
 
 from __future__ import annotations
 
+import sys
+
 import anyio
 import pytest
 from wsproto import ConnectionType, WSConnection
@@ -240,3 +242,24 @@ async def test_fault_commands(emu: RelayEmulator) -> None:
     for bad in ("fault storm 0", "fault stall never", "fault refuse -1", "fault nonsense"):
         with pytest.raises(CommandError):
             await run_command(emu, bad)
+
+
+async def test_faults_from_the_command_line_at_start(anyio_backend: str) -> None:
+    base = [sys.executable, "-m", "relay_anyio.testing", "--port", "0", "--no-input"]
+    bad = await anyio.run_process([*base, "--fault", "stall never"], check=False)
+    assert bad.returncode == 2 and b"--fault 'stall never'" in bad.stderr
+    command = [*base, "--fault", "reject on", "--fault", "delay calling.answer 2"]
+    async with await anyio.open_process(command) as process:
+        assert process.stdout is not None
+        output = b""
+        while b"listening on" not in output:
+            output += await process.stdout.receive()
+        text = output.decode()
+        assert "fault reject on: reject on" in text
+        assert "fault delay calling.answer 2: delaying calling.answer by 2 s" in text
+        port = int(text.split("ws://127.0.0.1:", 1)[1].split(" ", 1)[0])
+        raw = await RawClient.open(port)
+        assert "error" in await raw.login()  # credentials rejected: the fault is on
+        await raw.close()
+        process.terminate()
+        await process.wait()
