@@ -38,7 +38,18 @@ from ._types import *  # noqa: F403
 from ._version import resolve_version as _resolve_version
 
 #: The version of relay-sansio (installed metadata, else the source's; see ``_version``).
-__version__: str = _resolve_version()
+#: Resolved on first access (module ``__getattr__``), so importing the package does not import
+#: ``importlib.metadata``.
+__version__: str
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        version = _resolve_version()
+        globals()["__version__"] = version
+        return version
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["commands"]
 __all__ += _call_rules.__all__

@@ -417,8 +417,16 @@ class _LoadRun:
                 next_at += gap
                 await anyio.sleep(max(0.0, next_at - anyio.current_time()))
             caller = self.rng.choices(self.mix, [c.weight for c in self.mix])[0]
-            party = await self._place(caller)
+            try:
+                party = await self._place(caller)
+            except RuntimeError:  # the emulator is at its live-call capacity
+                self._fail("emulator full")
+                continue
             tg.start_soon(self._follow, party)
+
+    def _fail(self, why: str) -> None:
+        self.report.failed += 1
+        self.report.failures[why] = self.report.failures.get(why, 0) + 1
 
     async def _place(self, caller: CallerScript) -> RemoteParty:
         report = self.report
@@ -450,8 +458,7 @@ class _LoadRun:
         elif outcome == "passed back":
             report.passed_back += 1
         else:
-            report.failed += 1
-            report.failures[outcome] = report.failures.get(outcome, 0) + 1
+            self._fail(outcome)
 
     async def _outcome(self, party: RemoteParty) -> str:
         plan = self.plan

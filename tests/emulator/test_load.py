@@ -203,3 +203,14 @@ async def test_cli_without_workers_gives_up(anyio_backend: str) -> None:
     result = await anyio.run_process(command, check=False)
     assert result.returncode == 3
     assert b"no 1 worker(s)" in result.stderr
+
+
+async def test_a_full_emulator_fails_calls_instead_of_crashing(
+    emu: RelayEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("relay_anyio.testing._switch.MAX_LIVE_CALLS", 2)
+    report = await generate_load(
+        emu, context="office", calls=4, concurrency=4, mix=MIX, answer_timeout=0.1
+    )  # nobody subscribed: the first two wait, the next two do not fit
+    assert (report.offered, report.failed) == (4, 4)
+    assert report.failures == {"emulator full": 2, "not answered in time": 2}
