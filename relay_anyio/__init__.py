@@ -105,7 +105,17 @@ from ._actions import (
 )
 from ._call import Call
 from ._client import RelayClient
-from ._errors import RelayError, RelayTimeoutError
+from ._errors import (
+    ConnectCertificateError,
+    ConnectDNSError,
+    ConnectRefusedError,
+    ConnectTimeoutError,
+    ConnectTLSError,
+    RelayConnectError,
+    RelayError,
+    RelayTimeoutError,
+    SessionReplacedError,
+)
 from ._message import Message
 
 #: The version of relay-sansio (the same in relay_proto, relay_anyio and relay_sync), resolved
@@ -129,8 +139,15 @@ _logging.getLogger("relay_anyio").addHandler(_logging.NullHandler())
 __all__ = [  # noqa: RUF022 - grouped as in signalwire.relay
     # client
     "RelayClient",
+    "RelayConnectError",
     "RelayError",
     "RelayTimeoutError",
+    "SessionReplacedError",
+    "ConnectDNSError",
+    "ConnectRefusedError",
+    "ConnectTLSError",
+    "ConnectCertificateError",
+    "ConnectTimeoutError",
     # call and actions
     "Call",
     "Action",

@@ -15,6 +15,7 @@ from . import (
     _events,
     _host,
     _ids,
+    _lifecycle,
     _masking,
     _outcomes,
     _server,
@@ -29,6 +30,7 @@ from ._errors import *  # noqa: F403
 from ._events import *  # noqa: F403
 from ._host import *  # noqa: F403
 from ._ids import *  # noqa: F403
+from ._lifecycle import *  # noqa: F403
 from ._masking import *  # noqa: F403
 from ._outcomes import *  # noqa: F403
 from ._server import *  # noqa: F403
@@ -58,6 +60,7 @@ __all__ += _errors.__all__
 __all__ += _events.__all__
 __all__ += _host.__all__
 __all__ += _ids.__all__
+__all__ += _lifecycle.__all__
 __all__ += _masking.__all__
 __all__ += _outcomes.__all__
 __all__ += _server.__all__
