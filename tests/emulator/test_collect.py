@@ -331,6 +331,37 @@ async def test_machine_detection_starts_at_answer(emu: RelayEmulator, client: Ra
     assert t2 - answered == seconds(10 * 0.4 + 0.5)  # the greeting, then the beep
 
 
+async def test_detection_timeout_counts_from_the_answer(
+    emu: RelayEmulator, client: RawClient
+) -> None:
+    # A detector asked before the answer times out `timeout` seconds after the answer, however
+    # long the application took to answer (here 40 simulated seconds, past the 20 s timeout).
+    await emu.call(
+        context="office",
+        from_number="+15551230001",
+        to_number="+15551230002",
+        persona=Persona.machine(greeting_words=10),
+    )
+    call = await client.event("calling.call.receive")
+    await detect(client, call, "machine")
+    _, other = await answered_call(emu, client)
+    silence = [{"type": "silence", "params": {"duration": 40}}]
+    await client.call("calling.play", other, control_id="p", play=silence)
+    await client.event("calling.call.play", lambda p: p["state"] == "finished")
+    await client.call("calling.answer", call)
+    await client.event(
+        "calling.call.state",
+        lambda p: p["call_id"] == call["call_id"] and p["call_state"] == "answered",
+    )
+    answered = client.last_envelope["timestamp"]
+    values = await detect_values(client)
+    assert [(value, round(t - answered, 3)) for value, t in values] == [
+        ("MACHINE", 1.25),
+        ("READY", 4.5),
+        ("finished", 4.5),
+    ]
+
+
 async def test_digit_detection(emu: RelayEmulator, client: RawClient) -> None:
     caller, call = await answered_call(emu, client, script=[Press("1#"), Press("9")])
     await detect(client, call, "digit", digits="0123456789")
