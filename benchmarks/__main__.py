@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._harness import ALL_CLIENTS, DEFAULT_SIZES, available, run_one
+from ._harness import ALL_CLIENTS, DEFAULT_CLIENTS, DEFAULT_SIZES, available, run_one
 from ._imports import format_imports, measure_imports
 from ._report import LABELS, check_targets, format_report, machine, medians
 from ._scenarios import SCENARIOS
@@ -31,8 +31,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="runs per client and workload (3)")
     parser.add_argument(
         "--clients",
-        default=",".join(ALL_CLIENTS),
-        help="comma-separated, the first is the ratio base (default: %(default)s)",
+        default=",".join(DEFAULT_CLIENTS),
+        help="comma-separated, the first is the ratio base (default: %(default)s; also "
+        "'stream': relay_anyio on asyncio through anyio's byte stream instead of the protocol)",
     )
     parser.add_argument("--workloads", default="B1,B2,B3,B4", help="default: %(default)s")
     parser.add_argument("--b1-events", type=int, default=DEFAULT_SIZES["B1"])

@@ -12,7 +12,7 @@ from typing import Any
 __all__ = ["CLIENTS", "run"]
 
 # Client name -> what the child runs. Importing a driver module imports no client library.
-CLIENTS = ("official", "asyncio", "trio", "sync", "core", "orjson", "floor")
+CLIENTS = ("official", "asyncio", "trio", "sync", "core", "orjson", "floor", "stream")
 
 
 def run(client: str, workload: str, port: int, size: int) -> dict[str, Any]:
@@ -25,7 +25,7 @@ def run(client: str, workload: str, port: int, size: int) -> dict[str, Any]:
         from ._drive_async import run_official
 
         return run_official(workload, port, size)
-    if client in ("asyncio", "trio", "orjson"):
+    if client in ("asyncio", "trio", "orjson", "stream"):
         from ._drive_async import run_relay_anyio
 
         return run_relay_anyio("trio" if client == "trio" else "asyncio", workload, port, size)

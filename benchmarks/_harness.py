@@ -15,10 +15,20 @@ from typing import Any
 from ._scenarios import SCENARIOS
 from ._server import ServerResult, serve
 
-__all__ = ["ALL_CLIENTS", "DEFAULT_SIZES", "JSON_ENV", "ROOT", "available", "run_one"]
+__all__ = [
+    "ALL_CLIENTS",
+    "DEFAULT_CLIENTS",
+    "DEFAULT_SIZES",
+    "JSON_ENV",
+    "ROOT",
+    "available",
+    "run_one",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
-ALL_CLIENTS = ["official", "asyncio", "trio", "sync", "core", "orjson", "floor"]
+ALL_CLIENTS = ["official", "asyncio", "trio", "sync", "core", "orjson", "floor", "stream"]
+# Clients run by default (``stream`` is for comparing relay_anyio's two asyncio transports).
+DEFAULT_CLIENTS = [c for c in ALL_CLIENTS if c != "stream"]
 DEFAULT_SIZES = {"B1": 20_000, "B2": 500, "B3": 3_000, "B4": 2_000}
 # Environment variable relay_proto reads to pick its JSON backend (see relay_proto/_jsonrpc.py).
 JSON_ENV = "RELAY_SANSIO_JSON"
@@ -47,6 +57,8 @@ def run_one(
     scenario = SCENARIOS[workload](size)  # frames are built before the client starts
     env = dict(os.environ)
     env[JSON_ENV] = "orjson" if client == "orjson" else "stdlib"
+    if client == "stream":  # relay_anyio on asyncio through anyio's byte stream
+        env["RELAY_ANYIO_TRANSPORT"] = "stream"
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     with (
         socket.create_server(("127.0.0.1", 0)) as listener,

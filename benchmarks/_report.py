@@ -26,6 +26,7 @@ LABELS = {
     "core": "relay_proto + socket loop",
     "orjson": "relay_anyio asyncio + orjson",
     "floor": "wsproto floor",
+    "stream": "relay_anyio asyncio, anyio stream",
 }
 
 # Per workload: (key, column title, format) of the medians shown, the first being the one the

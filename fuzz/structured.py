@@ -79,6 +79,11 @@ _COMMANDS: dict[str, Callable[[], CallCommand]] = {
     "queue_enter": lambda: commands.queue_enter("support"),
     "connect": lambda: commands.connect([[_PHONE]]),
     "play": lambda: commands.play([_TTS]),
+    # The public docs' flat media forms (sent canonical) and values the service judges.
+    "play_flat": lambda: commands.play([{"type": "tts", "text": "Hi"}], volume=99),
+    "connect_flat_ringback": lambda: commands.connect(
+        [[_PHONE]], ringback=[{"type": "ringtone", "name": "gb"}]
+    ),
     "record": commands.record,
     "collect": lambda: commands.collect(digits={"max": 1}),
     "play_and_collect": lambda: commands.play_and_collect([_TTS], {"digits": {"max": 1}}),

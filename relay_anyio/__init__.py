@@ -88,7 +88,6 @@ from relay_proto import (
     TranscribeEvent,
     parse_event,
 )
-from relay_proto import __version__ as _proto_version
 
 from ._actions import (
     Action,
@@ -106,11 +105,33 @@ from ._actions import (
 )
 from ._call import Call
 from ._client import RelayClient
-from ._errors import RelayError, RelayTimeoutError
+from ._errors import (
+    ConnectCertificateError,
+    ConnectDNSError,
+    ConnectRefusedError,
+    ConnectTimeoutError,
+    ConnectTLSError,
+    RelayConnectError,
+    RelayError,
+    RelayTimeoutError,
+    SessionReplacedError,
+)
 from ._message import Message
 
-#: The version of relay-sansio (the same in relay_proto, relay_anyio and relay_sync).
-__version__: str = _proto_version
+#: The version of relay-sansio (the same in relay_proto, relay_anyio and relay_sync), resolved
+#: on first access like ``relay_proto.__version__``.
+__version__: str
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        import relay_proto
+
+        version = relay_proto.__version__
+        globals()["__version__"] = version
+        return version
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Silent unless the application configures logging (library convention).
 _logging.getLogger("relay_anyio").addHandler(_logging.NullHandler())
@@ -118,8 +139,15 @@ _logging.getLogger("relay_anyio").addHandler(_logging.NullHandler())
 __all__ = [  # noqa: RUF022 - grouped as in signalwire.relay
     # client
     "RelayClient",
+    "RelayConnectError",
     "RelayError",
     "RelayTimeoutError",
+    "SessionReplacedError",
+    "ConnectDNSError",
+    "ConnectRefusedError",
+    "ConnectTLSError",
+    "ConnectCertificateError",
+    "ConnectTimeoutError",
     # call and actions
     "Call",
     "Action",

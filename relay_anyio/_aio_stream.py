@@ -157,7 +157,7 @@ async def open_protocol(
 
     Raises:
         OSError: the connection failed (``ssl.SSLError``, a subclass, for certificate
-            problems; ``ConnectionError`` when the peer broke off the TLS handshake).
+            problems and when the peer broke off the TLS handshake).
         TimeoutError: it did not complete within ``timeout``.
     """
     loop = asyncio.get_running_loop()
@@ -175,7 +175,9 @@ async def open_protocol(
         except (ConnectionError, EOFError) as exc:
             if ssl_context is None or isinstance(exc, ConnectionRefusedError):
                 raise
-            raise ConnectionError(f"TLS handshake with {endpoint.authority} failed: {exc}") from exc
+            # A TLS failure like any other (ssl.SSLError), as the stream path and relay_sync.
+            detail = str(exc) or type(exc).__name__
+            raise ssl.SSLError(f"TLS handshake with {endpoint.authority} failed: {detail}") from exc
     return protocol
 
 

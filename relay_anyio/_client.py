@@ -29,7 +29,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import anyio
 
 from relay_proto import (
+    DEAD_LINK_TIMEOUT,
     DEFAULT_DIAL_TIMEOUT,
+    MSG_CLIENT_NOT_CONNECTED,
     CallCommand,
     Event,
     RelayConnection,
@@ -37,11 +39,10 @@ from relay_proto import (
     check_on_handler_error,
 )
 
-from ._config import ConnectionSlots, resolve_settings
+from ._config import ConnectionSlots, check_dead_link_timeout, resolve_settings
 from ._errors import RelayError
 from ._handlers import in_handler
 from ._message import Message
-from ._primitives import Waiter
 from ._router import Router
 from ._runner import serve_until_signal, spawn_detached
 from ._session import ClientSession, core_errors
@@ -81,6 +82,10 @@ class RelayClient:
             else 1000); an inbound call over the limit is passed back to the server.
         shutdown_timeout: seconds a graceful stop (``stop()``, SIGINT/SIGTERM under ``run()``)
             lets running handlers finish before they are cancelled.
+        dead_link_timeout: once the server has been seen pinging on the current connection,
+            seconds without any frame from it after which the connection counts as dead
+            (half-open): it is closed and reconnected, and the session resumed. Default 20;
+            ``None`` turns this off. The client's own pings (every 30 s) run either way.
         on_handler_error: what happens to a call whose ``on_call`` handler raises (the error
             is always logged at ERROR with its traceback). ``"hangup"`` (default): the call is
             hung up (rejected if not yet answered) so the caller is not left in dead air,
@@ -112,6 +117,7 @@ class RelayClient:
         max_active_calls: int | None = None,
         *,
         shutdown_timeout: float = 10.0,
+        dead_link_timeout: float | None = DEAD_LINK_TIMEOUT,
         on_handler_error: str = "hangup",
     ) -> None:
         settings = resolve_settings(project, token, jwt_token, host, contexts, max_active_calls)
@@ -123,6 +129,7 @@ class RelayClient:
         self.contexts = settings.contexts
         self._endpoint = settings.endpoint
         self._max_active_calls = settings.max_active_calls
+        self._dead_link_timeout = check_dead_link_timeout(dead_link_timeout)
         self._shutdown_timeout = shutdown_timeout
         self._on_call_handler: Callable[[Call], Any] | None = None
         self._on_message_handler: Callable[[Message], Any] | None = None
@@ -176,7 +183,11 @@ class RelayClient:
         Raises:
             RuntimeError: already connected, or ``RELAY_MAX_CONNECTIONS`` clients are.
             RelayError: the server rejected the credentials, or closed before authenticating.
-            OSError, ssl.SSLError, TimeoutError: the socket could not be opened.
+            RelayConnectError: the socket could not be opened; the message names the host and
+                the cause. Its subclasses are also the standard types (``socket.gaierror`` for
+                DNS, ``ConnectionRefusedError``, ``ssl.SSLError`` /
+                ``ssl.SSLCertVerificationError`` for TLS, ``TimeoutError``), the same in
+                relay_anyio and relay_sync.
         """
         session = self._new_session(fail_fast=True)
         spawn_detached(session.run_detached, "relay-anyio session")
@@ -313,18 +324,14 @@ class RelayClient:
                 max_duration=max_duration,
                 dial_timeout=DEFAULT_DIAL_TIMEOUT if dial_timeout is None else dial_timeout,
             )
-        # Registered only once the core accepted the dial: a refused one (its tag is pending)
-        # must not take the waiter of the dial that owns the tag. Its outcome cannot be missed:
-        # events are dispatched by pump(), which runs after this.
-        dial_waiter: Waiter[Call] = Waiter()
-        self._router.dials[tag] = dial_waiter
+        # Its outcome cannot be missed: events are dispatched by pump(), which runs after this.
+        dial_waiter = self._router.expect_dial(tag)
         try:
             if started.request_id is not None:
                 await session.request(started.request_id)
             return await dial_waiter.wait()
         finally:
-            if self._router.dials.get(tag) is dial_waiter:
-                del self._router.dials[tag]
+            self._router.forget_dial(tag, dial_waiter)
 
     async def send_message(
         self,
@@ -361,7 +368,7 @@ class RelayClient:
                 region=region,
             )
         message, accepted = self._router.outbound_message(
-            context=started.context or "default",  # the core resolved the default (spec 5.1)
+            context=started.context or "",  # the core resolved the default (spec 5.1)
             to_number=to_number,
             from_number=from_number,
             body=body,
@@ -451,7 +458,7 @@ class RelayClient:
         session = self._session
         if session is None or not session.running:
             raise RelayError(
-                -1, "Client is not connected: use connect(), async with, serve() or run()"
+                -1, f"{MSG_CLIENT_NOT_CONNECTED}: use connect(), async with, serve() or run()"
             )
         return session
 

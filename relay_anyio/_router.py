@@ -9,15 +9,19 @@ here may block or raise; user callbacks go through ``run_callback`` and handlers
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from relay_proto import (
+    MSG_CALL_PASSED,
     ActionCompleted,
     CallEvent,
     CallInfo,
     CallOverflow,
+    CallPassed,
     CallReceived,
     DialAnswered,
     DialFailed,
@@ -32,12 +36,14 @@ from relay_proto import (
     RequestFailed,
     RequestSucceeded,
     RequestTimedOut,
+    SessionReplaced,
     UnroutedEvent,
     action_result,
+    mask_preview,
 )
 
 from ._call import Call
-from ._errors import RelayError, error_from_event
+from ._errors import RelayError, SessionReplacedError, error_from_event
 from ._message import Message, MessageHandler
 from ._primitives import Spawner, Waiter
 
@@ -50,14 +56,41 @@ __all__ = ["Router"]
 
 logger = logging.getLogger("relay_anyio")
 
-# A successful calling.pass hands the call to another consumer (D29); the core then stops
-# tracking it, as the router does when the reply is dispatched.
-_METHOD_PASS = "calling.pass"
-_PASSED = "Call passed to another consumer"
 
 # Outbound messages remembered for their state events. The core forgets the oldest tracked
 # message past the same bound (relay_proto._messages.MAX_TRACKED_MESSAGES), so ours can too.
 _MAX_MESSAGES = 10_000
+
+
+# FrameDropped reason of a reply that no request waits for any more.
+_LATE_REPLY = "reply for unknown request id"
+
+
+class RateLimitedWarning:
+    """WARNING log lines about one kind of trouble, at most ``burst`` per ``window`` seconds;
+    the lines held back are counted and the count is reported with the next line let through."""
+
+    def __init__(self, what: str, burst: int = 5, window: float = 60.0) -> None:
+        self._what = what
+        self._burst = burst
+        self._window = window
+        self._started = -math.inf
+        self._sent = 0
+        self._held = 0
+
+    def report(self, reason: str, detail: str) -> bool:
+        """Log one occurrence (or count it); returns whether a line was written."""
+        now = time.monotonic()
+        if now - self._started >= self._window:
+            self._started, self._sent = now, 0
+        if self._sent >= self._burst:
+            self._held += 1
+            return False
+        self._sent += 1
+        held, self._held = self._held, 0
+        more = f" ({held} more not shown)" if held else ""
+        logger.warning("%s (%s)%s: %s", self._what, reason, more, detail)
+        return True
 
 
 @dataclass(slots=True)
@@ -77,6 +110,7 @@ class Router:
         self.dials: dict[str, Waiter[Call]] = {}
         self.messages: dict[str, Message] = {}
         self.requests: dict[str, _Request] = {}
+        self._malformed = RateLimitedWarning("malformed frame from the server dropped")
 
     # ---------------------------------------------------------------- registration
 
@@ -92,6 +126,19 @@ class Router:
         waiter: Waiter[dict[str, Any]] = Waiter()
         self.requests[request_id] = _Request(waiter, on_result, call)
         return waiter
+
+    def expect_dial(self, tag: str) -> Waiter[Call]:
+        """A waiter for the outcome of the dial ``tag`` the core just accepted (registered only
+        then: a refused dial, whose tag is pending, must not take the waiter of the dial that
+        owns the tag). Release it with :meth:`forget_dial` when done."""
+        waiter: Waiter[Call] = Waiter()
+        self.dials[tag] = waiter
+        return waiter
+
+    def forget_dial(self, tag: str, waiter: Waiter[Call]) -> None:
+        """Stop routing the dial ``tag`` to ``waiter`` (a later dial may own the tag now)."""
+        if self.dials.get(tag) is waiter:
+            del self.dials[tag]
 
     def track_message(self, message: Message) -> None:
         """Route state events for ``message`` (it has a non-empty ``message_id``)."""
@@ -157,10 +204,45 @@ class Router:
         for message in messages.values():
             message._done.fail(error)
 
-    def forget_unknown_calls(self, known: Callable[[str], bool]) -> None:
-        """Drop calls the core no longer tracks (after a session that was not a resume)."""
-        for call_id in [cid for cid in self.calls if not known(cid)]:
-            del self.calls[call_id]
+    def session_replaced(self, event: SessionReplaced) -> None:
+        """The server did not resume the session: settle every wait of the old one (calls,
+        their actions and queued commands, dials, message waits) with a SessionReplacedError."""
+        lost = set(event.call_ids)
+        logger.warning(
+            "RELAY session %s was not resumed: the server started a new one (%s); "
+            "%d call(s), %d dial(s) and %d message(s) of the old session are over",
+            event.previous_protocol or "(none)",
+            event.protocol,
+            len(lost),
+            len(event.dial_tags),
+            len(event.message_ids),
+        )
+        error = SessionReplacedError(
+            -1,
+            "Session replaced: the server started a new session, the calls of the old one are gone",
+            event.previous_protocol,
+        )
+        for request_id, request in list(self.requests.items()):
+            if request.call is not None and request.call.call_id in lost:
+                del self.requests[request_id]
+                request.waiter.fail(error)
+        for control_id, action in list(self.actions.items()):
+            if action.call.call_id in lost:
+                del self.actions[control_id]
+                action._fail(error)
+        for call_id in lost:
+            call = self.calls.pop(call_id, None)
+            if call is not None:
+                call.state = "ended"
+                call._abort(error)
+        for tag in event.dial_tags:
+            waiter = self.dials.pop(tag, None)
+            if waiter is not None:
+                waiter.fail(error)
+        for message_id in event.message_ids:
+            message = self.messages.pop(message_id, None)
+            if message is not None:
+                message._done.fail(error)
 
     # ---------------------------------------------------------------- dispatch
 
@@ -176,8 +258,6 @@ class Router:
             return
         if event.call_gone:
             logger.warning("%s: the call is gone (404/410); returning {}", event.method)
-        elif request.call is not None and event.method == _METHOD_PASS:
-            self._call_passed(request.call)
         if request.on_result is not None:
             try:
                 request.on_result(event.result)
@@ -192,13 +272,13 @@ class Router:
         if request is not None:
             request.waiter.fail(error_from_event(event))
 
-    def _call_passed(self, call: CallBase) -> None:
+    def _call_passed(self, event: CallPassed) -> None:
         # The core has already untracked the call and completed its pending actions (D29). The
         # server will not tell this client anything more about it, not even that it ended: its
         # waits fail now rather than never finish, and a new offer of it is a new Call.
-        if self.calls.get(call.call_id) is call:
-            del self.calls[call.call_id]
-        call._abort(RelayError(-1, _PASSED))
+        call = self.calls.pop(event.call_id, None)
+        if call is not None:
+            call._abort(RelayError(-1, MSG_CALL_PASSED))
 
     def _call_received(self, event: CallReceived) -> None:
         call = self._new_call(event.call)
@@ -262,11 +342,23 @@ class Router:
 
     def _dropped(self, event: FrameDropped | EventIgnored | UnroutedEvent) -> None:
         if isinstance(event, FrameDropped):
-            logger.debug("frame dropped (%s): %s", event.reason, event.raw)
+            if event.reason == _LATE_REPLY:
+                # A reply after its request timed out or was given up: the server was slow.
+                logger.debug("frame dropped (%s): %s", event.reason, event.raw)
+            else:
+                self._malformed.report(event.reason, self._scrub(event.raw))
         elif isinstance(event, EventIgnored):
             logger.debug("event ignored (%s): %s", event.reason, event.event.event_type)
         else:
             logger.debug("unrouted event: %s", event.event.event_type)
+
+    def _scrub(self, raw: str) -> str:
+        client = self._client
+        conn = client._conn
+        secrets = [client.project, client.token, client.jwt_token]
+        if conn is not None:
+            secrets.append(conn.authorization_state)
+        return mask_preview(raw, [s for s in secrets if isinstance(s, str) and s])
 
     def _new_call(self, info: CallInfo) -> Call:
         call = Call(
@@ -306,8 +398,10 @@ _HANDLERS: dict[type[Event], Callable[[Router, Any], None]] = {
     RequestSucceeded: Router._request_succeeded,
     RequestFailed: Router._request_failed,
     RequestTimedOut: Router._request_failed,
+    SessionReplaced: Router.session_replaced,
     CallReceived: Router._call_received,
     CallOverflow: Router._call_overflow,
+    CallPassed: Router._call_passed,
     CallEvent: Router._call_event,
     ActionCompleted: Router._action_completed,
     DialLegCreated: Router._dial_leg,

@@ -52,7 +52,7 @@ from relay_proto import (
 )
 
 from ._aio_stream import AioStream, open_protocol
-from ._config import describe_error
+from ._config import connect_error, describe_error, report_open_failure
 from ._transport import OPEN_ERRORS, open_stream
 
 __all__ = ["SessionRunner", "backend_clock", "frame_tracer", "serve_until_signal", "spawn_detached"]
@@ -84,9 +84,10 @@ class SessionRunner:
         on_event: the client's dispatcher, called with every event the core emits (after the
             runner has reacted to ``TransportLost`` / ``ReconnectDue`` itself). It must not
             raise; if it does, the error is logged.
-        on_open_error: called when a socket cannot be opened; returning ``True`` means "give
-            up" (``connect()`` raising at the first failure); ``False`` lets the core back off
-            and retry.
+        on_open_error: called with a :class:`RelayConnectError` (naming the host and the
+            cause) when a socket cannot be opened; returning ``True`` means "give up"
+            (``connect()`` raising at the first failure); ``False`` lets the core back off and
+            retry.
     """
 
     def __init__(
@@ -119,6 +120,7 @@ class SessionRunner:
         self._want_transport = anyio.Event()
         self._want_transport.set()  # the first transport
         self._pumping = False
+        self._open_failures = 0  # consecutive sockets that could not be opened
 
     @property
     def connected(self) -> bool:
@@ -238,12 +240,15 @@ class SessionRunner:
                 else:
                     stream = await open_stream(self._endpoint, self._ssl_context, OPEN_TIMEOUT)
             except OPEN_ERRORS as exc:
-                logger.warning("cannot connect to %s: %s", self._endpoint.url, describe_error(exc))
-                if self._on_open_error(exc):
+                failure = connect_error(exc, self._endpoint)
+                self._open_failures += 1
+                report_open_failure(logger, failure, self._open_failures)
+                if self._on_open_error(failure):
                     return
-                self._conn.connect_failed(self.now(), describe_error(exc))
+                self._conn.connect_failed(self.now(), str(failure))
                 self.pump()
                 continue
+            self._open_failures = 0
             if self._use_protocol:
                 await self._run_protocol(aio)
             else:

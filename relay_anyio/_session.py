@@ -24,14 +24,12 @@ import anyio.abc
 import sniffio
 
 from relay_proto import (
-    AuthRejected,
+    SESSION_EVENTS,
     Event,
     InvalidCommandError,
     LocalProtocolError,
     RelayConnection,
-    ServerDisconnect,
-    SessionReady,
-    TransportLost,
+    decide_session_event,
 )
 
 from ._aio_stream import AioTasks
@@ -112,6 +110,7 @@ class ClientSession:
             protocol=previous.relay_protocol if previous is not None else "",
             authorization_state=previous.authorization_state if previous is not None else "",
             max_active_calls=client._max_active_calls,
+            dead_link_timeout=client._dead_link_timeout,
             id_factory=client._new_id,
             rng=random.Random(),
             frame_observer=frame_tracer(self._live_secrets),
@@ -164,16 +163,29 @@ class ClientSession:
             RelayError: the request failed or timed out, or the session ended.
         """
         waiter = self._router.expect(request_id, on_result, call)
+        try:
+            self.runner.pump()
+            await self.runner.flush()
+            return await waiter.wait()
+        except BaseException:
+            if not waiter.is_set():
+                self.give_up(request_id)
+            raise
+
+    def give_up(self, request_id: str) -> None:
+        """The caller stopped waiting for ``request_id`` (cancelled, its timeout passed): if it
+        is still queued offline the core withdraws it, so it is never sent."""
+        self._router.requests.pop(request_id, None)
+        if self.conn.cancel_request(request_id, now=self.runner.now()):
+            logger.debug("request %s withdrawn from the offline queue", request_id)
         self.runner.pump()
-        await self.runner.flush()
-        return await waiter.wait()
 
     async def wait_connected(self) -> None:
         """(``fail_fast`` sessions) Wait for the first authentication.
 
         Raises:
             RelayError: credentials rejected, or the server closed before authentication.
-            OSError, TimeoutError: the socket could not be opened.
+            RelayConnectError: the socket could not be opened (an ``OSError``).
         """
         if self._connected is not None:
             await self._connected.wait()
@@ -313,9 +325,8 @@ class ClientSession:
         return self._fail_connect(error)
 
     def _on_event(self, event: Event) -> None:
-        handler = _SESSION_EVENTS.get(type(event))
-        if handler is not None:
-            handler(self, event)
+        if type(event) in SESSION_EVENTS:
+            self._session_event(event)
         else:
             self._router.handle(event)
         hooks = self._client._event_hooks
@@ -323,47 +334,27 @@ class ClientSession:
             for hook in list(hooks):
                 hook(event)
 
-    def _server_disconnect(self, event: ServerDisconnect) -> None:
-        logger.info("server asked to disconnect (restart=%s)", event.restart)
-
-    def _session_ready(self, event: SessionReady) -> None:
-        kind = "resumed" if event.resumed else "new"
-        logger.info("RELAY session ready (protocol %s, %s)", event.protocol, kind)
-        if not event.resumed:
-            conn = self.conn
-            self._router.forget_unknown_calls(lambda call_id: conn.get_call(call_id) is not None)
-        if self._connected is not None:
-            self._connected.set(None)
-
-    def _auth_rejected(self, event: AuthRejected) -> None:
-        error = RelayError(event.code, event.message or "Unknown error")
-        logger.warning("authentication rejected (attempt %d): %s", event.attempt, error)
-        if self._fail_connect(error):  # connect() raises at the first rejection (D7)
-            self.request_stop()
-        elif event.final:
-            self.fatal = error
-            self.request_stop()
-
-    def _transport_lost(self, event: TransportLost) -> None:
-        if event.reconnect_at is None:
-            self._closed.set()
-            if not self._stop_requested.is_set():
-                logger.warning("RELAY connection closed for good: %s", event.reason)
-                if self.fatal is None:
-                    self.fatal = RelayError(-1, f"Connection closed: {event.reason}")
-                self.request_stop()
+    def _session_event(self, event: Event) -> None:
+        # relay_proto decides (D7 and the rest); the session carries the decision out.
+        connecting = self._connected is not None and not self._connected.is_set()
+        decision = decide_session_event(
+            event,
+            connecting=connecting,
+            stopping=self._stop_requested.is_set(),
+            now=self.runner.now(),
+        )
+        if decision is None:  # pragma: no cover - SESSION_EVENTS are all decided
             return
-        delay = max(0.0, event.reconnect_at - self.runner.now())
-        logger.warning("RELAY connection lost (%s); reconnecting in %.1f s", event.reason, delay)
-        error = RelayError(-1, f"Connection closed before authentication: {event.reason}")
-        if self._fail_connect(error):
+        logger.log(decision.log_level, "%s", decision.log)
+        if decision.connected and connecting and self._connected is not None:
+            self._connected.set(None)
+        if decision.closed:
+            self._closed.set()
+        if decision.error is not None:
+            error = RelayError(*decision.error)
+            if decision.fail_connect:
+                self._fail_connect(error)
+            if decision.fatal and self.fatal is None:
+                self.fatal = error
+        if decision.stop:
             self.request_stop()
-
-
-# Session-level events, handled here; every other event goes to the router.
-_SESSION_EVENTS: dict[type[Event], Callable[[ClientSession, Any], None]] = {
-    SessionReady: ClientSession._session_ready,
-    AuthRejected: ClientSession._auth_rejected,
-    TransportLost: ClientSession._transport_lost,
-    ServerDisconnect: ClientSession._server_disconnect,
-}

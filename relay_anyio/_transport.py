@@ -39,7 +39,7 @@ async def open_stream(
 
     Raises:
         OSError: the connection failed (``ssl.SSLError``, a subclass, for certificate
-            problems; ``ConnectionError`` when the peer broke off the TLS handshake).
+            problems and when the peer broke off the TLS handshake).
         TimeoutError: it did not complete within ``timeout``.
     """
     with anyio.fail_after(timeout):
@@ -57,10 +57,8 @@ async def open_stream(
                 tls_standard_compatible=False,
             )
         except (anyio.EndOfStream, anyio.BrokenResourceError) as exc:
-            # anyio's own types for a peer that hung up or broke the TLS handshake: report an
-            # OSError like every other connection failure.
+            # anyio's own types for a peer that hung up or broke the TLS handshake: report a
+            # TLS failure (ssl.SSLError, an OSError) as relay_sync does.
             cause = exc.__cause__ or exc.__context__
             detail = describe_error(cause) if cause is not None else "connection closed"
-            raise ConnectionError(
-                f"TLS handshake with {endpoint.authority} failed: {detail}"
-            ) from exc
+            raise ssl.SSLError(f"TLS handshake with {endpoint.authority} failed: {detail}") from exc

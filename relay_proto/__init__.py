@@ -15,6 +15,7 @@ from . import (
     _events,
     _host,
     _ids,
+    _lifecycle,
     _masking,
     _outcomes,
     _server,
@@ -29,6 +30,7 @@ from ._errors import *  # noqa: F403
 from ._events import *  # noqa: F403
 from ._host import *  # noqa: F403
 from ._ids import *  # noqa: F403
+from ._lifecycle import *  # noqa: F403
 from ._masking import *  # noqa: F403
 from ._outcomes import *  # noqa: F403
 from ._server import *  # noqa: F403
@@ -36,7 +38,18 @@ from ._types import *  # noqa: F403
 from ._version import resolve_version as _resolve_version
 
 #: The version of relay-sansio (installed metadata, else the source's; see ``_version``).
-__version__: str = _resolve_version()
+#: Resolved on first access (module ``__getattr__``), so importing the package does not import
+#: ``importlib.metadata``.
+__version__: str
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        version = _resolve_version()
+        globals()["__version__"] = version
+        return version
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["commands"]
 __all__ += _call_rules.__all__
@@ -47,6 +60,7 @@ __all__ += _errors.__all__
 __all__ += _events.__all__
 __all__ += _host.__all__
 __all__ += _ids.__all__
+__all__ += _lifecycle.__all__
 __all__ += _masking.__all__
 __all__ += _outcomes.__all__
 __all__ += _server.__all__

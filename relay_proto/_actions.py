@@ -233,6 +233,18 @@ class CallRegistry:
         self._ended.pop(call_id, None)
         self._passed.discard(call_id)
 
+    def take_all(self) -> list[tuple[str, RelayEvent, list[str]]]:
+        """Archive every tracked call as ended (their session is gone), each with a synthetic
+        ``ended`` state event (``end_reason: "session_replaced"``); return, per call, its id,
+        that event and its still-pending control ids."""
+        out = []
+        for call_id, record in list(self._tracked.items()):
+            record.state = "ended"
+            params = {"call_id": call_id, "call_state": "ended", "end_reason": "session_replaced"}
+            event = RelayEvent("calling.call.state", params, call_id)
+            out.append((call_id, event, self.archive(record, event)))
+        return out
+
     def archive(self, record: CallRecord, event: RelayEvent, *, passed: bool = False) -> list[str]:
         """Stop tracking an ended call (or, with ``passed``, one handed over with
         ``calling.pass``) and remember it; return its still-pending control ids."""

@@ -22,6 +22,7 @@ __all__ = [
     "AuthRejected",
     "CallEvent",
     "CallOverflow",
+    "CallPassed",
     "CallReceived",
     "ClientClosed",
     "ClientConnected",
@@ -42,6 +43,7 @@ __all__ = [
     "RequestTimedOut",
     "ServerDisconnect",
     "SessionReady",
+    "SessionReplaced",
     "TransportLost",
     "UnroutedEvent",
 ]
@@ -59,14 +61,40 @@ class Event:
 class SessionReady(Event):
     """``signalwire.connect`` succeeded; queued requests are being flushed.
 
-    ``resumed`` is true when the server kept the previous session (we sent a ``protocol`` and got
-    the same one back, or ``session_restored`` was true). ``result`` is the raw connect result.
+    ``resumed`` is true when the server kept the previous session: ``session_restored`` was
+    true or, where the result has no ``session_restored``, it gave back the protocol we sent and
+    that protocol carries the result's ``authorization.signature`` (spec 1.3). ``result`` is
+    the raw connect result. A new session after an earlier one is followed by
+    :class:`SessionReplaced`.
     """
 
     protocol: str
     identity: str = ""
     resumed: bool = False
     result: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionReplaced(Event):
+    """The server started a new session where an earlier one of this client existed: it did
+    not resume it (``session_restored`` false, or a server restart) or it was wiped by
+    ``signalwire.disconnect`` with ``restart``. Emitted right after ``SessionReady``, before
+    the offline queue is flushed.
+
+    Everything of the old session is over, and the core has already let go of it: the calls
+    ``call_ids`` are no longer tracked (``ActionCompleted(reason="call_ended")`` follows for
+    each action they left pending, its event a synthetic ``ended`` state event with
+    ``end_reason: "session_replaced"``), the dials ``dial_tags`` fail (``DialFailed`` follows), the
+    outbound messages ``message_ids`` get no more state events, and queued call commands for
+    those calls are withdrawn (``RequestFailed`` with code -1 follows for each). Adapters
+    settle every wait on them with an error saying so.
+    """
+
+    protocol: str
+    previous_protocol: str
+    call_ids: tuple[str, ...] = ()
+    dial_tags: tuple[str, ...] = ()
+    message_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -104,12 +132,15 @@ class TransportLost(Event):
     ``"websocket error: ..."``, ``"closed by client"``, ``"auth rejected"`` ...).
     ``reconnect_at`` is the monotonic time at which the core wants a new transport (it will also
     emit :class:`ReconnectDue` then), or ``None`` when it will not reconnect (intentional close,
-    final auth rejection).
+    final auth rejection). ``socket_opened`` is false when it follows
+    ``RelayConnection.connect_failed`` (the adapter could not even open a socket: the adapter
+    reports that failure itself).
     """
 
     reason: str
     code: int | None = None
     reconnect_at: float | None = None
+    socket_opened: bool = True
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -206,6 +237,18 @@ class CallEvent(Event):
     call_id: str
     event: RelayEvent
     call_state: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallPassed(Event):
+    """A ``calling.pass`` of a tracked call succeeded (D29): the server hands the call to another
+    consumer and will tell this client nothing more about it. The core no longer tracks it (its
+    pending actions completed just before, with ``reason="call_ended"``); the
+    ``RequestSucceeded`` of the pass follows. Adapters fail every wait on the call, pending and
+    later, with ``RelayError(-1, MSG_CALL_PASSED)``.
+    """
+
+    call_id: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,9 +16,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from . import commands
+from ._actions import CommandPurpose
 from ._conn_events import Event, RequestFailed, RequestSucceeded, RequestTimedOut
 from ._constants import (
     AGENT_STRING,
+    DEAD_LINK_TIMEOUT,
     DEFAULT_DIAL_TIMEOUT,
     DEFAULT_MAX_ACTIVE_CALLS,
     DEFAULT_RELAY_HOST,
@@ -28,12 +30,13 @@ from ._constants import (
     MAX_OFFLINE_QUEUE,
     PING_INTERVAL,
 )
-from ._domain import Domain, Outgoing
+from ._dials import DialPurpose
+from ._domain import Domain, Outgoing, dial_timeout_message
 from ._errors import InvalidCommandError, RelayProtoError
 from ._ids import IdFactory, SupportsRandom, counter_ids
 from ._requests import PendingRequest, RequestKind, check_seconds
 from ._session import Session, SessionState
-from ._session_parts import SessionConfig
+from ._session_parts import MSG_CANCELLED, MSG_SESSION_REPLACED, SessionConfig
 from ._transport import is_valid_host
 from ._types import CallCommand, CallInfo, Started
 
@@ -121,8 +124,25 @@ class _Glue:
             self.drain(now)
         self._emit(RequestTimedOut(request_id=request.id, method=request.method))
 
+    def request_withdrawn(self, request: PendingRequest, now: float) -> None:
+        if request.purpose is not None:
+            # As for a failed request: the action or dial registered for it is forgotten.
+            self._domain.request_failed(request.purpose, -1, MSG_CANCELLED, now)
+            self.drain(now)
+
     def protocol_changed(self, protocol: str) -> None:
         self._domain.relay_protocol = protocol
+
+    def session_replaced(self, previous_protocol: str, now: float) -> None:
+        lost = self._domain.session_replaced(self.session.protocol, previous_protocol, now)
+        if lost:
+            # Call commands queued for calls of the old session must not reach the new one.
+            def stale(request: PendingRequest) -> bool:
+                purpose = request.purpose
+                return isinstance(purpose, CommandPurpose) and purpose.call_id in lost
+
+            self.session.withdraw_queued(stale, MSG_SESSION_REPLACED, now)
+        self.drain(now)
 
     def session_ready(self, resumed: bool, now: float) -> None:
         self._domain.session_ready(resumed, now)
@@ -160,6 +180,11 @@ class RelayConnection:
         request_timeout: default per-request deadline in seconds (10).
         ping_interval: seconds between client ``signalwire.ping`` requests once ready (30).
         max_missed_pings: consecutive failed/unanswered pings that close the transport (3).
+        dead_link_timeout: once the server has pinged on the current transport, seconds
+            without any frame from it after which the link counts as dead (half-open): the
+            transport is dropped (``TransportLost(reason="dead link: ...")``) and a reconnect
+            scheduled. Default 20; ``None`` turns the watchdog off. The client's own pings
+            (``ping_interval``) run either way, for servers that never ping.
         max_offline_queue: requests kept while not ready (500).
         max_message_size: largest inbound WebSocket message accepted (10 MiB); larger ones are
             dropped with ``FrameDropped`` and the connection keeps going.
@@ -193,6 +218,7 @@ class RelayConnection:
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         ping_interval: float = PING_INTERVAL,
         max_missed_pings: int = MAX_MISSED_PINGS,
+        dead_link_timeout: float | None = DEAD_LINK_TIMEOUT,
         max_offline_queue: int = MAX_OFFLINE_QUEUE,
         max_message_size: int = MAX_MESSAGE_SIZE,
         id_factory: IdFactory | None = None,
@@ -218,6 +244,7 @@ class RelayConnection:
             request_timeout=request_timeout,
             ping_interval=ping_interval,
             max_missed_pings=max_missed_pings,
+            dead_link_timeout=dead_link_timeout,
             max_offline_queue=max_offline_queue,
             max_message_size=max_message_size,
         )
@@ -300,8 +327,25 @@ class RelayConnection:
     def handle_timeout(self, now: float) -> None:
         """Do everything due at ``now``: request/dial timeouts, pings, reconnect, close timeout."""
         self._session.handle_timeout(now)
-        self._domain.handle_timeout(now)
+        for tag in self._domain.handle_timeout(now):
+            # A dial that timed out while its request waited offline: the request must not go
+            # out later (it would ring a phone nobody waits for).
+            def stale(request: PendingRequest, tag: str = tag) -> bool:
+                purpose = request.purpose
+                return isinstance(purpose, DialPurpose) and purpose.tag == tag
+
+            self._session.withdraw_queued(stale, dial_timeout_message(tag), now)
         self._glue.drain(now)
+
+    def cancel_request(self, request_id: str, *, now: float) -> bool:
+        """Withdraw a request the application gave up on (its task was cancelled, its own
+        timeout passed). A request still in the offline queue is removed and never sent (an
+        action or dial registered for it is forgotten); no outcome event follows for it.
+        Returns whether it was withdrawn: ``False`` when it is already on the wire (its outcome
+        will still arrive), settled or unknown."""
+        withdrawn = self._session.cancel_request(request_id, now)
+        self._glue.drain(now)
+        return withdrawn
 
     def close(self, now: float) -> None:
         """Intentional shutdown: fail pending requests (``RequestFailed`` code -1, "Client

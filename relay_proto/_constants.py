@@ -24,6 +24,7 @@ __all__ = [
     "CONNECT_STATE_CONNECTING",
     "CONNECT_STATE_DISCONNECTED",
     "CONNECT_STATE_FAILED",
+    "DEAD_LINK_TIMEOUT",
     "DEFAULT_DIAL_TIMEOUT",
     "DEFAULT_MAX_ACTIVE_CALLS",
     "DEFAULT_RELAY_HOST",
@@ -246,6 +247,9 @@ PING_INTERVAL: Final = 30.0
 # Consecutive failed pings before the transport is declared lost (D2): one lost ping on a busy
 # link is not a dead link, but three in a row (with backoff between them) is.
 MAX_MISSED_PINGS: Final = 3
+# Once the server has been seen pinging (it pings more often than every 15 s), this many seconds
+# without any frame from it mean the link is dead (half-open): it is closed and reconnected.
+DEAD_LINK_TIMEOUT: Final = 20.0
 # Requests kept while disconnected or authenticating (D3, D4): bounds memory when an
 # application keeps issuing commands during a long outage; the next one fails at once.
 MAX_OFFLINE_QUEUE: Final = 500

@@ -91,10 +91,12 @@ from ._conn_events import (
     ActionCompleted,
     CallEvent,
     CallOverflow,
+    CallPassed,
     CallReceived,
     DialFailed,
     Event,
     EventIgnored,
+    SessionReplaced,
     UnroutedEvent,
 )
 from ._dial_events import DialEvents
@@ -105,7 +107,7 @@ from ._ids import IdFactory
 from ._messages import MessageTable, SendMessagePurpose
 from ._types import CallCommand, CallInfo
 
-__all__ = ["Domain", "Outgoing"]
+__all__ = ["Domain", "Outgoing", "dial_timeout_message"]
 
 _Params = dict[str, Any]
 
@@ -126,6 +128,11 @@ _CALL_EVENT_TYPES = frozenset(
 _MAYBE_CALL_EVENT_TYPES = frozenset(("calling.conference", "calling.error"))
 
 _EMPTY_EVENT_PARAMS: _Params = {}
+
+
+def dial_timeout_message(tag: str) -> str:
+    """The message of a dial that timed out (D18)."""
+    return f"Dial timed out waiting for answer (tag={tag})"
 
 
 def _empty_event() -> RelayEvent:
@@ -488,6 +495,7 @@ class Domain:
                     call_id=call_id, control_id=control_id, event=event, reason="call_ended"
                 )
             )
+        self._emit(CallPassed(call_id=call_id))
 
     def _complete_gone(self, purpose: CommandPurpose) -> None:
         if self._unregister(purpose):
@@ -509,6 +517,36 @@ class Domain:
         for tag in self._dials.take_interrupted():
             self._emit(DialFailed(tag=tag, code=-1, message="Connection closed during dial"))
 
+    def session_replaced(self, protocol: str, previous_protocol: str, now: float) -> frozenset[str]:
+        """A new session replaces the previous one: every tracked call is archived as ended
+        (its pending actions dropped), the dials the old session had accepted fail, outbound
+        messages are no longer tracked. ``SessionReplaced`` is emitted first, then
+        ``ActionCompleted(reason="call_ended")`` per pending action (its event a synthetic
+        ``ended`` state with ``end_reason: "session_replaced"``), then a ``DialFailed`` per
+        dial. Returns the ids of the calls let go."""
+        calls = self._calls.take_all()
+        tags = self._dials.take_interrupted()
+        message_ids = self._messages.take_all()
+        self._emit(
+            SessionReplaced(
+                protocol=protocol,
+                previous_protocol=previous_protocol,
+                call_ids=tuple(call_id for call_id, _, _ in calls),
+                dial_tags=tuple(tags),
+                message_ids=tuple(message_ids),
+            )
+        )
+        for call_id, event, pending in calls:
+            for control_id in pending:  # D14: a call's end completes what it left pending
+                self._emit(
+                    ActionCompleted(
+                        call_id=call_id, control_id=control_id, event=event, reason="call_ended"
+                    )
+                )
+        for tag in tags:
+            self._emit(DialFailed(tag=tag, code=-1, message="Connection closed during dial"))
+        return frozenset(call_id for call_id, _, _ in calls)
+
     def transport_lost(self, now: float) -> None:
         """The transport is gone.
 
@@ -523,17 +561,14 @@ class Domain:
         for tag in self._dials.take_all():
             self._emit(DialFailed(tag=tag, code=-1, message="Client disconnected"))
 
-    def handle_timeout(self, now: float) -> None:
-        """Fail the dials whose deadline is at or before ``now`` (D18)."""
-        for tag in self._dials.take_expired(now):
+    def handle_timeout(self, now: float) -> list[str]:
+        """Fail the dials whose deadline is at or before ``now`` (D18); return their tags."""
+        tags = self._dials.take_expired(now)
+        for tag in tags:
             self._emit(
-                DialFailed(
-                    tag=tag,
-                    code=-1,
-                    message=f"Dial timed out waiting for answer (tag={tag})",
-                    timed_out=True,
-                )
+                DialFailed(tag=tag, code=-1, message=dial_timeout_message(tag), timed_out=True)
             )
+        return tags
 
     # ---------------------------------------------------------------- helpers
     def _ignore(self, reason: str, event: RelayEvent) -> None:

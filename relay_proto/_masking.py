@@ -1,10 +1,16 @@
 """Credential masking for debug traces of RELAY frames.
 
-Two layers (official-behaviours items 141-144). First, the string value under any of the keys
-``token``, ``project``, ``jwt_token`` and ``authorization_state``, wherever it sits in a JSON
-frame, becomes ``"***"``. Second, every verbatim occurrence of one of the connection's own live
-secrets (project id, token, JWT, current authorization state) becomes ``***``, which also
-catches a secret echoed in another field (``"identity": "relay-<project>"``) or in plain text.
+Values are masked where they occur, never letters inside other words:
+
+* the string value under any of the keys ``token``, ``project``, ``jwt_token`` and
+  ``authorization_state`` (connect params' ``authentication``, the authorization state event),
+  wherever it sits in a JSON frame, becomes ``"***"`` (official-behaviours item 141);
+* anything shaped like a JWT (``eyJ<base64url>.<base64url>.<base64url>``) becomes ``***``;
+* one of the connection's own live secrets (project id, token, JWT, current authorization
+  state) becomes ``***`` where it stands as a value of its own: a whole string, or a run
+  delimited by characters that are not letters or digits (``"relay-identity-<project>"``, item
+  143). A secret is never masked inside a longer word: with the project ``"me"`` the method
+  ``signalwire.connect`` stays readable, not ``"***thod"``.
 
 A frame with nothing to mask comes back unchanged, byte for byte. The normal path edits the
 text in place, so the trace shows the frame as it was sent; only if a secret survives that
@@ -19,7 +25,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["mask_frame"]
+from ._jsonrpc import PREVIEW_CHARS
+
+__all__ = ["mask_frame", "mask_preview"]
 
 MASK = "***"
 _KEYS = frozenset(("token", "project", "jwt_token", "authorization_state"))
@@ -29,6 +37,10 @@ _KEYS = frozenset(("token", "project", "jwt_token", "authorization_state"))
 _KEY_VALUE = re.compile(
     r'("(?:token|project|jwt_token|authorization_state)"\s*:\s*)"(?:[^"\\]|\\.)*"'
 )
+# A JSON Web Token: three base64url parts, the first an encoded JSON object ("eyJ" = '{"').
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+# Characters that continue a word: a secret next to one of them is part of something else.
+_WORD = "A-Za-z0-9"
 # Shown instead of a frame that could not be re-encoded (nesting too deep for the encoder):
 # better to lose a debug line than to leak a credential.
 _WITHHELD = "<frame withheld: too deeply nested to mask>"
@@ -37,8 +49,9 @@ _WITHHELD = "<frame withheld: too deeply nested to mask>"
 def mask_frame(text: str, secrets: Iterable[str]) -> str:
     """Return ``text`` with credentials replaced by ``***``, for debug traces.
 
-    ``secrets`` are the live values to hide wherever they appear; empty strings are ignored.
-    Non-JSON text gets only that literal masking. Pure: no logging, no state.
+    ``secrets`` are the live values to hide where they stand as values (see the module
+    docstring); empty strings are ignored. Non-JSON text gets only the text masking. Pure: no
+    logging, no state.
 
     Raises:
         TypeError: ``text`` or one of ``secrets`` is not a ``str``.
@@ -68,21 +81,59 @@ def mask_frame(text: str, secrets: Iterable[str]) -> str:
         return _WITHHELD
 
 
-def _needles(secrets: Iterable[str]) -> list[str]:
+# A credential key whose string value is cut off by the end of a truncated frame.
+_CUT_KEY_VALUE = re.compile(r'("(?:token|project|jwt_token|authorization_state)"\s*:\s*)"[^"]*$')
+# The shortest secret prefix hidden when a truncated frame ends with it.
+_MIN_CUT_PREFIX = 2
+
+
+def mask_preview(text: str, secrets: Iterable[str], *, truncated: bool | None = None) -> str:
+    """:func:`mask_frame` for the first characters of a frame (a log line about a dropped
+    frame, whose ``FrameDropped.raw`` keeps the first 200). ``truncated`` defaults to whether
+    ``text`` has that many characters. When truncated, the end may cut a credential in two:
+    a credential key's value left open at the end, or a beginning of a live secret (two
+    characters or more) at the very end, is masked too, and ``...`` marks the cut.
+
+    Raises:
+        TypeError: as :func:`mask_frame`.
+    """
+    secrets = list(secrets)
+    masked = mask_frame(text, secrets)
+    if truncated is None:
+        truncated = len(text) >= PREVIEW_CHARS
+    if not truncated:
+        return masked
+    masked = _CUT_KEY_VALUE.sub(r'\1"***', masked)
+    for secret in sorted(secrets, key=len, reverse=True):
+        for size in range(min(len(secret), len(masked)), _MIN_CUT_PREFIX - 1, -1):
+            if masked.endswith(secret[:size]):
+                masked = masked[:-size] + MASK
+                break
+    return masked + "..."
+
+
+def _needles(secrets: Iterable[str]) -> list[re.Pattern[str]]:
     values: set[str] = set()
     for secret in secrets:
         if not isinstance(secret, str):
             raise TypeError(f"secrets must be str, not {type(secret).__name__}")
         if secret:
             values.add(secret)
-    # Longest first, so a secret that contains another one is masked whole.
-    return sorted(values, key=lambda s: (-len(s), s))
+    # Longest first, so a secret that contains another one is masked whole; the JWT shape last.
+    ordered = sorted(values, key=lambda s: (-len(s), s))
+    patterns = [re.compile(f"(?<![{_WORD}]){re.escape(value)}(?![{_WORD}])") for value in ordered]
+    patterns.append(_JWT)
+    return patterns
 
 
-def _replace(text: str, needles: list[str]) -> str:
+def _replace(text: str, needles: list[re.Pattern[str]]) -> str:
     for needle in needles:
-        text = text.replace(needle, MASK)
+        text = needle.sub(MASK, text)
     return text
+
+
+def _found(text: str, needles: list[re.Pattern[str]]) -> bool:
+    return any(needle.search(text) for needle in needles)
 
 
 def _children(node: Any) -> Iterable[tuple[object, Any]]:
@@ -93,26 +144,26 @@ def _children(node: Any) -> Iterable[tuple[object, Any]]:
     return ()
 
 
-def _leaks(data: Any, needles: list[str]) -> bool:
+def _leaks(data: Any, needles: list[re.Pattern[str]]) -> bool:
     """Whether decoded JSON still holds an unmasked key value or a secret (iterative walk)."""
     stack = [data]
     while stack:
         node = stack.pop()
         if isinstance(node, str):
-            if any(needle in node for needle in needles):
+            if _found(node, needles):
                 return True
             continue
         for key, value in _children(node):
             if isinstance(key, str):
                 if key in _KEYS and isinstance(value, str) and value != MASK:
                     return True
-                if any(needle in key for needle in needles):
+                if _found(key, needles):
                     return True
             stack.append(value)
     return False
 
 
-def _mask_data(data: Any, needles: list[str]) -> Any:
+def _mask_data(data: Any, needles: list[re.Pattern[str]]) -> Any:
     """A masked copy of decoded JSON (iterative, so deep nesting cannot exhaust the stack)."""
     root: list[Any] = [None]
     stack: list[tuple[Any, Any, object]] = [(data, root, 0)]

@@ -125,6 +125,12 @@ class MessageTable:
         while len(self._tracked) > MAX_TRACKED_MESSAGES:
             del self._tracked[next(iter(self._tracked))]
 
+    def take_all(self) -> list[str]:
+        """Stop tracking every message (their session is gone); return their ids."""
+        ids = list(self._tracked)
+        self._tracked.clear()
+        return ids
+
     def on_state(self, event: RelayEvent, params: _Params) -> None:
         """Handle ``messaging.state``."""
         message_id = str_field(params, "message_id")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from collections.abc import Callable
 from typing import Any
 
 from ._errors import InvalidCommandError, LocalProtocolError
@@ -176,6 +177,22 @@ class RequestTable:
         requests = list(self._queued.values())
         self._queued.clear()
         return requests
+
+    def withdraw(self, request_id: object) -> PendingRequest | None:
+        """The *queued* request ``request_id``, removed (it will never be sent); ``None`` when
+        it is not queued (unknown, already sent or settled)."""
+        request = self._queued.pop(request_id, None) if type(request_id) is str else None
+        if request is not None:
+            request.status = _DONE
+        return request
+
+    def withdraw_queued(self, stale: Callable[[PendingRequest], bool]) -> list[PendingRequest]:
+        """Every queued request for which ``stale(request)`` is true, removed, oldest first."""
+        found = [request for request in self._queued.values() if stale(request)]
+        for request in found:
+            del self._queued[request.id]
+            request.status = _DONE
+        return found
 
     def take_inflight(self) -> list[PendingRequest]:
         """Every in-flight request, in issue order, removed (the transport is gone)."""

@@ -48,7 +48,10 @@ time.
 # [0.8, 1.2) drawn from the injected rng; reset only by a successful authentication (not by a
 # socket that opens and is then rejected). Pings (D2): every 30 s while READY; after the n-th
 # consecutive failure (error reply, non-2xx code or timeout) the next follows after
-# min(2^n, 30) s; 3 consecutive failures drop the transport ("ping timeout").
+# min(2^n, 30) s; 3 consecutive failures drop the transport ("ping timeout"). Dead links
+# (D38): once the server has pinged on the current transport, a silence of
+# ``dead_link_timeout`` seconds (no frame at all from it; default 20) drops the transport
+# ("dead link: ..."); the client's own pings stay for servers that never ping.
 
 from __future__ import annotations
 
@@ -182,7 +185,9 @@ class Session:
         # Timers other than request deadlines; None when not armed.
         self._handshake_deadline: float | None = None
         self._close_deadline: float | None = None
-        self._pings = PingSchedule(config.ping_interval, config.max_missed_pings)
+        self._pings = PingSchedule(
+            config.ping_interval, config.max_missed_pings, config.dead_link_timeout
+        )
         self._seen_events = EventIdMemory()
         self._server_requests = ServerRequests(
             write=self._write,
@@ -261,7 +266,9 @@ class Session:
         if had_transport:
             self._hooks.transport_lost(now)
         reconnect_at = self._schedule_reconnect(now)
-        self._emit(TransportLost(reason=str(reason), reconnect_at=reconnect_at))
+        self._emit(
+            TransportLost(reason=str(reason), reconnect_at=reconnect_at, socket_opened=False)
+        )
 
     def data_to_send(self) -> bytes:
         """Bytes to write to the socket now."""
@@ -349,6 +356,10 @@ class Session:
 
     def _on_connect_result(self, result: dict[str, Any], now: float) -> None:
         resume = self._resume
+        previous = resume.protocol
+        # An earlier session of this client existed (or one was handed to restore()): if this
+        # one is not its resume, what belonged to it is gone.
+        replaces = self._authenticated_once or bool(resume.sent_protocol)
         resumed = resume.connected(result)
         if not resumed:
             # Event ids are unique within one server session only: the new session's first
@@ -365,6 +376,8 @@ class Session:
             protocol=resume.protocol, identity=resume.identity, resumed=resumed, result=result
         )
         self._emit(ready)
+        if replaces and not resumed:
+            self._hooks.session_replaced(previous, now)
         self._flush(now)
         self._hooks.session_ready(resumed, now)
 
@@ -426,6 +439,27 @@ class Session:
             self._requests.add_queued(request)
         return request.id
 
+    def cancel_request(self, request_id: object, now: float) -> bool:
+        """The application gave up on a request: if it is still queued (offline), it is removed
+        and will never be sent; the domain forgets what it registered for it (action, dial).
+        No outcome event follows. Returns ``False`` (and changes nothing) when the request is
+        not queued: already on the wire, settled, or unknown."""
+        request = self._requests.withdraw(request_id)
+        if request is None:
+            return False
+        self._hooks.request_withdrawn(request, now)
+        return True
+
+    def withdraw_queued(
+        self, stale: Callable[[PendingRequest], bool], message: str, now: float
+    ) -> int:
+        """Remove every queued request for which ``stale(request)`` holds; each fails with
+        code -1 and ``message`` (reported as usual). Returns how many."""
+        requests = self._requests.withdraw_queued(stale)
+        for request in requests:
+            self._abort(request, message, now)
+        return len(requests)
+
     def _write(self, text: str) -> bool:
         """Send one frame; ``False`` when the transport cannot take it any more."""
         transport = self._transport
@@ -477,6 +511,9 @@ class Session:
 
     # ---------------------------------------------------------------- inbound frames
     def _on_text(self, text: str, now: float) -> None:
+        pings = self._pings
+        if pings.server_pings_seen:
+            pings.heard(now)
         if self._observer is not None:
             self._observer("in", text)
         if self._state is _S.CLOSING:
@@ -523,6 +560,7 @@ class Session:
         for timer in (
             self._handshake_deadline,
             self._pings.due,
+            self._pings.silence_due,
             self._reconnect_at,
             self._close_deadline,
         ):
@@ -535,6 +573,11 @@ class Session:
         self._expire(now)
         if self._handshake_deadline is not None and self._handshake_deadline <= now:
             self._lose(now, "websocket handshake timeout")
+        silence_due = self._pings.silence_due
+        if silence_due is not None and silence_due <= now and self._state is _S.READY:
+            self._lose(
+                now, f"dead link: nothing from the server for {self._config.dead_link_timeout:g} s"
+            )
         if self._pings.due is not None and self._pings.due <= now:
             self._send_ping(now)
         if self._reconnect_at is not None and self._reconnect_at <= now:

@@ -65,7 +65,7 @@ class ServerRequests:
         elif method == _METHOD_PING:
             if frame.has_id:
                 self._answer(frame.id, text)
-            self._pings.failures = 0  # the link is evidently alive
+            self._pings.server_ping(now)  # the link is evidently alive (and watched from now)
         elif method == _METHOD_DISCONNECT:
             if frame.has_id:
                 self._answer(frame.id, text)

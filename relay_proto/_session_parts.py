@@ -21,15 +21,18 @@ from ._ids import SupportsRandom
 from ._requests import PendingRequest, check_seconds
 
 __all__ = [
+    "MSG_CANCELLED",
     "MSG_CLIENT_DISCONNECTED",
     "MSG_CONNECTION_CLOSED",
     "MSG_QUEUE_FULL",
+    "MSG_SESSION_REPLACED",
     "Backoff",
     "EventIdMemory",
     "PingSchedule",
     "ResumeData",
     "SessionConfig",
     "SessionHooks",
+    "signature_matches",
 ]
 
 # The RELAY protocol version the official SDK announces.
@@ -38,6 +41,8 @@ PROTOCOL_VERSION = {"major": 2, "minor": 0, "revision": 0}
 MSG_CONNECTION_CLOSED = "Connection closed"
 MSG_CLIENT_DISCONNECTED = "Client disconnected"
 MSG_QUEUE_FULL = "Execute queue full — too many requests while disconnected"
+MSG_SESSION_REPLACED = "Session replaced: the server started a new session and the call is gone"
+MSG_CANCELLED = "Request cancelled"
 
 
 class SessionHooks(Protocol):
@@ -59,8 +64,16 @@ class SessionHooks(Protocol):
     def request_timed_out(self, request: PendingRequest, now: float) -> None:
         """A reported request reached its deadline without a reply."""
 
+    def request_withdrawn(self, request: PendingRequest, now: float) -> None:
+        """A queued request the application gave up on was removed; it is not reported."""
+
     def protocol_changed(self, protocol: str) -> None:
         """The session protocol changed (new session, or wiped by a restart)."""
+
+    def session_replaced(self, previous_protocol: str, now: float) -> None:
+        """A session that is not a resume follows an earlier one (whose calls, dials and
+        messages are gone); called after ``SessionReady``, before the offline queue is flushed,
+        so the owner can withdraw queued requests that concern the old session."""
 
     def session_ready(self, resumed: bool, now: float) -> None:
         """Authenticated; called after ``SessionReady`` is emitted and the offline queue has been
@@ -83,6 +96,7 @@ class SessionConfig:
     __slots__ = (
         "agent",
         "authentication",
+        "dead_link_timeout",
         "host",
         "max_message_size",
         "max_missed_pings",
@@ -102,8 +116,14 @@ class SessionConfig:
         max_missed_pings: int,
         max_offline_queue: int,
         max_message_size: int,
+        dead_link_timeout: float | None = None,
     ) -> None:
         self.authentication = authentication
+        self.dead_link_timeout = (
+            None
+            if dead_link_timeout is None
+            else check_seconds("dead_link_timeout", dead_link_timeout)
+        )
         self.host = _check_str("host", host)
         self.agent = _check_str("agent", agent)
         self.request_timeout = check_seconds("request_timeout", request_timeout)
@@ -165,17 +185,30 @@ class ResumeData:
         self._sent_protocol = self.protocol
         return params
 
+    @property
+    def sent_protocol(self) -> str:
+        """The protocol the last ``signalwire.connect`` asked to resume (``""``: none)."""
+        return self._sent_protocol
+
     def connected(self, result: dict[str, Any]) -> bool:
-        """Take in a connect result; returns whether the server resumed the session (it said
-        so, or gave back the protocol we sent)."""
+        """Take in a connect result; returns whether the server resumed the session.
+
+        The server decides (spec 1.3): a boolean ``session_restored`` is its answer. Only when
+        that key is absent does the protocol string count, and then only if it is the one we
+        sent *and* its signature part is the result's ``authorization.signature``
+        (``protocol.split("_")[1]``, the rule of the official JS SDK). A server that restarted
+        reissues the same protocol string with ``session_restored: false``: a new session.
+        """
         protocol = result.get("protocol")
         if type(protocol) is str and protocol:
             self.protocol = protocol  # absent: the previous one is kept (spec 1.3)
         identity = result.get("identity")
         self.identity = identity if type(identity) is str else ""
-        return result.get("session_restored") is True or (
-            bool(self._sent_protocol) and protocol == self._sent_protocol
-        )
+        restored = result.get("session_restored")
+        if type(restored) is bool:
+            return restored
+        sent = self._sent_protocol
+        return bool(sent) and protocol == sent and signature_matches(sent, result)
 
     def store_authorization_state(self, inner: object) -> None:
         """Keep the blob of a ``signalwire.authorization.state`` event (an empty or invalid
@@ -197,6 +230,15 @@ class ResumeData:
         """``signalwire.unreceive`` succeeded: forget these contexts."""
         for context in contexts:
             self._contexts.pop(context, None)
+
+
+def signature_matches(protocol: str, result: dict[str, Any]) -> bool:
+    """Whether ``protocol`` (``signalwire_<signature>_<session id>``) carries the signature of
+    the connect ``result`` (``authorization.signature``), as the JS SDK checks before resuming."""
+    authorization = result.get("authorization")
+    signature = authorization.get("signature") if type(authorization) is dict else None
+    parts = protocol.split("_")
+    return type(signature) is str and bool(signature) and len(parts) > 1 and parts[1] == signature
 
 
 class Backoff:
@@ -229,18 +271,38 @@ class PingSchedule:
     A ping every ``interval`` seconds while the session is ready; after the n-th consecutive
     failure the next one follows after min(2^n, 30) s; ``max_missed`` consecutive failures
     give up. ``due`` is ``None`` while no ping is scheduled (not ready, or one in flight).
+
+    The dead-link watchdog (``silence_timeout``, ``None`` = off): once the server has pinged on
+    the current transport, ``silence_due`` is the time by which the next frame from it must
+    arrive; the session gives the link up when it passes. The client's own pings stay, for
+    servers that never ping.
     """
 
-    __slots__ = ("_interval", "_max_missed", "due", "failures")
+    __slots__ = (
+        "_interval",
+        "_max_missed",
+        "_silence",
+        "due",
+        "failures",
+        "server_pings_seen",
+        "silence_due",
+    )
 
     # Cap of the pause after a failed ping, in seconds.
     BACKOFF_CAP = 30.0
 
-    def __init__(self, interval: float, max_missed: int) -> None:
+    def __init__(
+        self, interval: float, max_missed: int, silence_timeout: float | None = None
+    ) -> None:
         self._interval = interval
         self._max_missed = max_missed
+        self._silence = silence_timeout
         self.due: float | None = None
         self.failures = 0
+        # The dead-link watchdog: armed by the first server ping of a transport; then every
+        # frame from the server pushes ``silence_due`` on.
+        self.server_pings_seen = False
+        self.silence_due: float | None = None
 
     def start(self, now: float) -> None:
         """The session became ready: first ping one interval from now."""
@@ -248,9 +310,23 @@ class PingSchedule:
         self.due = now + self._interval
 
     def stop(self) -> None:
-        """No session: no pings."""
+        """No session (the transport is gone): no pings, no watchdog."""
         self.failures = 0
         self.due = None
+        self.server_pings_seen = False
+        self.silence_due = None
+
+    def server_ping(self, now: float) -> None:
+        """The server pinged: the link is alive, and from now on a silence means it is dead."""
+        self.failures = 0
+        if self._silence is not None:
+            self.server_pings_seen = True
+            self.silence_due = now + self._silence
+
+    def heard(self, now: float) -> None:
+        """A frame arrived from the server: the silence starts over (once pings were seen)."""
+        if self.server_pings_seen:
+            self.silence_due = now + self._silence  # type: ignore[operator]  # set with seen
 
     def sent(self) -> None:
         """A ping went out; the next is scheduled by its outcome."""

@@ -11,7 +11,6 @@ installed (a vendored copy, or a checkout on ``PYTHONPATH``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from importlib import metadata
 
 __all__ = ["DISTRIBUTION", "SOURCE_VERSION", "resolve_version"]
 
@@ -21,12 +20,20 @@ DISTRIBUTION = "relay-sansio"
 SOURCE_VERSION = "0.1.0"
 
 
-def resolve_version(lookup: Callable[[str], str] = metadata.version) -> str:
+def resolve_version(lookup: Callable[[str], str] | None = None) -> str:
     """The installed distribution's version, else :data:`SOURCE_VERSION`.
 
+    ``importlib.metadata`` is imported here, when the version is first asked for, not when the
+    packages are imported (it brings ``email``, ``zipfile``, ``csv``...: about 5 MB and tens of
+    milliseconds that a program never asking for ``__version__`` should not pay).
+
     Args:
-        lookup: how to read a distribution's version (``importlib.metadata.version``).
+        lookup: how to read a distribution's version (default ``importlib.metadata.version``).
     """
+    from importlib import metadata
+
+    if lookup is None:
+        lookup = metadata.version
     try:
         found = lookup(DISTRIBUTION)
     except metadata.PackageNotFoundError:

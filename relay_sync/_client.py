@@ -30,10 +30,16 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from relay_proto import DEFAULT_DIAL_TIMEOUT, CallCommand, RelayEvent, check_on_handler_error
+from relay_proto import (
+    DEAD_LINK_TIMEOUT,
+    DEFAULT_DIAL_TIMEOUT,
+    CallCommand,
+    RelayEvent,
+    check_on_handler_error,
+)
 
 from ._call import Call
-from ._config import resolve_settings
+from ._config import check_dead_link_timeout, resolve_settings
 from ._errors import RelayError
 from ._message import Message
 from ._primitives import Waiter
@@ -70,6 +76,10 @@ class RelayClient(ClientSession):
             else 1000); an inbound call over the limit is passed back to the server.
         shutdown_timeout: seconds a graceful stop (``stop()``, Ctrl+C/SIGTERM under ``run()``)
             lets running handlers finish before the client disconnects.
+        dead_link_timeout: once the server has been seen pinging on the current connection,
+            seconds without any frame from it after which the connection counts as dead
+            (half-open): it is closed and reconnected, and the session resumed. Default 20;
+            ``None`` turns this off. The client's own pings (every 30 s) run either way.
         max_workers: threads that run ``on_call``/``on_message`` handlers at once, and
             threads for listeners and callbacks (default: ``max_active_calls``, so every
             tracked call can have its handler running). It can only make the pool smaller: a
@@ -107,6 +117,7 @@ class RelayClient(ClientSession):
         max_active_calls: int | None = None,
         *,
         shutdown_timeout: float = 10.0,
+        dead_link_timeout: float | None = DEAD_LINK_TIMEOUT,
         max_workers: int | None = None,
         on_handler_error: str = "hangup",
     ) -> None:
@@ -119,6 +130,7 @@ class RelayClient(ClientSession):
         self.contexts = settings.contexts
         self._endpoint = settings.endpoint
         self._max_active_calls = settings.max_active_calls
+        self._dead_link_timeout = check_dead_link_timeout(dead_link_timeout)
         self._shutdown_timeout = _check_seconds("shutdown_timeout", shutdown_timeout)
         self._max_workers = _check_workers(max_workers, settings.max_active_calls)
         self._on_call_handler = None
@@ -176,7 +188,11 @@ class RelayClient(ClientSession):
         Raises:
             RuntimeError: already connected, or ``RELAY_MAX_CONNECTIONS`` clients are.
             RelayError: the server rejected the credentials, or closed before authenticating.
-            OSError, ssl.SSLError, TimeoutError: the socket could not be opened.
+            RelayConnectError: the socket could not be opened; the message names the host and
+                the cause. Its subclasses are also the standard types (``socket.gaierror`` for
+                DNS, ``ConnectionRefusedError``, ``ssl.SSLError`` /
+                ``ssl.SSLCertVerificationError`` for TLS, ``TimeoutError``), the same in
+                relay_anyio and relay_sync.
         """
         self._prepare()
         outcome: Waiter[None] = Waiter()
@@ -320,7 +336,7 @@ class RelayClient(ClientSession):
         with self._core() as conn:
             request_id = conn.execute(method, params, now=now())
             waiter = self._router.expect(request_id)
-        return waiter.wait()
+        return self._await(request_id, waiter)
 
     def dial(
         self,
@@ -352,7 +368,6 @@ class RelayClient(ClientSession):
                 connection closed during the dial.
         """
         tag = tag or self._new_id()
-        dial_waiter: Waiter[Call] = Waiter()
         request: Waiter[dict[str, Any]] | None = None
         with self._core() as conn:
             started = conn.dial(
@@ -362,17 +377,16 @@ class RelayClient(ClientSession):
                 max_duration=max_duration,
                 dial_timeout=DEFAULT_DIAL_TIMEOUT if dial_timeout is None else dial_timeout,
             )
-            self._router.dials[tag] = dial_waiter
+            dial_waiter = self._router.expect_dial(tag)
             if started.request_id is not None:
                 request = self._router.expect(started.request_id)
         try:
-            if request is not None:
-                request.wait()
+            if request is not None and started.request_id is not None:
+                self._await(started.request_id, request)
             return dial_waiter.wait()
         finally:
             with self._registry_lock():
-                if self._router.dials.get(tag) is dial_waiter:
-                    del self._router.dials[tag]
+                self._router.forget_dial(tag, dial_waiter)
 
     def send_message(
         self,
@@ -408,7 +422,7 @@ class RelayClient(ClientSession):
                 region=region,
             )
             message, accepted = self._router.outbound_message(
-                context=started.context or "default",  # the core resolved the default (spec 5.1)
+                context=started.context or "",  # the core resolved the default (spec 5.1)
                 to_number=to_number,
                 from_number=from_number,
                 body=body,
@@ -419,8 +433,8 @@ class RelayClient(ClientSession):
             )
             if started.request_id is not None:
                 waiter = self._router.expect(started.request_id, accepted)
-        if waiter is not None:
-            waiter.wait()
+        if waiter is not None and started.request_id is not None:
+            self._await(started.request_id, waiter)
         return message
 
     def receive(self, contexts: list[str]) -> None:
@@ -473,7 +487,9 @@ class RelayClient(ClientSession):
                     if started.request_id is None
                     else self._router.expect(started.request_id, None, call)
                 )
-            return {} if waiter is None else waiter.wait()
+            if waiter is None or started.request_id is None:
+                return {}
+            return self._await(started.request_id, waiter)
         except (RelayError, ValueError) as exc:
             # A refused or failed start: the core dropped the action; wake anyone waiting on it.
             if action is not None:
@@ -482,6 +498,25 @@ class RelayClient(ClientSession):
                         del actions[action.control_id]
                 action._fail(exc)
             raise
+
+    def _await(self, request_id: str, waiter: Waiter[dict[str, Any]]) -> dict[str, Any]:
+        """Wait for a request's outcome. If the wait ends otherwise (KeyboardInterrupt...),
+        the request is given up: still queued offline, the core withdraws it (never sent)."""
+        try:
+            return waiter.wait()
+        except BaseException:
+            if not waiter.is_set():
+                self._give_up(request_id)
+            raise
+
+    def _give_up(self, request_id: str) -> None:
+        runner = self._runner
+        if runner is None:
+            return
+        with runner.core() as conn:
+            self._router.requests.pop(request_id, None)
+            if conn.cancel_request(request_id, now=now()):
+                logger.debug("request %s withdrawn from the offline queue", request_id)
 
 
 def _check_handler(handler: Any, name: str) -> Any:

@@ -10,7 +10,9 @@ rather than once at import (spec open question 15).
 
 from __future__ import annotations
 
+import logging
 import os
+import socket
 import ssl
 import weakref
 from dataclasses import dataclass
@@ -18,12 +20,24 @@ from typing import Any
 
 from relay_proto import Endpoint, parse_host
 
+from ._errors import (
+    ConnectCertificateError,
+    ConnectDNSError,
+    ConnectRefusedError,
+    ConnectTimeoutError,
+    ConnectTLSError,
+    RelayConnectError,
+)
+
 __all__ = [
     "CA_FILE_ENV",
     "ConnectionSlots",
     "Settings",
+    "check_dead_link_timeout",
+    "connect_error",
     "describe_error",
     "make_ssl_context",
+    "report_open_failure",
     "resolve_settings",
 ]
 
@@ -193,8 +207,109 @@ def make_ssl_context(endpoint: Endpoint) -> ssl.SSLContext | None:
     return context
 
 
+def check_dead_link_timeout(value: float | None) -> float | None:
+    """A valid ``dead_link_timeout``: a positive finite number of seconds, or ``None`` (off).
+
+    Raises:
+        ValueError: anything else.
+    """
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e9:
+        raise ValueError(
+            f"dead_link_timeout must be a positive number of seconds or None, got {value!r}"
+        )
+    return float(value)
+
+
 def describe_error(error: BaseException) -> str:
     """A short reason for logs and for ``RelayConnection.connect_failed``."""
     text = str(error)
     name = type(error).__name__
     return f"{name}: {text}" if text else name
+
+
+# Causes of a failed open, most specific first: (cause, standard type, what it means).
+_CAUSES: tuple[tuple[str, type[BaseException], str], ...] = (
+    ("dns", socket.gaierror, "the host name could not be resolved"),
+    ("certificate", ssl.SSLCertVerificationError, "the server's certificate is not trusted"),
+    ("tls", ssl.SSLError, "the TLS handshake failed"),
+    ("refused", ConnectionRefusedError, "connection refused (nothing listens there)"),
+    ("timeout", TimeoutError, "timed out"),
+)
+_ERROR_TYPES: dict[str, type[RelayConnectError]] = {
+    "dns": ConnectDNSError,
+    "certificate": ConnectCertificateError,
+    "tls": ConnectTLSError,
+    "refused": ConnectRefusedError,
+    "timeout": ConnectTimeoutError,
+}
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """``error``, its causes and contexts, and the members of exception groups among them."""
+    seen: list[BaseException] = []
+    stack = [error]
+    while stack and len(seen) < 32:
+        item = stack.pop()
+        if any(item is s for s in seen):
+            continue
+        seen.append(item)
+        stack.extend(getattr(item, "exceptions", ()))  # (Base)ExceptionGroup
+        for linked in (item.__context__, item.__cause__):
+            if linked is not None:
+                stack.append(linked)
+    return seen
+
+
+def _classify(error: BaseException) -> tuple[str, str, BaseException]:
+    """(cause, what it means, the error that shows it) for a failed open."""
+    chain = _chain(error)
+    for cause, kind, meaning in _CAUSES:
+        found = next((e for e in chain if isinstance(e, kind)), None)
+        if found is not None:
+            return cause, meaning, found
+    return "network", "network error", error
+
+
+def connect_error(error: BaseException, endpoint: Endpoint) -> RelayConnectError:
+    """The error ``connect()`` raises for a socket that could not be opened: the same class in
+    both adapters, naming the host and the cause (DNS, refused, TLS, certificate, timeout)."""
+    if isinstance(error, RelayConnectError):
+        return error
+    cause, meaning, found = _classify(error)
+    message = f"cannot connect to {endpoint.url}: {meaning} ({describe_error(found)})"
+    failure = _ERROR_TYPES.get(cause, RelayConnectError)(message, endpoint.authority, cause)
+    failure.__cause__ = error
+    return failure
+
+
+# Consecutive failures to open a socket: the first is reported, then every this many.
+REPORT_EVERY = 10
+
+
+def report_open_failure(logger: logging.Logger, failure: RelayConnectError, attempt: int) -> None:
+    """Log the ``attempt``-th consecutive failure to open a socket (1-based): the first and
+    every ``REPORT_EVERY``-th at WARNING, the rest at DEBUG. The WARNING reaches stderr through
+    logging's last-resort handler even when the application configured no logging at all (the
+    package's NullHandler would otherwise swallow it): a mistyped host must not go unnoticed."""
+    if attempt != 1 and attempt % REPORT_EVERY:
+        logger.debug("%s (attempt %d)", failure, attempt)
+        return
+    text = f"{failure} (attempt {attempt}; retrying with backoff)"
+    if _has_real_handler(logger) or logging.lastResort is None:
+        logger.warning("%s", text)
+    elif logger.isEnabledFor(logging.WARNING):
+        record = logger.makeRecord(logger.name, logging.WARNING, __file__, 0, text, (), None)
+        logging.lastResort.handle(record)
+
+
+def _has_real_handler(logger: logging.Logger) -> bool:
+    current: logging.Logger | None = logger
+    while current is not None:
+        if any(not isinstance(h, logging.NullHandler) for h in current.handlers):
+            return True
+        if not current.propagate:
+            return False
+        current = current.parent
+    return False

@@ -11,9 +11,23 @@ official docs promise ``TimeoutError`` for ``dial_timeout``; the SDK raises ``Re
 
 from __future__ import annotations
 
+import socket
+import ssl
+
 from relay_proto import AuthRejected, DialFailed, RequestFailed, RequestTimedOut
 
-__all__ = ["RelayError", "RelayTimeoutError", "error_from_event"]
+__all__ = [
+    "ConnectCertificateError",
+    "ConnectDNSError",
+    "ConnectRefusedError",
+    "ConnectTLSError",
+    "ConnectTimeoutError",
+    "RelayConnectError",
+    "RelayError",
+    "RelayTimeoutError",
+    "SessionReplacedError",
+    "error_from_event",
+]
 
 
 class RelayError(Exception):
@@ -57,6 +71,24 @@ class RelayTimeoutError(RelayError, TimeoutError):
     __module__ = __name__.rpartition(".")[0]
 
 
+class SessionReplacedError(RelayError):
+    """The server started a new session instead of resuming this client's (it restarted and
+    lost its state, or asked for a fresh session): the calls, actions, dials and message waits
+    of the old session are over. Raised by every wait on them, at once; the call's ``state``
+    is ``"ended"``. A :class:`RelayError` with code ``-1``.
+
+    Attributes:
+        previous_protocol: the protocol string of the session that is gone.
+    """
+
+    def __init__(self, code: int, message: str, previous_protocol: str = "") -> None:
+        super().__init__(code, message)
+        self.previous_protocol = previous_protocol
+
+    def __reduce__(self) -> tuple[type[RelayError], tuple[int, str, str]]:  # type: ignore[override]
+        return (type(self), (self.code, self.message, self.previous_protocol))
+
+
 def error_from_event(
     event: RequestFailed | RequestTimedOut | DialFailed | AuthRejected,
 ) -> RelayError:
@@ -68,3 +100,51 @@ def error_from_event(
         kind = RelayTimeoutError if event.timed_out else RelayError
         return kind(event.code, event.message or "Unknown error", reason=event.reason)
     return RelayError(event.code, event.message or "Unknown error")
+
+
+class RelayConnectError(OSError):
+    """The connection to the RELAY host could not be opened (``connect()``). The message names
+    the host and the cause; the original error is its ``__cause__``.
+
+    Both adapters raise the same classes. Each cause also has the standard type a program may
+    already catch: :class:`ConnectDNSError` is a ``socket.gaierror``,
+    :class:`ConnectRefusedError` a ``ConnectionRefusedError``, :class:`ConnectTLSError` an
+    ``ssl.SSLError`` (:class:`ConnectCertificateError` an ``ssl.SSLCertVerificationError``),
+    :class:`ConnectTimeoutError` a ``TimeoutError``; all are ``OSError``.
+
+    Attributes:
+        host: the ``host:port`` that was tried.
+        cause: ``"dns"``, ``"refused"``, ``"tls"``, ``"certificate"``, ``"timeout"`` or
+            ``"network"`` (unreachable, reset, anything else).
+    """
+
+    def __init__(self, message: str, host: str = "", cause: str = "network") -> None:
+        super().__init__(message)
+        self.host = host
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+    def __reduce__(self) -> tuple[type[RelayConnectError], tuple[str, str, str]]:
+        return (type(self), (str(self), self.host, self.cause))
+
+
+class ConnectDNSError(RelayConnectError, socket.gaierror):
+    """The host name could not be resolved (mistyped or unknown host)."""
+
+
+class ConnectRefusedError(RelayConnectError, ConnectionRefusedError):
+    """Nothing listens on the host's port."""
+
+
+class ConnectTLSError(RelayConnectError, ssl.SSLError):
+    """The TLS handshake failed (not a TLS server, protocol mismatch...)."""
+
+
+class ConnectCertificateError(ConnectTLSError, ssl.SSLCertVerificationError):
+    """The server's certificate is not trusted (see ``SIGNALWIRE_RELAY_CA_FILE``)."""
+
+
+class ConnectTimeoutError(RelayConnectError, TimeoutError):
+    """The connection did not open in time."""

@@ -42,7 +42,7 @@ from relay_proto import (
 )
 from relay_proto._connection import RelayConnection
 
-from ._config import describe_error
+from ._config import connect_error, describe_error, report_open_failure
 from ._transport import OPEN_ERRORS, Stream, open_stream
 
 __all__ = ["SessionRunner"]
@@ -98,6 +98,7 @@ class SessionRunner:
         self._on_crash = on_crash
         # Reentrant: a dispatch may issue a command (passing a call back while stopping).
         self._lock = threading.RLock()
+        self._open_failures = 0  # consecutive sockets that could not be opened (reader thread)
         self._timer_wake = threading.Condition(self._lock)
         self._transport_wanted = threading.Condition(self._lock)
         self._write_lock = threading.Lock()
@@ -278,12 +279,15 @@ class SessionRunner:
             try:
                 stream = open_stream(self._endpoint, self._ssl_context, OPEN_TIMEOUT, IO_TIMEOUT)
             except OPEN_ERRORS as exc:
-                logger.warning("cannot connect to %s: %s", self._endpoint.url, describe_error(exc))
-                if self._on_open_error(exc):
+                failure = connect_error(exc, self._endpoint)
+                self._open_failures += 1
+                report_open_failure(logger, failure, self._open_failures)
+                if self._on_open_error(failure):
                     return
                 with self.core() as conn:
-                    conn.connect_failed(now(), describe_error(exc))
+                    conn.connect_failed(now(), str(failure))
                 continue
+            self._open_failures = 0
             try:
                 self._run_transport(stream)
             finally:

@@ -26,14 +26,13 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from relay_proto import (
-    AuthRejected,
+    MSG_CLIENT_NOT_CONNECTED,
+    SESSION_EVENTS,
     CallInfo,
     Event,
     InvalidCommandError,
     LocalProtocolError,
-    ServerDisconnect,
-    SessionReady,
-    TransportLost,
+    decide_session_event,
     mask_frame,
 )
 from relay_proto._connection import RelayConnection
@@ -70,7 +69,7 @@ _MAX_QUEUED_HANDLERS = 10_000
 # Calls and messages whose listener/on_completed callbacks wait for a callback thread.
 _MAX_QUEUED_CALLBACKS = 100_000
 
-NOT_CONNECTED = "Client is not connected: use connect(), with, serve() or run()"
+NOT_CONNECTED = f"{MSG_CLIENT_NOT_CONNECTED}: use connect(), with, serve() or run()"
 
 
 def in_user_thread() -> bool:
@@ -91,6 +90,7 @@ class ClientSession:
     contexts: list[str]
     _endpoint: Endpoint
     _max_active_calls: int
+    _dead_link_timeout: float | None
     _max_workers: int
     _shutdown_timeout: float
     _on_call_handler: Callable[[Call], Any] | None
@@ -187,6 +187,7 @@ class ClientSession:
                 protocol=previous.relay_protocol if previous is not None else "",
                 authorization_state=previous.authorization_state if previous is not None else "",
                 max_active_calls=self._max_active_calls,
+                dead_link_timeout=self._dead_link_timeout,
                 id_factory=self._new_id,
                 rng=random.Random(),
                 frame_observer=self._frame_observer(),
@@ -276,54 +277,32 @@ class ClientSession:
     # ---------------------------------------------------------------- events (lock held)
 
     def _on_event(self, event: Event) -> None:
-        if isinstance(event, SessionReady):
-            self._session_ready(event)
-        elif isinstance(event, AuthRejected):
-            self._auth_rejected(event)
-        elif isinstance(event, TransportLost):
-            self._transport_lost(event)
-        elif isinstance(event, ServerDisconnect):
-            logger.info("server asked to disconnect (restart=%s)", event.restart)
+        if type(event) in SESSION_EVENTS:
+            self._session_event(event)
         else:
             self._router.handle(event)
 
-    def _session_ready(self, event: SessionReady) -> None:
-        logger.info(
-            "RELAY session ready (protocol %s, %s)",
-            event.protocol,
-            "resumed" if event.resumed else "new",
+    def _session_event(self, event: Event) -> None:
+        # relay_proto decides (D7 and the rest); the session carries the decision out.
+        outcome = self._connect_outcome
+        connecting = outcome is not None and not outcome.is_set()
+        decision = decide_session_event(
+            event, connecting=connecting, stopping=self._stop_requested.is_set(), now=now()
         )
-        conn = self._conn
-        if not event.resumed and conn is not None:
-            self._router.forget_unknown_calls(lambda call_id: conn.get_call(call_id) is not None)
-        if self._connect_outcome is not None:
-            self._connect_outcome.set(None)
-
-    def _auth_rejected(self, event: AuthRejected) -> None:
-        error = RelayError(event.code, event.message or "Unknown error")
-        logger.warning("authentication rejected (attempt %d): %s", event.attempt, error)
-        outcome = self._connect_outcome
-        if outcome is not None and not outcome.is_set():
-            outcome.fail(error)  # connect() raises at the first rejection (D7)
-            self._request_stop()
-        elif event.final:
-            self._fatal = error
-            self._request_stop()
-
-    def _transport_lost(self, event: TransportLost) -> None:
-        if event.reconnect_at is None:
-            self._closed.set()
-            if not self._stop_requested.is_set():
-                logger.warning("RELAY connection closed for good: %s", event.reason)
-                if self._fatal is None:
-                    self._fatal = RelayError(-1, f"Connection closed: {event.reason}")
-                self._request_stop()
+        if decision is None:  # pragma: no cover - SESSION_EVENTS are all decided
             return
-        delay = max(0.0, event.reconnect_at - now())
-        logger.warning("RELAY connection lost (%s); reconnecting in %.1f s", event.reason, delay)
-        outcome = self._connect_outcome
-        if outcome is not None and not outcome.is_set():
-            outcome.fail(RelayError(-1, f"Connection closed before authentication: {event.reason}"))
+        logger.log(decision.log_level, "%s", decision.log)
+        if decision.connected and connecting and outcome is not None:
+            outcome.set(None)
+        if decision.closed:
+            self._closed.set()
+        if decision.error is not None:
+            error = RelayError(*decision.error)
+            if decision.fail_connect and connecting and outcome is not None:
+                outcome.fail(error)
+            if decision.fatal and self._fatal is None:
+                self._fatal = error
+        if decision.stop:
             self._request_stop()
 
     # ---------------------------------------------------------------- handlers

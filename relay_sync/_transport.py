@@ -190,7 +190,8 @@ def _handshake(
             sock.sendall(outgoing.read())
         raw = sock.recv(_READ_SIZE)
         if not raw:
-            raise ConnectionError(
+            # A TLS failure like any other (ssl.SSLError), as relay_anyio reports it.
+            raise ssl.SSLError(
                 f"TLS handshake with {host} failed: the server closed the connection"
             )
         incoming.write(raw)

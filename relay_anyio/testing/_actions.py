@@ -210,6 +210,7 @@ class Playback:
         seconds, item = self._media[self._index]
         self._action.log(f"played {describe(item)}")
         self._action.call.party.heard.append(heard(item))
+        self._action.sw.prompted(self._action.call)
         self._timer = self._action.later(seconds, self._next)
 
     def _next(self) -> None:
@@ -334,6 +335,7 @@ class RecordAction(SimAction):
         self._paused = False
         self._voiced = False
         self._silence_timer: Timer | None = None
+        self.busy = False
 
     def result_extra(self) -> dict[str, Any]:
         return {"url": self.url}
@@ -344,7 +346,14 @@ class RecordAction(SimAction):
         self.log("recording started" + (" (beep)" if self.beep else ""))
         if self.initial_timeout:
             self.caller_timeout(self.initial_timeout, self._initial_timeout)
-        self.sw.request_input(self.call, self)
+        if self.beep:
+            self.sw.prompted(self.call)  # the beep asks the party to speak
+        self.sw.listen_input(self.call, self)
+
+    def overhear(self, intent: Intent) -> None:
+        """Input the party gave a collection is recorded too."""
+        if not self._paused:
+            self.take(intent)
 
     def take(self, intent: Intent) -> None:
         if isinstance(intent, Say):
@@ -363,12 +372,14 @@ class RecordAction(SimAction):
     def _voice(self, text: str, seconds: float) -> None:
         self.log(text)
         self._voiced = True
+        self.busy = True  # the party is still speaking: its next input waits
         if self._silence_timer is not None:
             self._silence_timer.cancel()
         self.later(seconds, self._voice_ended)
 
     def _voice_ended(self) -> None:
-        self.sw.request_input(self.call, self)
+        self.busy = False
+        self.sw.listen_input(self.call, self)
         if self.end_silence:
             self._silence_timer = self.later(self.end_silence, self._complete)
 

@@ -235,7 +235,9 @@ class Collector:
         if self.cfg.partial_results and not last:
             self._event(self._speech_result(), final=False)
         if last:
-            self.listen()
+            # The utterance is over: the result comes after end_silence_timeout. The party's
+            # next Say answers the next prompt (or, continuous, the next result), never this
+            # one: two Say steps are two results, each with its own confidence.
             self._gap = self.action.later(self.cfg.end_silence_timeout, self._speech_done)
 
     def _speech_result(self) -> dict[str, Any]:

@@ -91,6 +91,13 @@ class InputConsumer(Protocol):
         """Receive the party's next intent (the consumer is no longer registered)."""
 
 
+class InputListener(InputConsumer, Protocol):
+    """A recording: it also hears the input the party gives a collection."""
+
+    def overhear(self, intent: Intent) -> None:
+        """The party gave ``intent`` to another consumer; it is recorded all the same."""
+
+
 @dataclass(eq=False)
 class Party:
     """The remote end of a call: the person who phoned in, or the number that was dialled."""
@@ -107,6 +114,11 @@ class Party:
     # Timeouts waiting for this party to decide, held until it has something in its script.
     undecided: list[Callable[[], None]] = field(default_factory=list)
     silent_for: InputConsumer | None = None  # the consumer that got a Silence() intent
+    # Recordings running on the call: they hear whatever the party gives a collection, and
+    # take the party's input themselves only as the answer to a prompt (see Switch).
+    recorders: list[InputConsumer] = field(default_factory=list)
+    prompted: bool = False  # heard a prompt since it last gave input
+    answering: InputConsumer | None = None  # the recording the party is speaking into
 
 
 @dataclass(eq=False)

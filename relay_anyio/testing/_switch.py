@@ -42,6 +42,7 @@ from ._media import MediaCatalog
 from ._model import (
     Deliver,
     InputConsumer,
+    InputListener,
     Party,
     RequestError,
     ResultCode,
@@ -580,9 +581,41 @@ class Switch:
         self._advance_party(call)
 
     def cancel_input(self, call: SimCall, consumer: InputConsumer) -> None:
-        """``consumer`` no longer wants input."""
+        """``consumer`` no longer wants input (nor to listen)."""
         if call.party.waiting is consumer:
             call.party.waiting = None
+        if consumer in call.party.recorders:
+            call.party.recorders.remove(consumer)
+
+    def listen_input(self, call: SimCall, listener: InputListener) -> None:
+        """A recording listens to the party until :meth:`cancel_input`.
+
+        Scripted intents are answers to prompts: they go to the next input collection
+        (collect, prompt-and-collect, digit detector) even if a recording started earlier, and
+        every listening recording records them too. A recording takes the party's input itself
+        only when no collection wants it and the party has heard a prompt since it last gave
+        input (a play, or the recording's beep): the voicemail after "leave a message".
+        """
+        if listener not in call.party.recorders:
+            call.party.recorders.append(listener)
+        self._advance_party(call)
+
+    def prompted(self, call: SimCall) -> None:
+        """Something was played to the party: its next input answers that prompt."""
+        call.party.prompted = True
+        self._advance_party(call)
+
+    def _answering_recorder(self, call: SimCall) -> InputConsumer | None:
+        party = call.party
+        # A prompt-and-collect still playing its prompt is the one being answered.
+        if any(getattr(action, "prompting", False) for action in call.actions.values()):
+            return None
+        if party.answering is not None and party.answering in party.recorders:
+            # The party goes on speaking into it, once it has finished its last sentence.
+            return None if getattr(party.answering, "busy", False) else party.answering
+        if not party.recorders or not party.prompted:
+            return None
+        return party.recorders[-1]
 
     def nudge(self, call: SimCall) -> None:
         """Look at the party's script again: a new listener may take what waits at its head."""
@@ -605,7 +638,9 @@ class Switch:
             self.log(call, f"{call.who} silent for {head.seconds:g} s")
             party.head_timer = self.later(head.seconds, lambda: self._advance_party(call), call)
             return
-        consumer = party.waiting or self._idle_consumer(call, head)
+        consumer = (
+            party.waiting or self._idle_consumer(call, head) or self._answering_recorder(call)
+        )
         if consumer is None:
             if isinstance(head, Hangup) and head.after is not None:
                 party.head_timer = self.later(head.after, lambda: self._do_hangup(call), call)
@@ -616,7 +651,13 @@ class Switch:
             self.remote_hangup(call)
             return
         party.silent_for = consumer if isinstance(head, Silence) else None
+        party.prompted = False
+        party.answering = consumer if consumer in party.recorders else None
+        overhearing = [recorder for recorder in party.recorders if recorder is not consumer]
         consumer.take(head)
+        for recorder in overhearing:
+            if recorder in party.recorders and hasattr(recorder, "overhear"):
+                recorder.overhear(head)
         for listener in list(call.listeners):  # transcribers and AI agents hear it too
             listener(head)
         # Arm the timer of whatever is at the head now (a consumer may already have taken it).

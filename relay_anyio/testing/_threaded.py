@@ -19,7 +19,7 @@ import contextlib
 import dataclasses
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -86,6 +86,11 @@ class Blocking:
 
             return call
         return self._run(lambda: getattr(target, name))
+
+    def __iter__(self) -> Iterator[Any]:
+        """Iterate over a snapshot taken in the emulator's thread (``for e in emu.journal``)."""
+        target = self._target
+        return iter(self._run(lambda: list(target)))
 
     def __setattr__(self, name: str, value: Any) -> None:
         target = self._target

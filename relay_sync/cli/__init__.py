@@ -120,13 +120,17 @@ def parser() -> argparse.ArgumentParser:
     listen.add_argument("--say", help="answer calls, say this, then hang up")
     dial = sub.add_parser("dial", parents=[common], help="call a number, say something")
     dial.add_argument("to", help="number to call (E.164, e.g. +15551230003)")
-    dial.add_argument("--from", dest="from_", help="caller id (default: $RELAY_FROM_NUMBER)")
+    dial.add_argument(
+        "--from", dest="from_", metavar="NUMBER", help="caller id (default: $RELAY_FROM_NUMBER)"
+    )
     dial.add_argument("--say", help="text to say once answered")
     dial.add_argument("--timeout", type=_positive, default=30.0, help="seconds to ring")
     sms = sub.add_parser("sms", parents=[common], help="send an SMS/MMS, wait for delivery")
     sms.add_argument("to", help="number to text")
     sms.add_argument("body", nargs="*", metavar="TEXT", help="the message body")
-    sms.add_argument("--from", dest="from_", help="sender (default: $RELAY_FROM_NUMBER)")
+    sms.add_argument(
+        "--from", dest="from_", metavar="NUMBER", help="sender (default: $RELAY_FROM_NUMBER)"
+    )
     sms.add_argument("--media", action="append", help="media URL for an MMS (repeatable)")
     sms.add_argument("--context", help="context for the message's state events")
     sms.add_argument("--timeout", type=_positive, default=60.0, help="seconds to wait")

@@ -73,6 +73,9 @@ class ScriptedServer:
         self.identity = "id"
         self.refuse_next = 0  # close this many new connections before the WebSocket handshake
         self.protocols: set[str] = set()
+        # After lose_sessions(): a connect naming an unknown protocol gets that same string back
+        # with session_restored false (a restarted server reissuing it).
+        self.reissue_protocols = False
         self._counter = itertools.count(1)
         self._changed = anyio.Event()
         self._tg: anyio.abc.TaskGroup | None = None
@@ -132,10 +135,20 @@ class ScriptedServer:
 
     # ---------------------------------------------------------------- acting
 
-    async def push(self, event_type: str, params: dict[str, Any], peer: Peer | None = None) -> str:
-        """Send a ``signalwire.event`` to ``peer`` (default: the latest authenticated one)."""
+    async def push(
+        self,
+        event_type: str,
+        params: dict[str, Any],
+        peer: Peer | None = None,
+        event_id: str | None = None,
+    ) -> str:
+        """Send a ``signalwire.event`` to ``peer`` (default: the latest authenticated one);
+        ``event_id`` defaults to the connection's counter (``evt-N``, per connection)."""
         target = peer or self.latest()
-        event_id = target.conn.send_event(event_type, params)
+        if event_id is None:
+            event_id = target.conn.send_event(event_type, params)
+        else:
+            event_id = target.conn.send_event(event_type, params, event_id=event_id)
         await target.flush()
         return event_id
 
@@ -164,6 +177,12 @@ class ScriptedServer:
             self.protocols.clear()
         await self.drop(target)
 
+    def lose_sessions(self) -> None:
+        """Forget every session, as a server that restarted and lost its state; it reissues a
+        protocol string a client sends back, with ``session_restored: false``."""
+        self.protocols.clear()
+        self.reissue_protocols = True
+
     # ---------------------------------------------------------------- serving
 
     def connect_reply(self, peer: Peer, request: ClientRequest) -> Reply:
@@ -171,8 +190,13 @@ class ScriptedServer:
         ok = auth.get("project") == self.project and auth.get("token") == self.token
         if self.reject_auth or not ok:
             return (-32000, "authentication failed")
-        resumed = request.params.get("protocol") in self.protocols
-        protocol = request.params["protocol"] if resumed else f"signalwire_{next(self._counter)}"
+        sent = request.params.get("protocol")
+        sent = sent if isinstance(sent, str) else ""
+        resumed = sent in self.protocols
+        if resumed or (self.reissue_protocols and sent):
+            protocol = sent
+        else:
+            protocol = f"signalwire_{next(self._counter)}"
         self.protocols.add(protocol)
         peer.authed = True
         return {"protocol": protocol, "identity": self.identity, "session_restored": resumed}

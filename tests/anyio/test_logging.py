@@ -72,3 +72,17 @@ async def test_no_frame_trace_unless_debug(caplog: pytest.LogCaptureFixture) -> 
     assert not [r for r in caplog.records if r.name == "relay_anyio.frames"]
     assert any("session ready" in r.getMessage() for r in caplog.records)
     assert all(TOKEN not in r.getMessage() for r in caplog.records)
+
+
+async def test_frame_trace_masks_values_not_letters(caplog: pytest.LogCaptureFixture) -> None:
+    # A short project and token ("me") must not turn every "me" of every frame into ***.
+    async with ScriptedServer(project="me", token="me") as server:
+        with caplog.at_level(logging.DEBUG, logger="relay_anyio.frames"):
+            async with RelayClient(project="me", token="me", host=server.url) as client:
+                await client.execute("x.measure", {"comment": "me", "name": "some media"})
+    text = "\n".join(r.getMessage() for r in caplog.records if r.name == "relay_anyio.frames")
+    assert '"method":"signalwire.connect"' in text
+    assert '"method":"x.measure"' in text and '"name":"some media"' in text
+    assert '"authentication":{"project":"***","token":"***"}' in text
+    assert '"comment":"***"' in text  # the value itself, where it stands alone
+    assert "***thod" not in text and "***dia" not in text

@@ -192,7 +192,8 @@ async def test_record_no_input(emu: RelayEmulator, client: RawClient) -> None:
 
 async def test_record_terminator_and_stereo(emu: RelayEmulator, client: RawClient) -> None:
     _, call = await answered_call(emu, client, script=[Say("hello there"), Press("#")])
-    await record(client, call, stereo=True, end_silence_timeout=0, terminators="#")
+    # The beep is the prompt the caller answers (scripted input answers prompts).
+    await record(client, call, stereo=True, end_silence_timeout=0, terminators="#", beep=True)
     await record_event(client)
     done = await record_event(client)
     assert done["state"] == "finished"

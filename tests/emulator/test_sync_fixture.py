@@ -47,6 +47,8 @@ def test_fixture_scripts_a_relay_sync_ivr(
         answer = emu.wait_for_request("calling.answer")
         assert isinstance(answer, JournalEntry) and answer.params["call_id"] == caller.call_id
     assert chosen == ["1"]
+    entries = list(emu.journal)  # iterating a blocking view: a snapshot from the emulator
+    assert entries and all(isinstance(e, JournalEntry) for e in entries)
     assert "caller pressed 1" in caller.transcript(compact=True)
     emu.assert_no_violations()
 

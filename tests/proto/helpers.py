@@ -44,6 +44,8 @@ E = TypeVar("E", bound=Event)
 
 DEFAULT_CONNECT_RESULT: dict[str, Any] = {
     "protocol": "signalwire_proto-1",
+    # The signature part of the protocol (spec 1.3): the same protocol back means a resume.
+    "authorization": {"signature": "proto-1"},
     "identity": "identity-1",
     "sessionid": "session-1",
 }

@@ -70,7 +70,9 @@ def test_a_new_connection_resumes_with_the_resume_data_it_is_given() -> None:
         protocol=first.client.relay_protocol,
         authorization_state=first.client.authorization_state,
     )
-    request = second.connect({"protocol": "signalwire_abc", "identity": "i"})
+    request = second.connect(
+        {"protocol": "signalwire_abc", "identity": "i", "session_restored": True}
+    )
     assert request.params["protocol"] == "signalwire_abc"
     assert request.params["authorization_state"] == "blob:tag"
     assert request.params["contexts"] == ["office"]

@@ -103,6 +103,7 @@ OUR_CONSTANTS: list[tuple[str, object]] = [
     ("ENDED_CALL_MEMORY", 1024),
     ("EVENT_ID_MEMORY", 1024),
     ("TIMED_OUT_DIAL_MEMORY", 256),
+    ("DEAD_LINK_TIMEOUT", 20.0),
     ("EVENT_CALL_HOLD", "calling.call.hold"),
     ("EVENT_CALL_AI", "calling.call.ai"),
 ]

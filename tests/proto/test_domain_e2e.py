@@ -13,6 +13,7 @@ from relay_proto import (
     CallCommand,
     CallEvent,
     CallOverflow,
+    CallPassed,
     CallReceived,
     ClientRequest,
     ClientResponse,
@@ -339,7 +340,7 @@ def test_frames_are_compact_json(wire: Wire) -> None:
 # --------------------------------------------------------------------------- transport loss
 # Through the session engineer's Pair (tests/proto/helpers.py), which can reconnect.
 
-RESUMED = {"protocol": "signalwire_proto-1", "identity": "identity-1"}
+RESUMED = {"protocol": "signalwire_proto-1", "identity": "identity-1", "session_restored": True}
 FRESH = {"protocol": "signalwire_proto-2", "identity": "identity-1"}
 
 
@@ -461,10 +462,11 @@ def test_a_passed_call_is_no_longer_tracked() -> None:
     pair = _pass_pair_with_pending_play()
     control_id = pair.expect_request("calling.play").params["control_id"]
     pair.reply("calling.pass", {"code": "200", "message": "Passing call"})
-    completed, succeeded = pair.take_client_events()
+    completed, passed, succeeded = pair.take_client_events()
     assert completed == ActionCompleted(
         call_id="a", control_id=control_id, event=RelayEvent("", {}), reason="call_ended"
     )
+    assert passed == CallPassed(call_id="a")
     assert isinstance(succeeded, RequestSucceeded) and succeeded.method == "calling.pass"
     assert not succeeded.call_gone
     assert pair.client.get_call("a") is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -71,6 +72,21 @@ CASES: list[tuple[str, tuple[str, ...], str]] = [
     ('{"a": "b"}', ("", ""), '{"a": "b"}'),
     # A secret that contains another is masked whole (longest first).
     ("key=abc123 sub=abc", ("abc", "abc123"), "key=*** sub=***"),
+    # Values, never letters: a short secret inside a longer word is not a secret.
+    (
+        '{"jsonrpc":"2.0","id":"me-1","method":"signalwire.connect","params":{"authentication":'
+        '{"project":"me","token":"me"},"agent":"me"}}',
+        ("me", "me"),
+        '{"jsonrpc":"2.0","id":"***-1","method":"signalwire.connect","params":{"authentication":'
+        '{"project":"***","token":"***"},"agent":"***"}}',
+    ),
+    ('{"method":"calling.call.play","params":{"message":"some media"}}', ("me",),
+     '{"method":"calling.call.play","params":{"message":"some media"}}'),
+    ("abc123 xabc abcx abc", ("abc",), "abc123 xabc abcx ***"),
+    # A JWT is masked wherever it appears, even when it is not one of the live secrets.
+    ('{"result":{"authorization":{"jwt":"eyJhbGciOi.eyJzdWIiOi.c2ln-_x"}}}', (),
+     '{"result":{"authorization":{"jwt":"***"}}}'),
+    ("Bearer eyJabc.def.ghi rest", (), "Bearer *** rest"),
 ]  # fmt: skip
 
 
@@ -85,8 +101,8 @@ def test_unchanged_frame_is_the_same_text() -> None:
 
 
 def test_secrets_may_be_any_iterable() -> None:
-    assert mask_frame(f"x{TOKEN}x", iter([TOKEN])) == "x***x"
-    assert mask_frame(f"x{TOKEN}x", {TOKEN: 1}) == "x***x"
+    assert mask_frame(f"x-{TOKEN}-x", iter([TOKEN])) == "x-***-x"
+    assert mask_frame(f"x-{TOKEN}-x", {TOKEN: 1}) == "x-***-x"
 
 
 # --------------------------------------------------------------------------- escaped forms
@@ -119,9 +135,9 @@ def test_secret_in_a_key_is_masked() -> None:
 def test_literal_masking_that_breaks_the_json_falls_back_to_decoding() -> None:
     # The secret is also part of the JSON syntax, so replacing it in the text breaks the
     # frame; the structure-aware path still masks the value.
-    frame = '{"a":"x","b":"Q\\u0022:\\u0022"}'
+    frame = '{"a":"x","b":"Q-\\u0022:\\u0022"}'
     out = mask_frame(frame, ['":"'])
-    assert json.loads(out) == {"a": "x", "b": "Q***"}
+    assert json.loads(out) == {"a": "x", "b": "Q-***"}
 
 
 def test_non_json_with_backslash_gets_literal_masking_only() -> None:
@@ -154,7 +170,7 @@ def test_masking_deep_data_does_not_recurse() -> None:
     data: Any = "leaf-SECRET"
     for _ in range(5000):
         data = {"k": [data]}
-    masked = _masking._mask_data(data, ["SECRET"])
+    masked = _masking._mask_data(data, _masking._needles(["SECRET"]))
     for _ in range(5000):
         masked = masked["k"][0]
     assert masked == "leaf-***"
@@ -206,14 +222,15 @@ def test_no_credential_survives(
         {"wrap": data, "echo": f"id-{secret}"}, ensure_ascii=ascii_only, indent=indent
     )
     out = mask_frame(frame, [secret])
-    assert secret not in out
+    standalone = re.compile(f"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])")
+    assert not standalone.search(out)
     try:
         decoded = json.loads(out)
     except ValueError:
         return  # masking a secret that is also JSON syntax may leave non-JSON text
     for key, value in _strings_and_key_values(decoded):
         if isinstance(value, str):
-            assert secret not in value
+            assert not standalone.search(value)
         if key in ("token", "project", "jwt_token", "authorization_state") and isinstance(
             value, str
         ):
@@ -228,3 +245,18 @@ def test_nothing_to_mask_means_unchanged(data: Any, secret: str) -> None:
     assume(not any(f'"{key}"' in frame for key in masked_keys))
     assume(secret not in frame and secret not in repr(data))
     assert mask_frame(frame, [secret]) == frame
+
+
+# --------------------------------------------------------------------------- previews
+
+
+def test_preview_of_a_cut_frame_hides_a_cut_credential() -> None:
+    from relay_proto import mask_preview
+
+    cut = '{"jsonrpc":"2.0","params":{"authentication":{"project":"p-1","token":"PTabc'
+    assert mask_preview(cut, (), truncated=True).endswith('"token":"***...')
+    tail = f'{{"note": "see {TOKEN[:6]}'
+    assert mask_preview(tail, [TOKEN], truncated=True) == '{"note": "see ***...'
+    assert mask_preview('{"a": 1}', [TOKEN]) == '{"a": 1}'  # short: not cut, no marker
+    long = '{"x": "' + "y" * 300
+    assert mask_preview(long[:200], ()) == long[:200] + "..."

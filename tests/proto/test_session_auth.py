@@ -193,7 +193,9 @@ def test_first_connect_failure_schedules_a_retry() -> None:
     pair.client.connect_failed(pair.now, "dns failure")
     pair.collect()
     assert pair.client.state == SessionState.DISCONNECTED
-    assert lost(pair) == [TransportLost(reason="dns failure", reconnect_at=pair.now + 1.0)]
+    assert lost(pair) == [
+        TransportLost(reason="dns failure", reconnect_at=pair.now + 1.0, socket_opened=False)
+    ]
     assert pair.client.next_deadline() == pair.now + 1.0
 
 

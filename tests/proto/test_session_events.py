@@ -148,7 +148,7 @@ def test_dedup_remembers_the_last_1024_ids() -> None:
 
 
 # Connect results for a reconnect: the same protocol back is a resume, another one is not.
-RESUMED = {"protocol": "signalwire_proto-1", "identity": "identity-1"}
+RESUMED = {"protocol": "signalwire_proto-1", "identity": "identity-1", "session_restored": True}
 FRESH = {"protocol": "signalwire_proto-2", "identity": "identity-1"}
 RECEIVE_2 = {**RECEIVE, "call_id": "c2"}
 
@@ -458,7 +458,10 @@ def test_input_after_an_abandoned_transport_in_the_same_chunk_is_ignored() -> No
 
 
 def scripted_session(chunk_size: int | None) -> tuple[list[Any], list[Any]]:
-    pair = Pair(chunk_size=chunk_size, contexts=["office"], max_message_size=300)
+    # dead_link_timeout=None: the 30 s below would otherwise end the link after the server ping.
+    pair = Pair(
+        chunk_size=chunk_size, contexts=["office"], max_message_size=300, dead_link_timeout=None
+    )
     pair.connect()
     pair.event("signalwire.authorization.state", {"authorization_state": "A:B"})
     pair.event("calling.call.receive", RECEIVE, envelope={"timestamp": 5.5})

@@ -3,13 +3,16 @@ graceful stop's bounds, the handler pool's size, configuration errors and the fr
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Iterator
 from typing import Any
 
+import anyio.from_thread
 import pytest
 
+from relay_anyio.testing import RelayEmulator
 from relay_sync import Call, RelayClient, RelayError
 
 from .conftest import LogWatch
@@ -316,3 +319,22 @@ def test_run_on_a_connected_client_waits_for_its_session(emulator: Any, make_cli
     runner.join(WAIT)
     assert not runner.is_alive()
     assert len(emulator.journal.requests("signalwire.connect")) == 1
+
+
+def test_frame_trace_masks_values_not_letters(frames: LogWatch) -> None:
+    # A short project and token ("me") must not turn every "me" of every frame into ***.
+    make = functools.partial(RelayEmulator, project="me", token="me")
+    with anyio.from_thread.start_blocking_portal("asyncio") as portal:
+        emu = portal.call(make)
+        with portal.wrap_async_context_manager(emu):
+            url = portal.call(getattr, emu, "url")
+            client = RelayClient(project="me", token="me", host=url)
+            client.connect()
+            try:
+                client.execute("signalwire.receive", {"contexts": ["some-media"]})
+            finally:
+                client.disconnect()
+    text = "\n".join(frames.messages())
+    assert '"method":"signalwire.connect"' in text and '"method":"signalwire.receive"' in text
+    assert '"authentication":{"project":"***","token":"***"}' in text
+    assert "***thod" not in text and "some-media" in text

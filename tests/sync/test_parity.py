@@ -77,9 +77,11 @@ def test_same_names_in_all() -> None:
 
 def test_shared_names_are_the_core_objects() -> None:
     # Events, parse_event and constants come from relay_proto in both packages.
-    own = {"RelayClient", "RelayError", "RelayTimeoutError", "Call", "Message", "Action"} | {
-        name for name in relay_anyio.__all__ if name.endswith("Action")
-    }
+    own = (
+        {"RelayClient", "RelayError", "SessionReplacedError", "Call", "Message", "Action"}
+        | {name for name in relay_anyio.__all__ if name.endswith("Error")}
+        | {name for name in relay_anyio.__all__ if name.endswith("Action")}
+    )
     for name in relay_anyio.__all__:
         if name in own:
             assert getattr(relay_sync, name) is not getattr(relay_anyio, name), name

@@ -25,7 +25,7 @@ import pytest
 from anyio.streams.tls import TLSListener
 
 from relay_proto import parse_host
-from relay_sync import Call, RelayClient
+from relay_sync import Call, ConnectTLSError, RelayClient
 from relay_sync._transport import Stream, open_stream
 
 from .helpers import CALLER, LINE, PROJECT, TOKEN, WAIT, Outcome
@@ -180,7 +180,7 @@ def test_a_server_that_hangs_up_during_the_handshake() -> None:
     thread.start()
     client = RelayClient(project=PROJECT, token=TOKEN, host=f"wss://127.0.0.1:{port}")
     try:
-        with pytest.raises(ConnectionError, match="TLS handshake"):
+        with pytest.raises(ConnectTLSError, match="TLS handshake"):
             client.connect()
     finally:
         thread.join(WAIT)

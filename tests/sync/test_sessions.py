@@ -1,0 +1,93 @@
+"""relay_sync over real sockets: a new session is never taken for a resumed one (the emulator
+restarts and loses its state), and every wait of the old session settles at once."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio.from_thread
+
+from relay_anyio.testing import RelayEmulator
+from relay_sync import Call, RelayClient, SessionReplacedError
+
+from .conftest import LogWatch
+from .helpers import CALLER, LINE, PROJECT, TOKEN, WAIT
+
+LONG = [{"type": "silence", "params": {"duration": 600}}]
+
+
+def test_an_emulator_restart_that_loses_its_state_ends_the_old_calls(
+    relay_log: LogWatch,
+) -> None:
+    playing, done = threading.Event(), threading.Event()
+    seen: dict[str, Any] = {}
+
+    def handle(call: Call) -> None:
+        seen["call"] = call
+        call.answer()
+        action = call.play(LONG)
+        playing.set()
+        try:
+            action.wait()
+        except BaseException as exc:
+            seen["error"] = exc
+        finally:
+            done.set()
+
+    make = functools.partial(RelayEmulator, project=PROJECT, token=TOKEN)
+    with anyio.from_thread.start_blocking_portal("asyncio") as portal:
+        first = portal.call(make)
+        with portal.wrap_async_context_manager(first):
+            url = portal.call(getattr, first, "url")
+            client = RelayClient(project=PROJECT, token=TOKEN, host=url, contexts=["office"])
+            client.on_call(handle)
+            client.connect()
+            portal.call(
+                functools.partial(first.call, context="office", from_number=CALLER, to_number=LINE)
+            )
+            assert playing.wait(WAIT)
+        port = urlsplit(url).port
+        second = portal.call(functools.partial(make, port=port))
+        try:
+            with portal.wrap_async_context_manager(second):
+                assert done.wait(WAIT)
+                assert isinstance(seen.get("error"), SessionReplacedError)
+                assert seen["call"].state == "ended"
+                relay_log.wait_for("was not resumed")
+        finally:
+            client.disconnect()
+    warnings = [r for r in relay_log.records if r.levelno == logging.WARNING]
+    assert any("was not resumed" in r.getMessage() for r in warnings)
+
+
+def test_a_half_open_link_is_found_by_the_server_ping_watchdog(relay_log: LogWatch) -> None:
+    # The emulator pings every 50 ms; once it goes silent (socket open, nothing sent), the
+    # client gives the link up after its dead_link_timeout and resumes on a new one.
+    frames = LogWatch()
+    frame_logger = logging.getLogger("relay_sync.frames")
+    frame_logger.addHandler(frames)
+    frame_logger.setLevel(logging.DEBUG)
+    make = functools.partial(RelayEmulator, project=PROJECT, token=TOKEN, ping_interval=0.05)
+    try:
+        with anyio.from_thread.start_blocking_portal("asyncio") as portal:
+            emu = portal.call(make)
+            with portal.wrap_async_context_manager(emu):
+                url = portal.call(getattr, emu, "url")
+                client = RelayClient(project=PROJECT, token=TOKEN, host=url, dead_link_timeout=0.5)
+                client.connect()
+                try:
+                    frames.wait_for('"method":"signalwire.ping"')  # a server ping arrived
+                    assert portal.call(emu.faults.half_open) == 1
+                    relay_log.wait_for("dead link: nothing from the server for 0.5 s")
+                    relay_log.wait_for("resumed")
+                    result = client.execute("signalwire.receive", {"contexts": ["x"]})
+                    assert result["code"] == "200"
+                finally:
+                    client.disconnect()
+    finally:
+        frame_logger.removeHandler(frames)
+        frame_logger.setLevel(logging.NOTSET)
