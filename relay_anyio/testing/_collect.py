@@ -428,18 +428,24 @@ class DetectAction(SimAction):
         return {"detect": {"type": self.type, "params": {"event": "finished"}}}
 
     def start(self) -> None:
-        self.later(self.timeout, lambda: self.finish(self.ended_params()))
         if self.type == "digit":
+            self._time_out()
             self.sw.request_input(self.call, self)
         elif self.call.answered_at is None:
-            # Nothing to listen to before the far end answers.
+            # Nothing to listen to before the far end answers: the detector, and its timeout,
+            # start at the answer (so how long the application took to answer, a wall-clock
+            # matter, never decides what is detected).
             self.call.on_answer.append(self._listen)
         else:
             self._listen()
 
+    def _time_out(self) -> None:
+        self.later(self.timeout, lambda: self.finish(self.ended_params()))
+
     def _listen(self) -> None:
         if self.done:
             return
+        self._time_out()
         answered = self.call.answered_at if self.call.answered_at is not None else self.sw.now
         elapsed = self.sw.now - answered
         persona = self.call.party.persona
