@@ -26,7 +26,7 @@ LABELS = {
     "core": "relay_proto + socket loop",
     "orjson": "relay_anyio asyncio + orjson",
     "floor": "wsproto floor",
-    "stream": "relay_anyio asyncio, anyio stream",
+    "stream": "relay_anyio asyncio via stream",
 }
 
 # Per workload: (key, column title, format) of the medians shown, the first being the one the

@@ -110,6 +110,7 @@ class SessionRunner:
         self._write_lock = anyio.Lock(fast_acquire=True)
         self._stream: anyio.abc.ByteStream | None = None
         self._aio: AioStream | None = None  # the socket, on asyncio's protocol path
+        self._burst: asyncio.Handle | None = None  # a coalesced write is due (protocol path)
         self._use_protocol = (
             sniffio.current_async_library() == "asyncio"
             and os.environ.get(_TRANSPORT_ENV, "") != "stream"
@@ -161,7 +162,12 @@ class SessionRunner:
         if aio is not None:
             # Protocol path: transport.write is synchronous, so no lock keeps the order; wait
             # only while the socket's buffer is full.
-            self._write_aio(aio)
+            if self._burst is None:
+                # The first write of this event-loop iteration leaves at once (no added
+                # latency); later ones in the same iteration (hundreds of handlers each sending
+                # a request) are coalesced into one write when the iteration's callbacks run.
+                self._write_aio(aio)
+                self._burst = asyncio.get_running_loop().call_soon(self._end_burst)
             await aio.drain()
             return
         async with self._write_lock:
@@ -180,6 +186,12 @@ class SessionRunner:
                 failed = False
         if failed and not self._lost:
             self._feed(None)
+
+    def _end_burst(self) -> None:
+        self._burst = None
+        aio = self._aio
+        if aio is not None:
+            self._write_aio(aio)
 
     def _write_aio(self, aio: AioStream) -> None:
         data = self._conn.data_to_send()

@@ -29,7 +29,9 @@ time.
 # queue (max 500; the next fails at once, D4). A reply settles it by id; an id we do not know
 # (never sent, timed out, already answered) drops the reply with FrameDropped. When the
 # transport is lost, requests in flight fail "Connection closed" and queued ones stay (D5).
-# ``close`` fails everything "Client disconnected" (D19) and never reconnects.
+# ``close`` fails everything "Client disconnected" (D19) and never reconnects. Issuing stays
+# here (it depends on the state); writing frames, withdrawing queued requests and reporting
+# outcomes are in the base class ``_session_requests.SessionRequests``.
 #
 # Server requests (answered by ``_session_inbound.ServerRequests``). Every ``signalwire.event``
 # with an id is ACKed before anything else happens to it, exactly once per delivery. A
@@ -83,6 +85,7 @@ from ._session_parts import (
     SessionConfig,
     SessionHooks,
 )
+from ._session_requests import SessionRequests
 from ._transport import Closed, Dropped, Opened, Transport, TransportEvent
 
 __all__ = ["Session", "SessionState"]
@@ -140,7 +143,7 @@ _METHOD_PING = "signalwire.ping"
 CLOSE_TIMEOUT = 5.0
 
 
-class Session:
+class Session(SessionRequests):
     """The client session across transports (see the theory of operation above).
 
     Args:
@@ -439,40 +442,6 @@ class Session:
             self._requests.add_queued(request)
         return request.id
 
-    def cancel_request(self, request_id: object, now: float) -> bool:
-        """The application gave up on a request: if it is still queued (offline), it is removed
-        and will never be sent; the domain forgets what it registered for it (action, dial).
-        No outcome event follows. Returns ``False`` (and changes nothing) when the request is
-        not queued: already on the wire, settled, or unknown."""
-        request = self._requests.withdraw(request_id)
-        if request is None:
-            return False
-        self._hooks.request_withdrawn(request, now)
-        return True
-
-    def withdraw_queued(
-        self, stale: Callable[[PendingRequest], bool], message: str, now: float
-    ) -> int:
-        """Remove every queued request for which ``stale(request)`` holds; each fails with
-        code -1 and ``message`` (reported as usual). Returns how many."""
-        requests = self._requests.withdraw_queued(stale)
-        for request in requests:
-            self._abort(request, message, now)
-        return len(requests)
-
-    def _write(self, text: str) -> bool:
-        """Send one frame; ``False`` when the transport cannot take it any more."""
-        transport = self._transport
-        # Writes happen only while READY or AUTHENTICATING, and the transport is open then:
-        # input is handled as it is parsed, so a close ends the session's use of it at once.
-        # Should that ever not hold, a request stays queued rather than being lost.
-        if transport is None or not transport.is_open:  # pragma: no cover - defensive
-            return False
-        if self._observer is not None:
-            self._observer("out", text)
-        transport.send_text(text)
-        return True
-
     def _flush(self, now: float) -> None:
         # Requests whose deadline already passed are reported as timed out, not sent.
         self._expire(now)
@@ -491,23 +460,6 @@ class Session:
             self._ping_failed(now)
         else:
             self._hooks.request_failed(request, code, message, data, now)
-
-    def _abort(self, request: PendingRequest, message: str, now: float) -> None:
-        """``request`` cannot get a reply (transport lost, closed, queue full): it fails with
-        code -1. The session's own requests just end; they concern nobody else."""
-        if request.kind is not RequestKind.CONNECT and request.kind is not RequestKind.PING:
-            self._hooks.request_failed(request, -1, message, None, now)
-
-    def _succeeded(self, request: PendingRequest, result: dict[str, Any], now: float) -> None:
-        kind = request.kind
-        if kind is RequestKind.PING:
-            self._pings.succeeded(now)
-            return
-        if kind is RequestKind.RECEIVE:
-            self._resume.receive(request.contexts)
-        elif kind is RequestKind.UNRECEIVE:
-            self._resume.unreceive(request.contexts)
-        self._hooks.request_succeeded(request, result, now)
 
     # ---------------------------------------------------------------- inbound frames
     def _on_text(self, text: str, now: float) -> None:

@@ -3,9 +3,9 @@
 An action is started by a ``calling.<kind>`` request carrying the client's ``control_id``, reports
 progress with ``calling.call.<kind>`` events carrying that id, and is steered by sub-commands
 (``calling.<kind>.stop`` ...). This module has the common machinery (:class:`SimAction`, the
-start and sub-command handlers, :class:`Playback`, :class:`Ongoing`), play and record. Collect,
-detect and digit handling are in ``_collect``; the services whose outcome a test scripts (tap,
-stream, pay, fax, transcription, AI) in ``_services``.
+start and sub-command handlers, :class:`Playback`, :class:`Ongoing`), play and record. Collect
+and detect are in ``_collect``, sent digits and digit bindings in ``_digits``; the services whose
+outcome a test scripts (tap, stream, pay, fax, transcription, AI) in ``_services``.
 
 When the call ends, each running action reports its natural terminal event *before* the call's
 ``ended`` state event.

@@ -1,9 +1,9 @@
 """State of the simulated switch: sessions, calls, remote parties, and request outcomes.
 
 Plain mutable records owned by :class:`~relay_anyio.testing._switch.Switch`; the simulation
-modules (``_calls``, ``_actions``, ``_collect``, ``_dialing``, ``_rooms``, ``_messaging``)
-change them only through the switch, which keeps the invariants (one owner per call, events
-routed to the owner, timers cancelled when a call ends).
+modules (``_calls``, ``_actions``, ``_collect``, ``_digits``, ``_dialing``, ``_rooms``,
+``_messaging``) change them only through the switch, which keeps the invariants (one owner per
+call, events routed to the owner, timers cancelled when a call ends).
 """
 
 from __future__ import annotations

@@ -22,8 +22,9 @@ Remote parties. Each call has a :class:`~._model.Party` at the far end with a qu
 consumer (collect, record, digit detector) asks for them; timed intents (``Silence(s)``,
 ``Hangup(after=s)``) run their clock from the moment they reach the head of the queue.
 
-The command handlers live in ``_calls``, ``_actions``, ``_collect``, ``_dialing``, ``_rooms`` and
-``_messaging``; each exports ``HANDLERS`` (method -> function) merged into one table here.
+The command handlers live in ``_calls``, ``_actions``, ``_collect``, ``_digits``, ``_dialing``,
+``_rooms`` and ``_messaging``; each exports ``HANDLERS`` (method -> function) merged into one
+table here.
 """
 
 from __future__ import annotations
@@ -99,10 +100,30 @@ class _Modules:
 
 def _load_modules() -> _Modules:
     # Imported here: the handler modules import this one for their type annotations.
-    from . import _actions, _calls, _collect, _dialing, _messaging, _rooms, _routing, _services
+    from . import (
+        _actions,
+        _calls,
+        _collect,
+        _dialing,
+        _digits,
+        _messaging,
+        _rooms,
+        _routing,
+        _services,
+    )
 
     found = _Modules({}, [], [])
-    modules = (_calls, _actions, _collect, _dialing, _rooms, _messaging, _routing, _services)
+    modules = (
+        _calls,
+        _actions,
+        _collect,
+        _digits,
+        _dialing,
+        _rooms,
+        _messaging,
+        _routing,
+        _services,
+    )
     for module in modules:
         found.handlers.update(module.HANDLERS)
         if hasattr(module, "on_call_end"):

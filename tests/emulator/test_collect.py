@@ -100,15 +100,15 @@ async def test_initial_timeout_gives_no_input(emu: RelayEmulator, client: RawCli
     assert client.last_envelope["timestamp"] - ended == seconds(5.0)
 
 
-# The caller's silence starts when the call is answered, in simulated time, while the test sends
-# its prompt in real time: at the default scale a loaded machine can let 10 simulated seconds
-# pass before the prompt arrives. At 0.05 the margin is hundreds of milliseconds.
-@pytest.mark.time_scale(0.05)
 async def test_timed_silence_longer_than_initial_timeout(
     emu: RelayEmulator, client: RawClient
 ) -> None:
-    caller, call = await answered_call(emu, client, script=[Silence(10), Press("5")])
+    # The script is given once the prompt listens (an idle caller waits for it): a script given
+    # at the answer would start its silence while the prompt is still on its way in real time.
+    caller, call = await answered_call(emu, client)
     await prompt(client, call, {"initial_timeout": 2.0, "digits": {"max": 1}})
+    await caller.silence(10)
+    await caller.press("5")
     assert (await collect_event(client))["result"]["type"] == "no_input"
     # The press comes after the silence and goes to the next prompt.
     await prompt(client, call, {"digits": {"max": 1}}, cid="c2")
@@ -329,6 +329,37 @@ async def test_machine_detection_starts_at_answer(emu: RelayEmulator, client: Ra
     assert (machine, ready) == ("MACHINE", "READY")
     assert t1 - answered == seconds(1.25)
     assert t2 - answered == seconds(10 * 0.4 + 0.5)  # the greeting, then the beep
+
+
+async def test_detection_timeout_counts_from_the_answer(
+    emu: RelayEmulator, client: RawClient
+) -> None:
+    # A detector asked before the answer times out `timeout` seconds after the answer, however
+    # long the application took to answer (here 40 simulated seconds, past the 20 s timeout).
+    await emu.call(
+        context="office",
+        from_number="+15551230001",
+        to_number="+15551230002",
+        persona=Persona.machine(greeting_words=10),
+    )
+    call = await client.event("calling.call.receive")
+    await detect(client, call, "machine")
+    _, other = await answered_call(emu, client)
+    silence = [{"type": "silence", "params": {"duration": 40}}]
+    await client.call("calling.play", other, control_id="p", play=silence)
+    await client.event("calling.call.play", lambda p: p["state"] == "finished")
+    await client.call("calling.answer", call)
+    await client.event(
+        "calling.call.state",
+        lambda p: p["call_id"] == call["call_id"] and p["call_state"] == "answered",
+    )
+    answered = client.last_envelope["timestamp"]
+    values = await detect_values(client)
+    assert [(value, round(t - answered, 3)) for value, t in values] == [
+        ("MACHINE", 1.25),
+        ("READY", 4.5),
+        ("finished", 4.5),
+    ]
 
 
 async def test_digit_detection(emu: RelayEmulator, client: RawClient) -> None:
