@@ -39,7 +39,6 @@ import pytest
 import relay_anyio
 import relay_sync
 from relay_anyio.testing import Persona, Press, RelayEmulator
-from relay_proto import commands
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md")), ROOT / "examples/README.md"]
@@ -271,30 +270,6 @@ SCENARIOS: dict[str, Callable[[Block, RelayEmulator, Callable[[], str]], Awaitab
     "first-ivr": first_ivr,
     "emulator-url": emulator_url,
 }
-# Programs written in the forms of SignalWire's public docs (flat media and ringback): they need
-# relay_proto to accept those forms (issue 10, item 1).
-FLAT_FORMS = {"docs-style-async", "docs-style-sync"}
-
-
-def flat_forms_accepted() -> bool:
-    """Whether relay_proto sends flat media items (``{"type": "tts", "text": ...}``)."""
-    try:
-        commands.play([{"type": "tts", "text": "Hello from RELAY!"}])
-    except ValueError:
-        return False
-    return True
-
-
-def scenario_params() -> list[Any]:
-    waiting = pytest.mark.xfail(
-        not flat_forms_accepted(),
-        reason="relay_proto does not accept the flat media forms of the public docs yet",
-        strict=True,
-    )
-    return [
-        pytest.param(name, marks=waiting) if name in FLAT_FORMS else name
-        for name in sorted(SCENARIOS)
-    ]
 
 
 @pytest.fixture
@@ -317,7 +292,7 @@ def run_block(name: str) -> Block:
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("name", scenario_params())
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
 async def test_documented_program_runs(
     name: str, emu: RelayEmulator, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,7 +12,8 @@ writers, re-arm the clock, wake waiters). So no lock is needed.
 Delivery. Events for a session go through its mailbox: at most ``max_unacked`` are in flight
 (sent, not yet ACKed); the rest wait. When a socket goes away, events in flight go back to the
 front of the mailbox and are sent again, with the same ids, to the socket that resumes the
-session; events for a session without a socket wait there (bounded).
+session; events for a session without a socket wait there (bounded). This part of the server
+is its base class :class:`~._server_delivery.EventDelivery` (``_server_delivery``).
 
 Time. The simulated world runs on ``anyio.current_time() × 1/time_scale``. Protocol timers
 (server pings, ACK timeout, fault delays) are real seconds: they test the client's own timers.
@@ -27,7 +28,7 @@ import functools
 import math
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import anyio
@@ -48,13 +49,13 @@ from ._connections import (
     ClientSocket,
     Credentials,
     Mailbox,
-    Outbound,
     PortListener,
 )
 from ._fault_actions import FaultActions
 from ._faults import Faults
 from ._journal import Journal, JournalEntry
 from ._model import RequestError
+from ._server_delivery import EventDelivery
 from ._sessions import SessionDesk
 from ._switch import Switch
 
@@ -63,10 +64,7 @@ __all__ = ["ClientInfo", "Credentials", "EmulatorServer", "EmulatorTimeout"]
 T = TypeVar("T")
 
 # Bounds.
-_MAX_MAILBOX = 10_000  # events waiting for a session without a socket; oldest dropped beyond
 _MAX_VIOLATIONS = 1_000
-_MAX_EXPECTED_REPLIES = 10_000
-_REORDER_HOLD = 0.2  # real seconds a lone event is held back by the reorder fault
 _CLOSE_WAIT = 1.0  # real seconds a closing socket waits for the client's EOF
 
 
@@ -78,7 +76,7 @@ class EmulatorTimeout(TimeoutError):
     __module__ = "relay_anyio.testing"
 
 
-class EmulatorServer:
+class EmulatorServer(EventDelivery):
     """Sockets, sessions' mailboxes and timers around a :class:`Switch`."""
 
     def __init__(
@@ -557,68 +555,3 @@ class EmulatorServer:
         self.violation(
             f"conn{client.number}: unusable frame ({dropped.reason}): {dropped.raw[:80]}"
         )
-
-    # ------------------------------------------------------------------ delivery
-    def outbound(self, event_type: str, params: dict[str, Any], t: float) -> Outbound:
-        """A new event record with the next event id (unique across every connection)."""
-        self._event_seq += 1
-        return Outbound(f"evt-{self._event_seq}", event_type, params, t)
-
-    def _enqueue(self, protocol: str, event_type: str, params: dict[str, Any], t: float) -> None:
-        box = self.mailboxes.setdefault(protocol, Mailbox())
-        box.queue.append(self.outbound(event_type, params, t))
-        if len(box.queue) > _MAX_MAILBOX:
-            dropped = box.queue.popleft()
-            self.switch.log(
-                "emulator", f"dropped {dropped.event_type} for {protocol}: mailbox full"
-            )
-
-    def _deliver(self, box: Mailbox) -> None:
-        client = box.client
-        if client is None or client.dead or not client.conn.is_open:
-            return
-        while box.queue and len(box.inflight) < self.max_unacked:
-            out = box.queue.popleft()
-            if not self.faults.reordering:
-                self._send_event(client, box, out)
-            elif box.held is None:
-                box.held = out
-                if client.tg is not None:
-                    client.tg.start_soon(self._release_held, box, out)
-            else:
-                held, box.held = box.held, None
-                self._send_event(client, box, out)
-                self._send_event(client, box, held)
-
-    async def _release_held(self, box: Mailbox, out: Outbound) -> None:
-        await anyio.sleep(_REORDER_HOLD)
-        if box.held is out and box.client is not None and not box.client.dead:
-            box.held = None
-            self._send_event(box.client, box, out)
-            self.pump()
-
-    def _send_event(self, client: ClientSocket, box: Mailbox, out: Outbound) -> None:
-        session = client.session
-        envelope: Mapping[str, Any] = {
-            "event_channel": session.protocol if session else "",
-            "timestamp": round(self._epoch + out.t, 6),
-            "project_id": self.credentials.project or "emulator-project",
-            "space_id": "emulator-space",
-        }
-        copies = 2 if self.faults.duplicating else 1
-        for _ in range(copies):
-            client.conn.send_event(
-                out.event_type, out.params, event_id=out.event_id, envelope=envelope
-            )
-        if copies > 1:
-            self.expect_reply(out.event_id)
-        out.sent_at = anyio.current_time()
-        box.inflight[out.event_id] = out
-
-    def expect_reply(self, request_id: str) -> None:
-        """The client will answer ``request_id`` once more than the core expects (a duplicated
-        event, a fault frame): that reply is no violation."""
-        self._expected_replies[request_id] = self._expected_replies.get(request_id, 0) + 1
-        # Bounded: a client that never answers must not make this grow forever.
-        while len(self._expected_replies) > _MAX_EXPECTED_REPLIES:
-            self._expected_replies.popitem(last=False)

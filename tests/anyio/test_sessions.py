@@ -92,6 +92,45 @@ async def test_a_restarted_server_reissuing_the_protocol_ends_the_old_calls(
     assert any("was not resumed" in r.getMessage() for r in warnings)
 
 
+async def test_a_handler_waiting_for_the_end_of_its_call_is_told_at_once() -> None:
+    # on_call handlers see the new session: one blocked in wait_for_ended() (not in an action)
+    # gets SessionReplacedError as soon as the new session is ready; the call's state is
+    # "ended". Listeners registered with call.on() get no made-up event (docs/deviations.md).
+    async with ScriptedServer() as server:
+        client = RelayClient(project="p", token="t", host=server.url, contexts=["office"])
+        waiting, done = anyio.Event(), anyio.Event()
+        seen: dict[str, Any] = {}
+        heard: list[Any] = []
+
+        @client.on_call
+        async def on_call(call: Call) -> None:
+            seen["call"] = call
+            call.on("calling.call.state", heard.append)
+            await call.answer()
+            waiting.set()
+            try:
+                seen["ended"] = await call.wait_for_ended()
+            except BaseException as exc:
+                seen["error"] = exc
+                raise
+            finally:
+                done.set()
+
+        ready = watch(client, SessionReady)
+        with anyio.fail_after(WAIT):
+            async with client:
+                await server.push("calling.call.receive", RECEIVE)
+                await waiting.wait()
+                back = ready[0]
+                server.lose_sessions()
+                await server.drop()
+                await back.wait()
+                await done.wait()
+                assert isinstance(seen.get("error"), SessionReplacedError), seen
+                assert seen["call"].state == "ended"
+                assert heard == []
+
+
 async def test_a_resumed_session_keeps_the_calls() -> None:
     async with ScriptedServer() as server:
         client = RelayClient(project="p", token="t", host=server.url, contexts=["office"])

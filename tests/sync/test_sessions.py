@@ -5,34 +5,46 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
 import threading
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
 import anyio.from_thread
+import pytest
 
 from relay_anyio.testing import RelayEmulator
 from relay_sync import Call, RelayClient, SessionReplacedError
 
 from .conftest import LogWatch
-from .helpers import CALLER, LINE, PROJECT, TOKEN, WAIT
+from .helpers import CALLER, LINE, PROJECT, TOKEN, WAIT, tts
 
 LONG = [{"type": "silence", "params": {"duration": 600}}]
 
 
+@pytest.mark.parametrize("blocked_in", ["action.wait", "wait_for_ended"])
 def test_an_emulator_restart_that_loses_its_state_ends_the_old_calls(
-    relay_log: LogWatch,
+    relay_log: LogWatch, blocked_in: str
 ) -> None:
+    # The handler is blocked in an action's wait, or in wait_for_ended() (on_call handlers
+    # see the new session either way). Listeners registered with call.on() get no made-up
+    # event (docs/deviations.md).
     playing, done = threading.Event(), threading.Event()
     seen: dict[str, Any] = {}
+    heard: list[Any] = []
 
     def handle(call: Call) -> None:
         seen["call"] = call
+        call.on("calling.call.state", heard.append)
         call.answer()
         action = call.play(LONG)
         playing.set()
         try:
-            action.wait()
+            if blocked_in == "action.wait":
+                action.wait()
+            else:
+                call.wait_for_ended()
         except BaseException as exc:
             seen["error"] = exc
         finally:
@@ -57,6 +69,7 @@ def test_an_emulator_restart_that_loses_its_state_ends_the_old_calls(
                 assert done.wait(WAIT)
                 assert isinstance(seen.get("error"), SessionReplacedError)
                 assert seen["call"].state == "ended"
+                assert [e for e in heard if e.params.get("call_state") == "ended"] == []
                 relay_log.wait_for("was not resumed")
         finally:
             client.disconnect()
@@ -91,3 +104,70 @@ def test_a_half_open_link_is_found_by_the_server_ping_watchdog(relay_log: LogWat
     finally:
         frame_logger.removeHandler(frames)
         frame_logger.setLevel(logging.NOTSET)
+
+
+class _CtrlCWhileBlocked(threading.Event):
+    """The event a request's waiter blocks on, with Ctrl+C pressed as the wait begins: SIGINT
+    is raised in the waiting (main) thread and Python's own handler turns it into
+    KeyboardInterrupt there, as when the user of a blocking program gives up."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        signal.raise_signal(signal.SIGINT)
+        return super().wait(timeout)
+
+
+@pytest.fixture
+def ctrl_c_raises() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt in the main thread (Python's default handler)."""
+    assert threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_a_request_given_up_while_queued_offline_is_never_sent(
+    emulator: Any, make_client: Any, relay_log: LogWatch, ctrl_c_raises: None
+) -> None:
+    client: RelayClient = make_client()
+    answered, release = threading.Event(), threading.Event()
+    calls: list[Call] = []
+
+    @client.on_call
+    def handle(call: Call) -> None:
+        call.answer()
+        calls.append(call)
+        answered.set()
+        release.wait(WAIT)
+
+    client.connect()
+    try:
+        emulator.call(context="office", from_number=CALLER, to_number=LINE)
+        assert answered.wait(WAIT)
+        emulator.faults.refuse_connections()  # down until the test says otherwise
+        assert emulator.faults.drop_all_now() == 1
+        relay_log.wait_for("RELAY connection lost")
+        # The play is queued offline; Ctrl+C lands while the program waits for its answer.
+        router = client._router
+        expect = router.expect
+
+        def expect_then_ctrl_c(*args: Any) -> Any:
+            waiter = expect(*args)
+            waiter._event = _CtrlCWhileBlocked()
+            return waiter
+
+        router.expect = expect_then_ctrl_c  # type: ignore[method-assign,assignment]
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                calls[0].play([tts("A prompt nobody waits for any more")])
+        finally:
+            router.expect = expect  # type: ignore[method-assign]
+        emulator.faults.accept_connections()
+        relay_log.wait_for("resumed")
+        # Requests go out in order: once this one is answered, the queue was flushed.
+        assert client.execute("signalwire.receive", {"contexts": ["marker"]})["code"] == "200"
+        assert len(emulator.journal.requests("signalwire.connect")) == 2
+        assert emulator.journal.requests("calling.play") == []
+    finally:
+        release.set()
