@@ -196,7 +196,7 @@ class _Run:
     def next_frame(self, waiting_for: str) -> dict[str, Any]:
         """The next frame from the server, checked; server requests are ACKed here."""
         assert self.link is not None
-        text = receive_text(self.link, self.settings.hang_timeout, "server", waiting_for)
+        text = _receive_text(self.link, self.settings.hang_timeout, "server", waiting_for)
         frame = _check_frame(text)
         if "method" in frame:
             self.on_server_request(frame)
@@ -297,7 +297,7 @@ class _Run:
         self.send_request("signalwire.ping", {})
 
 
-def receive_text(link: Link, hang_timeout: float, peer: str, waiting_for: str) -> str:
+def _receive_text(link: Link, hang_timeout: float, peer: str, waiting_for: str) -> str:
     """The next message from ``peer`` (``"server"``/``"client"``).
 
     Raises:
@@ -314,7 +314,7 @@ def receive_text(link: Link, hang_timeout: float, peer: str, waiting_for: str) -
         ) from exc
 
 
-def json_rpc_object(text: str, peer: str) -> dict[str, Any]:
+def _json_rpc_object(text: str, peer: str) -> dict[str, Any]:
     """``text`` parsed as a JSON-RPC 2.0 object.
 
     Raises:
@@ -335,7 +335,7 @@ class CredentialsRejected(Exception):
 
 def _check_frame(text: str) -> dict[str, Any]:
     """A frame from the server, checked against JSON-RPC 2.0 and RELAY's shapes."""
-    frame = json_rpc_object(text, "server")
+    frame = _json_rpc_object(text, "server")
     if "method" in frame:
         if not isinstance(frame["method"], str) or not isinstance(frame.get("id"), str):
             raise Finding(

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from relay_proto import _grammar as g
 from relay_proto import strategies as rs
 
-from ._client import Finding, Settings, Stats, _malformed_step, json_rpc_object, receive_text
+from ._client import Finding, Settings, Stats, _json_rpc_object, _malformed_step, _receive_text
 from ._link import Link, LinkClosed, LinkTimeout
 
 __all__ = ["Listener", "serve_execute", "serve_programs"]
@@ -67,8 +67,8 @@ class _Served:
         self.count = 0
 
     def frame(self, waiting_for: str) -> dict[str, Any]:
-        text = receive_text(self.link, self.settings.hang_timeout, "client", waiting_for)
-        return json_rpc_object(text, "client")
+        text = _receive_text(self.link, self.settings.hang_timeout, "client", waiting_for)
+        return _json_rpc_object(text, "client")
 
     def reply_to(self, request_id: Any, what: str) -> dict[str, Any]:
         """Wait for the client's reply to ``request_id``, answering its own requests meanwhile."""
