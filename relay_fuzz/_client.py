@@ -196,17 +196,7 @@ class _Run:
     def next_frame(self, waiting_for: str) -> dict[str, Any]:
         """The next frame from the server, checked; server requests are ACKed here."""
         assert self.link is not None
-        try:
-            text = self.link.receive(self.settings.hang_timeout)
-        except LinkTimeout as exc:
-            raise Finding(
-                "hang", f"no {waiting_for} within {self.settings.hang_timeout:g} s"
-            ) from exc
-        except LinkClosed as exc:
-            raise Finding(
-                "crash",
-                f"the server closed the connection ({exc}) while we waited for {waiting_for}",
-            ) from exc
+        text = _receive_text(self.link, self.settings.hang_timeout, "server", waiting_for)
         frame = _check_frame(text)
         if "method" in frame:
             self.on_server_request(frame)
@@ -307,18 +297,45 @@ class _Run:
         self.send_request("signalwire.ping", {})
 
 
+def _receive_text(link: Link, hang_timeout: float, peer: str, waiting_for: str) -> str:
+    """The next message from ``peer`` (``"server"``/``"client"``).
+
+    Raises:
+        Finding: ``hang`` if nothing came within ``hang_timeout``, ``crash`` if ``peer`` closed.
+    """
+    try:
+        return link.receive(hang_timeout)
+    except LinkTimeout as exc:
+        raise Finding("hang", f"no {waiting_for} within {hang_timeout:g} s") from exc
+    except LinkClosed as exc:
+        raise Finding(
+            "crash",
+            f"the {peer} closed the connection ({exc}) while we waited for {waiting_for}",
+        ) from exc
+
+
+def _json_rpc_object(text: str, peer: str) -> dict[str, Any]:
+    """``text`` parsed as a JSON-RPC 2.0 object.
+
+    Raises:
+        Finding: ``violation`` if ``text`` is not JSON or not a JSON-RPC 2.0 object.
+    """
+    try:
+        frame = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise Finding("violation", f"the {peer} sent invalid JSON: {text[:300]!r}") from exc
+    if not isinstance(frame, dict) or frame.get("jsonrpc") != "2.0":
+        raise Finding("violation", f"not a JSON-RPC 2.0 object: {text[:300]!r}")
+    return frame
+
+
 class CredentialsRejected(Exception):
     """``signalwire.connect`` was refused: nothing to fuzz."""
 
 
 def _check_frame(text: str) -> dict[str, Any]:
     """A frame from the server, checked against JSON-RPC 2.0 and RELAY's shapes."""
-    try:
-        frame = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise Finding("violation", f"the server sent invalid JSON: {text[:300]!r}") from exc
-    if not isinstance(frame, dict) or frame.get("jsonrpc") != "2.0":
-        raise Finding("violation", f"not a JSON-RPC 2.0 object: {text[:300]!r}")
+    frame = _json_rpc_object(text, "server")
     if "method" in frame:
         if not isinstance(frame["method"], str) or not isinstance(frame.get("id"), str):
             raise Finding(

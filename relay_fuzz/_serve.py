@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from relay_proto import _grammar as g
 from relay_proto import strategies as rs
 
-from ._client import Finding, Settings, Stats, _malformed_step
+from ._client import Finding, Settings, Stats, _json_rpc_object, _malformed_step, _receive_text
 from ._link import Link, LinkClosed, LinkTimeout
 
 __all__ = ["Listener", "serve_execute", "serve_programs"]
@@ -67,24 +67,8 @@ class _Served:
         self.count = 0
 
     def frame(self, waiting_for: str) -> dict[str, Any]:
-        try:
-            text = self.link.receive(self.settings.hang_timeout)
-        except LinkTimeout as exc:
-            raise Finding(
-                "hang", f"no {waiting_for} within {self.settings.hang_timeout:g} s"
-            ) from exc
-        except LinkClosed as exc:
-            raise Finding(
-                "crash",
-                f"the client closed the connection ({exc}) while we waited for {waiting_for}",
-            ) from exc
-        try:
-            frame = json.loads(text)
-        except (ValueError, RecursionError) as exc:
-            raise Finding("violation", f"the client sent invalid JSON: {text[:300]!r}") from exc
-        if not isinstance(frame, dict) or frame.get("jsonrpc") != "2.0":
-            raise Finding("violation", f"not a JSON-RPC 2.0 object: {text[:300]!r}")
-        return frame
+        text = _receive_text(self.link, self.settings.hang_timeout, "client", waiting_for)
+        return _json_rpc_object(text, "client")
 
     def reply_to(self, request_id: Any, what: str) -> dict[str, Any]:
         """Wait for the client's reply to ``request_id``, answering its own requests meanwhile."""

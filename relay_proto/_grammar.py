@@ -159,7 +159,6 @@ _RINGTONES = (
 )
 # fmt: on
 _DIRECTION = Enum(("listen", "speak", "both"))
-_STATUS_URL = Text(("https://hooks.example.com/status",))
 
 MEDIA = Choice(
     (

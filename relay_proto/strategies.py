@@ -64,6 +64,7 @@ __all__ = [
     "dial_conversations",
     "encode",
     "error_responses",
+    "event_ids",
     "event_params",
     "events",
     "from_spec",
