@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from relay_proto import (
+    DROP_UNKNOWN_REPLY,
     MSG_CALL_PASSED,
     ActionCompleted,
     CallEvent,
@@ -60,10 +61,6 @@ logger = logging.getLogger("relay_anyio")
 # Outbound messages remembered for their state events. The core forgets the oldest tracked
 # message past the same bound (relay_proto._messages.MAX_TRACKED_MESSAGES), so ours can too.
 _MAX_MESSAGES = 10_000
-
-
-# FrameDropped reason of a reply that no request waits for any more.
-_LATE_REPLY = "reply for unknown request id"
 
 
 class RateLimitedWarning:
@@ -342,7 +339,7 @@ class Router:
 
     def _dropped(self, event: FrameDropped | EventIgnored | UnroutedEvent) -> None:
         if isinstance(event, FrameDropped):
-            if event.reason == _LATE_REPLY:
+            if event.reason == DROP_UNKNOWN_REPLY:
                 # A reply after its request timed out or was given up: the server was slow.
                 logger.debug("frame dropped (%s): %s", event.reason, event.raw)
             else:

@@ -18,6 +18,7 @@ from ._fastinit import fast_init
 from ._types import CallInfo, MessageInfo
 
 __all__ = [
+    "DROP_UNKNOWN_REPLY",
     "ActionCompleted",
     "AuthRejected",
     "CallEvent",
@@ -47,6 +48,11 @@ __all__ = [
     "TransportLost",
     "UnroutedEvent",
 ]
+
+
+#: :attr:`FrameDropped.reason` of a reply whose request is unknown: never sent, already answered,
+#: timed out or given up on. Both roles use it; it is a slow peer, not a malformed frame.
+DROP_UNKNOWN_REPLY = "reply for unknown request id"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ._conn_events import (
+    DROP_UNKNOWN_REPLY,
     ClientClosed,
     ClientConnected,
     ClientRequest,
@@ -277,8 +278,9 @@ class RelayServerConnection:
         request_id = frame.id
         method = self._unacked.pop(request_id, None) if type(request_id) is str else None
         if method is None:
-            reason = "reply for unknown request id"
-            dropped = FrameDropped(reason=reason, raw=preview(text), request_id=request_id)
+            dropped = FrameDropped(
+                reason=DROP_UNKNOWN_REPLY, raw=preview(text), request_id=request_id
+            )
             self._events.append(dropped)
         elif isinstance(frame, Reply):
             response = ClientResponse(request_id=request_id, method=method, result=frame.result)

@@ -62,6 +62,7 @@ from typing import Any
 
 from . import _jsonrpc as rpc
 from ._conn_events import (
+    DROP_UNKNOWN_REPLY,
     AuthRejected,
     Event,
     FrameDropped,
@@ -483,7 +484,7 @@ class Session(SessionRequests):
     def _on_reply(self, frame: rpc.Reply, text: str, now: float) -> None:
         request = self._requests.take_reply(frame.id)
         if request is None:
-            self._server_requests.drop("reply for unknown request id", text)
+            self._server_requests.drop(DROP_UNKNOWN_REPLY, text)
             return
         result = frame.result
         if type(result) is not dict:
@@ -501,7 +502,7 @@ class Session(SessionRequests):
     def _on_error_reply(self, frame: rpc.ErrorReply, text: str, now: float) -> None:
         request = self._requests.take_reply(frame.id)
         if request is None:
-            self._server_requests.drop("reply for unknown request id", text)
+            self._server_requests.drop(DROP_UNKNOWN_REPLY, text)
         else:
             self._failed(request, frame.code, frame.message, now, frame.data)
 

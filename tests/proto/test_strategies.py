@@ -334,8 +334,13 @@ def test_conversations_are_accepted_by_both_cores(conversation: rs.Conversation)
     assert {ids[r["id"]] for r in requests} <= answered
 
 
+# Shrinking is deterministic only when derandomized and without the example database: under a
+# loaded machine a random search can stop shrinking early at another alternative.
+_SHRINK = settings(derandomize=True, database=None)
+
+
 def test_strategies_shrink_to_readable_minimal_frames() -> None:
-    smallest = find(rs.requests(["calling.play"]), lambda f: True)
+    smallest = find(rs.requests(["calling.play"]), lambda f: True, settings=_SHRINK)
     assert smallest == {
         "jsonrpc": "2.0",
         "id": "req-1",
@@ -347,5 +352,5 @@ def test_strategies_shrink_to_readable_minimal_frames() -> None:
             "play": [{"type": "audio", "params": {"url": "https://media.example.com/a.mp3"}}],
         },
     }
-    event = find(rs.events(["calling.call.collect"]), lambda f: True)
+    event = find(rs.events(["calling.call.collect"]), lambda f: True, settings=_SHRINK)
     assert event["params"]["params"]["result"] == {"type": "no_input"}
