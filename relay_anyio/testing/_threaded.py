@@ -15,11 +15,12 @@ the emulator's thread (no data race) and an ``async`` method simply blocks until
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import dataclasses
 import functools
 import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -110,12 +111,13 @@ class ThreadedEmulator(Blocking):
     ``emu.faults.drop_all_now()``...), with the same arguments and results as the async API.
     """
 
-    __slots__ = ("_backend", "_backend_options", "_options", "_running", "_stack")
+    __slots__ = ("_backend", "_backend_options", "_options", "_running", "_stack", "_tasks")
     _backend: str
     _backend_options: dict[str, Any] | None
     _options: dict[str, Any]
     _running: BlockingPortal | None
     _stack: contextlib.ExitStack | None
+    _tasks: list[concurrent.futures.Future[Any]]
 
     def __init__(
         self,
@@ -130,6 +132,7 @@ class ThreadedEmulator(Blocking):
         object.__setattr__(self, "_options", options)
         object.__setattr__(self, "_stack", None)
         object.__setattr__(self, "_running", None)
+        object.__setattr__(self, "_tasks", [])
 
     def start(self) -> ThreadedEmulator:
         """Start the loop thread and the emulator in it; returns ``self``.
@@ -158,10 +161,36 @@ class ThreadedEmulator(Blocking):
         if stack is None:
             return
         object.__setattr__(self, "_stack", None)
+        for task in self._tasks:
+            task.cancel()  # still running: the portal would wait for them
+        self._tasks.clear()
         try:
             stack.close()
         finally:
             object.__setattr__(self, "_running", None)
+
+    def start_soon(
+        self, fn: Callable[..., Awaitable[Any]], *args: Any
+    ) -> concurrent.futures.Future[Any]:
+        """Start ``await fn(*args)`` in the emulator's thread and return at once.
+
+        For scripting that runs alongside blocking code (callers that phone in once a client is
+        there, say): ``fn`` gets the plain async API (pass it :attr:`emulator`). It is cancelled
+        if still running when the emulator closes.
+
+        Returns:
+            A :class:`concurrent.futures.Future` of its result.
+
+        Raises:
+            RuntimeError: not running.
+        """
+        portal = self._running
+        if portal is None:
+            raise RuntimeError("this ThreadedEmulator is not running (start it first)")
+        task = portal.start_task_soon(fn, *args)
+        self._tasks[:] = [t for t in self._tasks if not t.done()]
+        self._tasks.append(task)
+        return task
 
     @property
     def emulator(self) -> RelayEmulator:

@@ -24,7 +24,7 @@ import os
 import ssl
 import sys
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .._client import RelayClient
 from .._errors import RelayError
@@ -38,8 +38,17 @@ from ._commands import (
     EXIT_USAGE,
     describe,
 )
-from ._local import EMULATOR_LINE, EmulatorUnavailable, LocalEmulator, inbound_traffic
+from ._local import (
+    EMULATOR_CREDENTIALS,
+    EMULATOR_LINE,
+    EmulatorUnavailable,
+    inbound_traffic,
+    start_emulator,
+)
 from ._output import Printer
+
+if TYPE_CHECKING:
+    from relay_anyio.testing import ThreadedEmulator
 
 __all__ = [
     "EXIT_FAILED",
@@ -174,10 +183,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         json_lines=True if args.json else (False if args.text else None),
         color=False if args.no_color else None,
     )
-    emulator: LocalEmulator | None = None
+    emulator: ThreadedEmulator | None = None
     try:
         if args.emulator:
-            emulator = LocalEmulator()
+            emulator = start_emulator()
             printer.emit("info", f"local RELAY emulator at {emulator.url}", url=emulator.url)
         return _run(args, printer, emulator)
     except EmulatorUnavailable as exc:
@@ -191,11 +200,14 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
             emulator.close()
 
 
-def _client(args: argparse.Namespace, emulator: LocalEmulator | None) -> RelayClient:
+def _client(args: argparse.Namespace, emulator: ThreadedEmulator | None) -> RelayClient:
     contexts = list(getattr(args, "context", None) or []) if args.command == "listen" else []
     if emulator is not None:
         return RelayClient(
-            project=emulator.project, token=emulator.token, host=emulator.url, contexts=contexts
+            project=EMULATOR_CREDENTIALS,
+            token=EMULATOR_CREDENTIALS,
+            host=emulator.url,
+            contexts=contexts,
         )
     return RelayClient(
         project=args.project, token=args.token, jwt_token=args.jwt, host=args.space,
@@ -203,7 +215,7 @@ def _client(args: argparse.Namespace, emulator: LocalEmulator | None) -> RelayCl
     )  # fmt: skip
 
 
-def _run(args: argparse.Namespace, printer: Printer, emulator: LocalEmulator | None) -> int:
+def _run(args: argparse.Namespace, printer: Printer, emulator: ThreadedEmulator | None) -> int:
     try:
         client = _client(args, emulator)
     except (TypeError, ValueError) as exc:
@@ -213,7 +225,7 @@ def _run(args: argparse.Namespace, printer: Printer, emulator: LocalEmulator | N
         answering = bool(args.answer or args.say)
         if args.count is None:
             args.count = 2  # the emulator's one call and one message
-        _traffic_once_connected(emulator, args.context[0], answering)
+        emulator.start_soon(inbound_traffic, emulator.emulator, args.context[0], answering)
     try:
         return _COMMANDS[args.command](args, client, printer)
     except RelayError as exc:
@@ -225,11 +237,3 @@ def _run(args: argparse.Namespace, printer: Printer, emulator: LocalEmulator | N
         return EXIT_UNAVAILABLE
     finally:
         client.disconnect()
-
-
-def _traffic_once_connected(emulator: LocalEmulator, context: str, answering: bool) -> None:
-    async def traffic() -> None:
-        await emulator.emulator.wait_for_clients(context=context, timeout=None)
-        await inbound_traffic(emulator.emulator, context, answering)
-
-    emulator.start_soon(traffic)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
 import relay_sync
@@ -14,6 +16,7 @@ from relay_anyio.testing import (
     ThreadedEmulator,
 )
 
+WAIT = 15.0  # real seconds, only a bound on a wait that ends sooner
 MENU = [{"type": "tts", "params": {"text": "Press 1 for sales"}}]
 
 
@@ -85,3 +88,20 @@ def test_threaded_emulator_outside_pytest(anyio_backend: str) -> None:
     assert repr(emu) == f"ThreadedEmulator({anyio_backend}, stopped)"
     assert "incoming call" in emu.transcript_text()  # readable after the loop is gone
     emu.close()  # idempotent
+
+
+def test_start_soon_runs_scripting_on_the_loop_until_close(anyio_backend: str) -> None:
+    emulator = ThreadedEmulator(backend=anyio_backend, project="p", token="t", time_scale=0.001)
+    with pytest.raises(RuntimeError, match="not running"):
+        emulator.start_soon(RelayEmulator.wait_for_clients)
+    with emulator as emu:
+        raw = emu.emulator
+        # Waits for a client in the emulator's thread while this one connects it.
+        clients = emu.start_soon(functools.partial(raw.wait_for_clients, context="office"))
+        never = emu.start_soon(functools.partial(raw.wait_for_clients, 2, timeout=None))
+        client = relay_sync.RelayClient(project="p", token="t", host=emu.url, contexts=["office"])
+        with client:
+            (info,) = clients.result(timeout=WAIT)
+            assert isinstance(info, ClientInfo) and "office" in info.contexts
+        assert not never.done()
+    assert never.cancelled()  # still waiting at close: cancelled with the loop
