@@ -22,6 +22,7 @@ from .._call import Call
 from .._client import RelayClient
 from .._errors import RelayError
 from .._message import Message
+from .._primitives import order_key
 from ._output import Printer, event_record
 
 __all__ = [
@@ -93,8 +94,18 @@ class _Follower:
 
     def wait_ended(self) -> RelayEvent:
         """Wait for the call's end; show its ``ended`` event unless a listener did (it may
-        have come before the listeners: a caller who hangs up at once)."""
+        have come before the listeners: a caller who hangs up at once).
+
+        The listeners run on the client's callback threads, behind the thread that ends the
+        wait: first let the ones already queued for this call (its last events) print.
+        """
         ended = self.call.wait_for_ended()
+        drained = threading.Event()
+        # Jobs of one call run in order: this one runs once the queued listeners are done.
+        key = order_key(ended)
+        if not self.call._client._spawn(drained.set, "end of the printed events", key):
+            drained.set()  # no session left: nothing is queued any more
+        drained.wait()
         with self._lock:
             self._closed = True
             if not self._end_shown:
@@ -182,9 +193,13 @@ def listen(args: argparse.Namespace, client: RelayClient, printer: Printer) -> i
     """``relay listen``: print inbound calls (with their events) and messages as they come."""
     counter = _Counter(args.count)
     lock = threading.Lock()
+    # A call or message can come in as soon as the server has taken the subscription, before
+    # connect() returns here: the handlers print only once the "connected" line is out.
+    banner_out = threading.Event()
 
     @client.on_call
     def on_call(call: Call) -> None:
+        banner_out.wait()
         print_call(printer, call)
         follower = follow_call(printer, call)
         try:
@@ -200,13 +215,17 @@ def listen(args: argparse.Namespace, client: RelayClient, printer: Printer) -> i
 
     @client.on_message
     def on_message(message: Message) -> None:
+        banner_out.wait()
         print_message(printer, message)
         with lock:
             counter.add()
 
-    client.connect()
-    contexts = ", ".join(args.context)
-    printer.emit("connected", f"listening on {contexts}", contexts=list(args.context))
+    try:
+        client.connect()
+        contexts = ", ".join(args.context)
+        printer.emit("connected", f"listening on {contexts}", contexts=list(args.context))
+    finally:
+        banner_out.set()
     finished = counter.done.wait(args.timeout)  # None: until --count or Ctrl+C
     client.disconnect()
     if args.count is None or finished:
