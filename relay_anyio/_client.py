@@ -36,10 +36,11 @@ from relay_proto import (
     Event,
     RelayConnection,
     RelayEvent,
+    check_dead_link_timeout,
     check_on_handler_error,
 )
 
-from ._config import ConnectionSlots, check_dead_link_timeout, resolve_settings
+from ._config import ConnectionSlots, resolve_settings
 from ._errors import RelayError
 from ._handlers import in_handler
 from ._message import Message

@@ -31,7 +31,6 @@ __all__ = [
     "CA_FILE_ENV",
     "ConnectionSlots",
     "Settings",
-    "check_dead_link_timeout",
     "connect_error",
     "describe_error",
     "make_ssl_context",
@@ -203,21 +202,6 @@ def make_ssl_context(endpoint: Endpoint) -> ssl.SSLContext | None:
     if ca_file:
         context.load_verify_locations(cafile=ca_file)
     return context
-
-
-def check_dead_link_timeout(value: float | None) -> float | None:
-    """A valid ``dead_link_timeout``: a positive finite number of seconds, or ``None`` (off).
-
-    Raises:
-        ValueError: anything else.
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e9:
-        raise ValueError(
-            f"dead_link_timeout must be a positive number of seconds or None, got {value!r}"
-        )
-    return float(value)
 
 
 def describe_error(error: BaseException) -> str:

@@ -9,14 +9,12 @@ here may block or raise; user callbacks go through ``run_callback`` and handlers
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from relay_proto import (
-    DROP_UNKNOWN_REPLY,
     MSG_CALL_PASSED,
     ActionCompleted,
     CallEvent,
@@ -27,6 +25,7 @@ from relay_proto import (
     DialAnswered,
     DialFailed,
     DialLegCreated,
+    DropReport,
     Event,
     EventIgnored,
     FrameDropped,
@@ -40,7 +39,6 @@ from relay_proto import (
     SessionReplaced,
     UnroutedEvent,
     action_result,
-    mask_preview,
 )
 
 from ._call import Call
@@ -63,33 +61,6 @@ logger = logging.getLogger("relay_anyio")
 _MAX_MESSAGES = 10_000
 
 
-class RateLimitedWarning:
-    """WARNING log lines about one kind of trouble, at most ``burst`` per ``window`` seconds;
-    the lines held back are counted and the count is reported with the next line let through."""
-
-    def __init__(self, what: str, burst: int = 5, window: float = 60.0) -> None:
-        self._what = what
-        self._burst = burst
-        self._window = window
-        self._started = -math.inf
-        self._sent = 0
-        self._held = 0
-
-    def report(self, reason: str, detail: str) -> bool:
-        """Log one occurrence (or count it); returns whether a line was written."""
-        now = time.monotonic()
-        if now - self._started >= self._window:
-            self._started, self._sent = now, 0
-        if self._sent >= self._burst:
-            self._held += 1
-            return False
-        self._sent += 1
-        held, self._held = self._held, 0
-        more = f" ({held} more not shown)" if held else ""
-        logger.warning("%s (%s)%s: %s", self._what, reason, more, detail)
-        return True
-
-
 @dataclass(slots=True)
 class _Request:
     waiter: Waiter[dict[str, Any]]
@@ -107,7 +78,7 @@ class Router:
         self.dials: dict[str, Waiter[Call]] = {}
         self.messages: dict[str, Message] = {}
         self.requests: dict[str, _Request] = {}
-        self._malformed = RateLimitedWarning("malformed frame from the server dropped")
+        self._drops = DropReport()
 
     # ---------------------------------------------------------------- registration
 
@@ -339,23 +310,24 @@ class Router:
 
     def _dropped(self, event: FrameDropped | EventIgnored | UnroutedEvent) -> None:
         if isinstance(event, FrameDropped):
-            if event.reason == DROP_UNKNOWN_REPLY:
-                # A reply after its request timed out or was given up: the server was slow.
+            if not self._drops.warns(event):
                 logger.debug("frame dropped (%s): %s", event.reason, event.raw)
-            else:
-                self._malformed.report(event.reason, self._scrub(event.raw))
+                return
+            line = self._drops.report(event, time.monotonic(), self._secrets())
+            if line is not None:
+                logger.warning("%s", line)
         elif isinstance(event, EventIgnored):
             logger.debug("event ignored (%s): %s", event.reason, event.event.event_type)
         else:
             logger.debug("unrouted event: %s", event.event.event_type)
 
-    def _scrub(self, raw: str) -> str:
+    def _secrets(self) -> list[str]:
         client = self._client
         conn = client._conn
         secrets = [client.project, client.token, client.jwt_token]
         if conn is not None:
             secrets.append(conn.authorization_state)
-        return mask_preview(raw, [s for s in secrets if isinstance(s, str) and s])
+        return [s for s in secrets if isinstance(s, str) and s]
 
     def _new_call(self, info: CallInfo) -> Call:
         call = Call(

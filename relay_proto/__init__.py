@@ -11,6 +11,7 @@ from . import (
     _conn_events,
     _connection,
     _constants,
+    _drop_report,
     _errors,
     _events,
     _host,
@@ -26,6 +27,7 @@ from ._call_rules import *  # noqa: F403
 from ._conn_events import *  # noqa: F403
 from ._connection import *  # noqa: F403
 from ._constants import *  # noqa: F403
+from ._drop_report import *  # noqa: F403
 from ._errors import *  # noqa: F403
 from ._events import *  # noqa: F403
 from ._host import *  # noqa: F403
@@ -56,6 +58,7 @@ __all__ += _call_rules.__all__
 __all__ += _conn_events.__all__
 __all__ += _connection.__all__
 __all__ += _constants.__all__
+__all__ += _drop_report.__all__
 __all__ += _errors.__all__
 __all__ += _events.__all__
 __all__ += _host.__all__

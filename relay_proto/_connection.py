@@ -36,11 +36,16 @@ from ._errors import InvalidCommandError, RelayProtoError
 from ._ids import IdFactory, SupportsRandom, counter_ids
 from ._requests import PendingRequest, RequestKind, check_seconds
 from ._session import Session, SessionState
-from ._session_parts import MSG_CANCELLED, MSG_SESSION_REPLACED, SessionConfig
+from ._session_parts import (
+    MSG_CANCELLED,
+    MSG_SESSION_REPLACED,
+    SessionConfig,
+    check_dead_link_timeout,
+)
 from ._transport import is_valid_host
 from ._types import CallCommand, CallInfo, Started
 
-__all__ = ["FrameObserver", "RelayConnection", "SessionState"]
+__all__ = ["FrameObserver", "RelayConnection", "SessionState", "check_dead_link_timeout"]
 
 FrameObserver = Callable[[str, str], None]
 """Called as ``observer("in" | "out", frame_text)`` for every JSON-RPC frame, when set."""

@@ -32,6 +32,7 @@ __all__ = [
     "ResumeData",
     "SessionConfig",
     "SessionHooks",
+    "check_dead_link_timeout",
     "signature_matches",
 ]
 
@@ -119,11 +120,7 @@ class SessionConfig:
         dead_link_timeout: float | None = None,
     ) -> None:
         self.authentication = authentication
-        self.dead_link_timeout = (
-            None
-            if dead_link_timeout is None
-            else check_seconds("dead_link_timeout", dead_link_timeout)
-        )
+        self.dead_link_timeout = check_dead_link_timeout(dead_link_timeout)
         self.host = _check_str("host", host)
         self.agent = _check_str("agent", agent)
         self.request_timeout = check_seconds("request_timeout", request_timeout)
@@ -131,6 +128,17 @@ class SessionConfig:
         self.max_missed_pings = _check_int("max_missed_pings", max_missed_pings, 1)
         self.max_offline_queue = _check_int("max_offline_queue", max_offline_queue, 0)
         self.max_message_size = _check_int("max_message_size", max_message_size, 1)
+
+
+def check_dead_link_timeout(value: object) -> float | None:
+    """A valid ``dead_link_timeout``: a positive finite number of seconds, or ``None`` (off).
+
+    The one rule for this setting, used by the core and by the adapters' clients.
+
+    Raises:
+        InvalidCommandError: anything else (a ``ValueError``).
+    """
+    return None if value is None else check_seconds("dead_link_timeout", value)
 
 
 def _check_str(name: str, value: object) -> str:

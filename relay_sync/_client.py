@@ -35,11 +35,12 @@ from relay_proto import (
     DEFAULT_DIAL_TIMEOUT,
     CallCommand,
     RelayEvent,
+    check_dead_link_timeout,
     check_on_handler_error,
 )
 
 from ._call import Call
-from ._config import check_dead_link_timeout, resolve_settings
+from ._config import resolve_settings
 from ._errors import RelayError
 from ._message import Message
 from ._primitives import Waiter

@@ -56,7 +56,8 @@ def test_fast_init_keeps_the_signature(cls: type) -> None:
 def _classes_built_per_frame() -> list[type]:
     from relay_proto import _conn_events, _types
 
-    events = [getattr(_conn_events, name) for name in _conn_events.__all__]
+    exported = [getattr(_conn_events, name) for name in _conn_events.__all__]
+    events = [obj for obj in exported if isinstance(obj, type)]  # not its constants
     types = [_types.CallCommand, _types.CallInfo, _types.MessageInfo, _types.Started]
     return [RelayEvent, *EVENT_CLASSES.values(), *events, *types]
 
