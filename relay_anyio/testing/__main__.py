@@ -30,11 +30,12 @@ from typing import TextIO
 import anyio
 from anyio.from_thread import BlockingPortal
 
+from . import _load
 from ._cli_faults import FAULT_HELP, fault_command
 from ._emulator import DEFAULT_PING_INTERVAL, RelayEmulator
 from ._personas import Persona
 from ._routing import check_route
-from ._script import Hangup, Intent, Press, Say, Silence
+from ._script import Intent
 
 __all__ = ["CommandError", "build_parser", "main", "parse_persona", "parse_route", "run_command"]
 
@@ -80,29 +81,18 @@ def parse_persona(spec: str) -> Persona:
 
 
 def _seconds(text: str) -> float:
+    # The load generator's parser (one grammar for both), with the CLI's error type.
     try:
-        value = float(text)
-    except ValueError:
-        raise CommandError(f"not a number of seconds: {text!r}") from None
-    if value < 0:
-        raise CommandError("seconds must not be negative")
-    return value
+        return _load._seconds(text)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
 
 
 def _intent(token: str) -> Intent:
-    kind, _, arg = token.partition(":")
     try:
-        if kind == "press":
-            return Press(arg)
-        if kind == "say":
-            return Say(arg)
-        if kind == "silence":
-            return Silence(_seconds(arg) if arg else None)
-        if kind == "hangup":
-            return Hangup(_seconds(arg) if arg else None)
+        return _load._intent(token)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    raise CommandError(f"unknown intent {token!r} (press:, say:, silence, hangup)")
 
 
 async def _fault(emu: RelayEmulator, args: list[str]) -> str:
