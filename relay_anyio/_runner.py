@@ -266,18 +266,25 @@ class SessionRunner:
             else:
                 await self._run_transport(stream)
 
+    async def _begin(self, scope: anyio.CancelScope) -> bool:
+        # Both transports' start: the reader scope, the core's start and its first frames.
+        # False when the client was closed meanwhile (disconnect() during the open).
+        self._reader_scope = scope
+        try:
+            self._conn.start(self.now())
+        except LocalProtocolError:
+            return False
+        self.pump()
+        await self.flush()
+        return True
+
     async def _run_protocol(self, aio: AioStream) -> None:
         self._aio = aio
         self._lost = False
         try:
             with anyio.CancelScope() as scope:
-                self._reader_scope = scope
-                try:
-                    self._conn.start(self.now())
-                except LocalProtocolError:
-                    return  # closed meanwhile (disconnect() during the open)
-                self.pump()
-                await self.flush()
+                if not await self._begin(scope):
+                    return
                 # The loop feeds the core from data_received; this only waits for the end.
                 await aio.wait_closed()
         finally:
@@ -300,13 +307,8 @@ class SessionRunner:
         self._lost = False
         try:
             with anyio.CancelScope() as scope:
-                self._reader_scope = scope
-                try:
-                    self._conn.start(self.now())
-                except LocalProtocolError:
-                    return  # closed meanwhile (disconnect() during the open)
-                self.pump()
-                await self.flush()
+                if not await self._begin(scope):
+                    return
                 while not self._lost:
                     try:
                         data: bytes | None = await stream.receive(_READ_SIZE)
