@@ -32,6 +32,7 @@ import reprlib
 import weakref
 from collections.abc import Callable
 from operator import attrgetter
+from types import CodeType, FunctionType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 __all__ = ["dataclass", "fast_init"]
@@ -62,6 +63,29 @@ def _slot(cls: type, name: str) -> Any:
     raise TypeError(f"{cls.__name__}.{name} is not a slot")
 
 
+# Compiled constructor bodies, by shape: for each parameter in order, whether its field has a
+# default_factory. A class's constructor is the body of its shape with the class's parameter
+# names, keyword-only count and defaults: one compile per shape, not per class.
+_BODIES: dict[tuple[bool, ...], CodeType] = {}
+
+
+def _body(shape: tuple[bool, ...]) -> CodeType:
+    code = _BODIES.get(shape)
+    if code is None:
+        lines = [
+            f"    _set{i}(self, _factory{i}() if a{i} is _NO_VALUE else a{i})"
+            if factory
+            else f"    _set{i}(self, a{i})"
+            for i, factory in enumerate(shape)
+        ]
+        params = "".join(f", a{i}" for i in range(len(shape)))
+        source = f"def __init__(self{params}):\n" + "\n".join(lines or ["    pass"])
+        namespace: dict[str, Any] = {}
+        exec(source, namespace)  # generated from the shape above, nothing else
+        code = _BODIES[shape] = namespace["__init__"].__code__
+    return code
+
+
 def fast_init(cls: type[T]) -> type[T]:
     """Replace the generated ``__init__`` of the frozen, slotted dataclass ``cls``.
 
@@ -73,36 +97,42 @@ def fast_init(cls: type[T]) -> type[T]:
         raise TypeError(f"{cls.__name__} is not a slotted dataclass")
     if hasattr(cls, "__post_init__"):
         raise TypeError(f"{cls.__name__} has a __post_init__")
-    namespace: dict[str, Any] = {"_NO_VALUE": _NO_VALUE}
-    positional: list[str] = []
-    keyword: list[str] = []
-    body: list[str] = []
-    annotations: dict[str, Any] = {}
-    for i, field in enumerate(dataclasses.fields(cls)):
-        annotations[field.name] = field.type
+    fields = dataclasses.fields(cls)
+    for field in fields:
         if not field.init:
             raise TypeError(f"{cls.__name__}.{field.name} is not an __init__ parameter")
-        name = field.name
-        namespace[f"_set{i}"] = _slot(cls, name).__set__
-        value = name
+    # Parameters in the order dataclasses gives them: positional ones, then keyword-only ones.
+    positional = [field for field in fields if not field.kw_only]
+    keyword = [field for field in fields if field.kw_only]
+    namespace: dict[str, Any] = {"_NO_VALUE": _NO_VALUE}
+    defaults: list[Any] = []
+    kwdefaults: dict[str, Any] = {}
+    for i, field in enumerate([*positional, *keyword]):
+        namespace[f"_set{i}"] = _slot(cls, field.name).__set__
         if field.default is not dataclasses.MISSING:
-            namespace[f"_default{i}"] = field.default
-            param = f"{name}=_default{i}"
+            default = field.default
         elif field.default_factory is not dataclasses.MISSING:
             namespace[f"_factory{i}"] = field.default_factory
-            param = f"{name}=_NO_VALUE"
-            value = f"_factory{i}() if {name} is _NO_VALUE else {name}"
+            default = _NO_VALUE
         else:
-            param = name
-        (keyword if field.kw_only else positional).append(param)
-        body.append(f"    _set{i}(self, {value})")
-    params = ["self", *positional, *(["*", *keyword] if keyword else [])]
-    source = f"def __init__({', '.join(params)}):\n" + "\n".join(body or ["    pass"])
-    exec(source, namespace)  # generated from the field names above, nothing else
-    init = namespace["__init__"]
+            continue
+        if field.kw_only:
+            kwdefaults[field.name] = default
+        else:
+            defaults.append(default)
+    shape = tuple(
+        field.default_factory is not dataclasses.MISSING for field in [*positional, *keyword]
+    )
+    code = _body(shape).replace(
+        co_varnames=("self", *(field.name for field in [*positional, *keyword])),
+        co_argcount=1 + len(positional),
+        co_kwonlyargcount=len(keyword),
+    )
+    init = FunctionType(code, namespace, "__init__", tuple(defaults) or None)
+    init.__kwdefaults__ = kwdefaults or None
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__module__ = cls.__module__
-    init.__annotations__ = {**annotations, "return": None}
+    init.__annotations__ = {**{field.name: field.type for field in fields}, "return": None}
     cls.__init__ = init  # type: ignore[method-assign]
     return cls
 
