@@ -153,7 +153,6 @@ def _values(names: tuple[str, ...]) -> Callable[[object], tuple[Any, ...]]:
 def _methods(cls: type[Any], names: tuple[str, ...]) -> dict[str, Any]:
     """The methods :func:`dataclasses.dataclass` would generate for a frozen ``cls``."""
     values = _values(names)
-    fields = frozenset(names)
     error = dataclasses.FrozenInstanceError
 
     def __eq__(self: Any, other: object) -> Any:
@@ -170,12 +169,12 @@ def _methods(cls: type[Any], names: tuple[str, ...]) -> dict[str, Any]:
         return f"{self.__class__.__qualname__}({shown})"
 
     def __setattr__(self: Any, name: str, value: object) -> None:
-        if type(self) is cls or name in fields:
+        if type(self) is cls or name in names:
             raise error(f"cannot assign to field {name!r}")
         super(cls, self).__setattr__(name, value)
 
     def __delattr__(self: Any, name: str) -> None:
-        if type(self) is cls or name in fields:
+        if type(self) is cls or name in names:
             raise error(f"cannot delete field {name!r}")
         super(cls, self).__delattr__(name)
 
