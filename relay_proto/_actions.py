@@ -16,11 +16,12 @@ type-checked and a value of the wrong type counts as absent.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ._constants import ENDED_CALL_MEMORY
 from ._events import RelayEvent
+from ._fastinit import dataclass
 from ._types import CallInfo
 
 __all__ = [

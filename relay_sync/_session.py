@@ -73,8 +73,7 @@ _MAX_QUEUED_CALLBACKS = 100_000
 
 # Ids made per os.urandom read (see ClientSession._new_id).
 _IDS_PER_READ = 64
-_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
-_UUID_SET = (4 << 76) | (0x8000 << 48)
+_VARIANT = "89ab"
 
 NOT_CONNECTED = f"{MSG_CLIENT_NOT_CONNECTED}: use connect(), with, serve() or run()"
 
@@ -534,16 +533,16 @@ def core_errors() -> Iterator[None]:
 
 
 def uuid4_strings(count: int) -> Iterator[str]:
-    """``count`` random (version 4) UUIDs, as ``str(uuid.uuid4())`` gives them, from one
-    ``os.urandom`` read."""
-    raw = os.urandom(16 * count)
+    """``count`` random (version 4) UUIDs, as ``str(uuid.uuid4())`` gives them (and
+    ``_config.new_id``, one at a time), from one ``os.urandom`` read."""
+    raw = os.urandom(16 * count).hex()
     ids = []
-    for start in range(0, 16 * count, 16):
-        value = int.from_bytes(raw[start : start + 16], "big")
-        # The version (4) and variant (10xx) bits, as uuid.UUID(version=4) sets them.
-        value = (value & _UUID_CLEAR) | _UUID_SET
-        text = f"{value:032x}"
-        ids.append(f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}")
+    for start in range(0, 32 * count, 32):
+        h = raw[start : start + 32]
+        # Version 4 in the 13th digit; the variant (binary 10) in the top bits of the 17th.
+        ids.append(
+            f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+        )
     return iter(ids)
 
 
