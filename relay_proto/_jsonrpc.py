@@ -37,6 +37,7 @@ __all__ = [
     "JSON_BACKEND",
     "JSON_BACKEND_ENV",
     "METHOD_NOT_FOUND",
+    "SUCCESS_CODES",
     "ErrorReply",
     "Invalid",
     "Reply",
@@ -385,6 +386,11 @@ def _as_message(value: Any) -> str:
 def wrap_result(result: Any) -> dict[str, Any]:
     """The result as a dict: a non-object result arrives as ``{"raw": value}`` (spec 1.9.4)."""
     return result if type(result) is dict else {"raw": result}
+
+
+#: Result codes as servers usually write them that :func:`result_failure` counts as success:
+#: a reply whose ``code`` is one of these needs no call to it.
+SUCCESS_CODES = frozenset(str(code) for code in range(200, 300))
 
 
 def result_failure(result: dict[str, Any]) -> tuple[int, str] | None:

@@ -13,6 +13,7 @@ from relay_proto import InvalidCommandError, _jsonrpc
 from relay_proto._jsonrpc import (
     INVALID_PARAMS,
     INVALID_REQUEST,
+    SUCCESS_CODES,
     ErrorReply,
     Invalid,
     Reply,
@@ -367,3 +368,12 @@ def test_an_unknown_c_encoder_signature_falls_back(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.setattr(_jsonrpc, "c_make_encoder", other_signature)
     assert request_encoder() is encode_request
+
+
+def test_every_success_code_is_one_result_failure_counts_as_success() -> None:
+    # The session skips result_failure for these: it must agree with them.
+    assert len(SUCCESS_CODES) == 100
+    for code in SUCCESS_CODES:
+        assert result_failure({"code": code, "message": "m"}) is None
+    for code in ("199", "300", "2000", "20", "2x0", " 200", "200 ", "２00"):
+        assert code not in SUCCESS_CODES
