@@ -16,12 +16,12 @@ type-checked and a value of the wrong type counts as absent.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ._constants import ENDED_CALL_MEMORY
 from ._events import RelayEvent
-from ._fastinit import fast_init
+from ._fastinit import dataclass
 from ._types import CallInfo
 
 __all__ = [
@@ -147,9 +147,6 @@ class CommandPurpose:
     seq: int = 0
     hands_over: bool = False
     transfers: bool = False
-
-
-fast_init(CommandPurpose)  # one for every call command
 
 
 @dataclass(slots=True, kw_only=True)

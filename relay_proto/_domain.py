@@ -75,7 +75,6 @@ See docs/design/architecture.md, "Core ↔ domain interface", for how the connec
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ._actions import (
@@ -103,7 +102,7 @@ from ._dial_events import DialEvents
 from ._dials import DialPurpose, DialTable, PassPurpose
 from ._errors import LocalProtocolError
 from ._events import EVENT_CLASSES, RelayEvent, parse_event
-from ._fastinit import fast_init
+from ._fastinit import dataclass
 from ._ids import IdFactory
 from ._messages import MessageTable, SendMessagePurpose
 from ._types import CallCommand, CallInfo
@@ -151,9 +150,6 @@ class Outgoing:
     method: str
     params: dict[str, Any]
     purpose: object | None = None
-
-
-fast_init(Outgoing)  # one for every request the domain prepares
 
 
 class Domain:

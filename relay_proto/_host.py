@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import ipaddress
 import unicodedata
-from dataclasses import dataclass
 from typing import Literal
+
+from ._fastinit import dataclass
 
 __all__ = ["Endpoint", "parse_host"]
 

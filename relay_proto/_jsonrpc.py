@@ -146,9 +146,35 @@ def _orjson_decoder(choice: str) -> Callable[[str], Any] | None:
     return loads
 
 
-_decode = _orjson_decoder(os.environ.get(JSON_BACKEND_ENV, "").strip().lower()) or _loads
-#: "orjson" or "stdlib": the decoder this process uses.
-JSON_BACKEND = "stdlib" if _decode is _loads else "orjson"
+def _pick_decoder() -> Callable[[str], Any]:
+    """The decoder this process uses, chosen (and orjson imported) on first need."""
+    global _decode
+    if _decode is _decode_first:
+        _decode = _orjson_decoder(_CHOICE) or _loads
+    return _decode
+
+
+def _decode_first(text: str) -> Any:
+    # Without RELAY_SANSIO_JSON, orjson is imported when the first frame arrives, not when
+    # relay_proto is: a process that never decodes a frame (or imports the package only for
+    # its names) does not load it.
+    return _pick_decoder()(text)
+
+
+_CHOICE = os.environ.get(JSON_BACKEND_ENV, "").strip().lower()
+_decode: Callable[[str], Any] = _decode_first
+if _CHOICE:  # a choice made explicitly is checked (and orjson imported) at once
+    _pick_decoder()
+
+#: "orjson" or "stdlib": the decoder this process uses (reading it picks the decoder).
+JSON_BACKEND: str
+
+
+def __getattr__(name: str) -> Any:
+    if name == "JSON_BACKEND":
+        return "stdlib" if _pick_decoder() is _loads else "orjson"
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Integer codes as servers write them ("404", "-32000"); anything else is "not numeric".
 _INT_RE = re.compile(r"-?[0-9]+")

@@ -21,7 +21,6 @@ import inspect
 import logging
 import random
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +36,7 @@ from relay_proto import (
 )
 from relay_proto._connection import RelayConnection
 
-from ._config import ConnectionSlots, make_ssl_context
+from ._config import ConnectionSlots, make_ssl_context, new_id
 from ._errors import RelayError
 from ._primitives import Waiter
 from ._router import Router
@@ -147,7 +146,7 @@ class ClientSession:
             yield
 
     def _new_id(self) -> str:
-        return str(uuid.uuid4())
+        return new_id()
 
     def _spawn(self, fn: Callable[[], Any], name: str, key: str = "") -> bool:
         """Run ``fn`` on a callback thread, after earlier work of ``key`` (a call or message);
