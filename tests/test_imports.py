@@ -35,7 +35,8 @@ _NEVER = (
 
 _PACKAGES = {
     "relay_proto": ("asyncio", "anyio", "trio", "socket", "ssl", "threading", "logging"),
-    "relay_anyio": ("relay_sync", "trio"),
+    # asyncio is imported when the client runs on it: a process on trio never loads it.
+    "relay_anyio": ("relay_sync", "trio", "asyncio"),
     "relay_sync": ("asyncio", "anyio", "trio", "relay_anyio", "relay_sync.cli"),
 }
 
@@ -106,3 +107,42 @@ def test_orjson_is_loaded_by_the_first_frame_decoded() -> None:
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["False", "True", "Reply", "orjson"]
+
+
+_TRIO_CALL = """
+import sys
+import trio
+from relay_anyio import RelayClient
+from relay_anyio.testing import RelayEmulator
+
+
+async def main():
+    async with RelayEmulator(project="p", token="t", time_scale=0.001) as emu:
+        client = RelayClient(project="p", token="t", host=emu.url, contexts=["office"])
+        done = trio.Event()
+
+        @client.on_call
+        async def handle(call):
+            await call.answer()
+            await (await call.play_tts("hi")).wait()
+            await call.hangup()
+            done.set()
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(client.serve)
+            await emu.call(context="office", from_number="+15551230001", to_number="+15551230002")
+            await done.wait()
+            nursery.cancel_scope.cancel()
+    print(sorted(m for m in sys.modules if m == "asyncio" or m.startswith("asyncio.")))
+
+
+trio.run(main)
+"""
+
+
+def test_a_call_handled_on_trio_never_imports_asyncio() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _TRIO_CALL], capture_output=True, text=True, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
