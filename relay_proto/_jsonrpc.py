@@ -24,8 +24,8 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable
-from json.encoder import encode_basestring
+from collections.abc import Callable, Sequence
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
 
 from ._errors import InvalidCommandError
@@ -37,6 +37,7 @@ __all__ = [
     "JSON_BACKEND",
     "JSON_BACKEND_ENV",
     "METHOD_NOT_FOUND",
+    "SUCCESS_CODES",
     "ErrorReply",
     "Invalid",
     "Reply",
@@ -47,6 +48,7 @@ __all__ = [
     "encode_request",
     "encode_result",
     "preview",
+    "request_encoder",
     "result_failure",
     "wrap_result",
 ]
@@ -256,6 +258,55 @@ def encode_request(request_id: Any, method: str, params: Any) -> str:
     return encode({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
 
 
+def request_encoder() -> Callable[[Any, str, Any], str]:
+    """An :func:`encode_request` of its own, for one connection's requests: the same text and
+    errors, without the per-call work of ``JSONEncoder.encode`` (which builds a new C encoder
+    and a closure for every value).
+
+    The C scanner is built once, with the module encoder's settings, around a circular-reference
+    memory that belongs to this encoder alone (so concurrent connections never share it); an
+    error leaves entries in it, so it is emptied then. Without the C accelerator (another
+    Python implementation) this is :func:`encode_request` itself.
+    """
+    markers: dict[int, Any] = {}
+    scan = _c_scanner(markers)
+    if scan is None:
+        return encode_request
+
+    def encode_one(request_id: Any, method: str, params: Any) -> str:
+        try:
+            return "".join(
+                scan({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}, 0)
+            )
+        except (TypeError, ValueError, RecursionError) as exc:
+            markers.clear()  # what the failed call left, or a later value could look circular
+            raise InvalidCommandError(f"cannot encode as JSON: {exc}") from None
+
+    return encode_one
+
+
+def _c_scanner(markers: dict[int, Any]) -> Callable[[Any, int], Sequence[str]] | None:
+    """The C encoder ``JSONEncoder.iterencode`` would build for ``_ENCODER``, or ``None``."""
+    if c_make_encoder is None:
+        return None
+    enc = _ENCODER
+    try:
+        scanner: Callable[[Any, int], Sequence[str]] = c_make_encoder(
+            markers,
+            enc.default,
+            _encode_str,
+            enc.indent,
+            enc.key_separator,
+            enc.item_separator,
+            enc.sort_keys,
+            enc.skipkeys,
+            enc.allow_nan,
+        )
+    except TypeError:  # a future signature: the general encoder still works
+        return None
+    return scanner
+
+
 def encode_result(request_id: Any, result: Any) -> str:
     """``{"jsonrpc":"2.0","id":...,"result":...}`` (an ACK or pong is ``result={}``).
 
@@ -361,6 +412,11 @@ def _as_message(value: Any) -> str:
 def wrap_result(result: Any) -> dict[str, Any]:
     """The result as a dict: a non-object result arrives as ``{"raw": value}`` (spec 1.9.4)."""
     return result if type(result) is dict else {"raw": result}
+
+
+#: Result codes as servers usually write them that :func:`result_failure` counts as success:
+#: a reply whose ``code`` is one of these needs no call to it.
+SUCCESS_CODES = frozenset(str(code) for code in range(200, 300))
 
 
 def result_failure(result: dict[str, Any]) -> tuple[int, str] | None:
