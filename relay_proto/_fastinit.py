@@ -163,10 +163,11 @@ def _methods(cls: type[Any], names: tuple[str, ...]) -> dict[str, Any]:
     def __hash__(self: Any) -> int:
         return hash(values(self))
 
+    shown = "(" + ", ".join([f"{name}={{!r}}" for name in names]) + ")"
+
     @reprlib.recursive_repr()
     def __repr__(self: Any) -> str:
-        shown = ", ".join([f"{n}={v!r}" for n, v in zip(names, values(self), strict=True)])
-        return f"{self.__class__.__qualname__}({shown})"
+        return type(self).__qualname__ + shown.format(*values(self))
 
     def __setattr__(self: Any, name: str, value: object) -> None:
         if type(self) is cls or name in names:

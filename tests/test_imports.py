@@ -30,6 +30,8 @@ _NEVER = (
     "importlib.metadata",  # __version__ is resolved on first access
     "uuid",  # ids come from os.urandom (uuid imports platform)
     "platform",
+    "ipaddress",  # only for a bracketed IPv6 host
+    "unicodedata",  # only for a host that is not ASCII
     "pytest",
 )
 
