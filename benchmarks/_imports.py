@@ -24,11 +24,14 @@ from ._harness import JSON_ENV, ROOT
 
 __all__ = ["IMPORTS", "format_imports", "measure_imports"]
 
-# Row -> module imported (None: the bare interpreter).
+# Row -> modules imported (None: the bare interpreter). relay_anyio imports asyncio only when a
+# client runs on it; "asyncio, relay_anyio" is where an asyncio program starts from.
 IMPORTS: dict[str, str | None] = {
     "python": None,
+    "asyncio": "asyncio",
     "official": "signalwire.relay",
     "relay_anyio": "relay_anyio",
+    "relay_anyio_asyncio": "asyncio, relay_anyio",
     "relay_sync": "relay_sync",
     "relay_proto": "relay_proto",
 }
