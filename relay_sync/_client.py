@@ -152,6 +152,12 @@ class RelayClient(ClientSession):
         call, and ends this call unless the handler handed it on (see the
         ``on_handler_error`` argument of :class:`RelayClient`).
 
+        The handler may block for as long as the call needs it: wait on the call and its
+        actions, call any client method, do its own blocking I/O, start threads. It holds its
+        worker thread meanwhile, so ``max_workers`` handlers run at once and further calls wait
+        for a free thread; long pure-Python computations hold the interpreter from the thread
+        that reads the connection (docs/production.md, "Blocking handlers").
+
         Raises:
             TypeError: ``handler`` is not callable, or is an ``async def``.
         """

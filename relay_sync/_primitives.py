@@ -7,7 +7,9 @@ defines the same names on top of anyio.
 * :class:`Waiter` is a one-shot result slot: ``set(value)`` or ``fail(exc)`` once, from any
   thread, then any number of threads may ``wait(timeout)`` for it. A wait that times out raises
   :class:`TimeoutError` and changes nothing, so a later wait still gets the result (decision
-  D20).
+  D20). A blocked thread sleeps on a bare lock of its own, released by the result;
+  :func:`hold_wakeups` lets the client's dispatch hold those releases back until it has let go
+  of the core's lock.
 * :func:`run_callback` hands a user callback (listener, ``on_completed``) to the client's
   callback threads through a :data:`Spawner`, keyed by the call (or message) the event is
   about: one call's callbacks run in order, different calls' in parallel. User code never

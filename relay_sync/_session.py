@@ -23,6 +23,7 @@ import os
 import random
 import threading
 from collections.abc import Callable, Iterator
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from relay_proto import (
@@ -520,16 +521,31 @@ class HandlerCount:
             return self._cond.wait_for(lambda: self.running == 0 or self._over, timeout)
 
 
-@contextlib.contextmanager
-def core_errors() -> Iterator[None]:
+class _CoreErrors:
+    """See :func:`core_errors` (a class, not a generator: it wraps every request)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, LocalProtocolError) and not isinstance(exc, InvalidCommandError):
+            raise RelayError(-1, str(exc)) from None
+
+
+_CORE_ERRORS = _CoreErrors()
+
+
+def core_errors() -> _CoreErrors:
     """Report the core refusing a command in its current state (closed...) as a RelayError;
     invalid arguments stay ValueErrors."""
-    try:
-        yield
-    except InvalidCommandError:
-        raise
-    except LocalProtocolError as exc:
-        raise RelayError(-1, str(exc)) from None
+    return _CORE_ERRORS
 
 
 def uuid4_strings(count: int) -> Iterator[str]:
