@@ -227,6 +227,10 @@ class Invalid(NamedTuple):
 
 Frame = Reply | ErrorReply | Request | Invalid
 
+# A named tuple's own constructor is a Python function; the tuple's is not, and builds the same
+# object (every request's reply is one).
+_new_tuple = tuple.__new__
+
 
 def preview(text: str) -> str:
     """The part of a frame kept in ``FrameDropped.raw``."""
@@ -349,7 +353,7 @@ def decode_frame(text: str) -> Frame:
         if "error" in frame:
             return _error_reply(request_id, frame["error"])
         if "result" in frame:
-            return Reply(request_id, frame["result"])
+            return _new_tuple(Reply, (request_id, frame["result"]))  # Reply(...), in C
         # Only arrays and objects nest: the usual string id needs no walk.
         if type(request_id) in _NESTING and _nested_deeper(request_id, _MAX_ID_DEPTH):
             return Invalid("id nested too deeply", has_id, None, INVALID_REQUEST)

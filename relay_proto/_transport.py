@@ -80,6 +80,9 @@ _MASKED = 0x80
 _pack_head16 = struct.Struct("!BBH").pack
 _pack_head64 = struct.Struct("!BBQ").pack
 _urandom = os.urandom
+# Masking keys come from a pool of random bytes drawn from os.urandom: a fresh key for every
+# frame, one system call per 256 frames instead of one per frame.
+_KEY_POOL_BYTES = 1024
 
 # RFC 6455 close codes we send.
 _NORMAL_CLOSURE = 1000
@@ -201,6 +204,9 @@ class Transport:
         self._size = 0
         self._dropping = ""  # reason while the rest of an unusable message is discarded
         self._drop_preview = ""
+        # Masking keys not used yet (client role): self._keys[self._key_at:].
+        self._keys = b""
+        self._key_at = 0
 
     # ---------------------------------------------------------------- state
     @property
@@ -243,8 +249,17 @@ class Transport:
             payload = text.encode("utf-8")
         except UnicodeEncodeError:
             payload = text.encode("utf-8", "backslashreplace")
-        # RFC 6455 section 5.3: a fresh, unpredictable key for every frame a client sends.
-        self._out.append(text_frame(payload, _urandom(4) if self._client else None))
+        mask = None
+        if self._client:
+            # RFC 6455 section 5.3: a fresh, unpredictable key for every frame a client sends
+            # (each is used once; the ones not used yet were never on the wire).
+            at = self._key_at
+            if at >= len(self._keys):
+                self._keys = _urandom(_KEY_POOL_BYTES)
+                at = 0
+            self._key_at = at + 4
+            mask = self._keys[at : at + 4]
+        self._out.append(text_frame(payload, mask))
 
     def close(self, code: int = _NORMAL_CLOSURE, reason: str = "") -> bool:
         """Start the close handshake (or just give up a transport that never opened).

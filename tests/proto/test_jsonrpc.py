@@ -377,3 +377,12 @@ def test_every_success_code_is_one_result_failure_counts_as_success() -> None:
         assert result_failure({"code": code, "message": "m"}) is None
     for code in ("199", "300", "2000", "20", "2x0", " 200", "200 ", "２00"):
         assert code not in SUCCESS_CODES
+
+
+def test_a_reply_is_a_reply() -> None:
+    # decode_frame builds replies without the named tuple's Python-level constructor.
+    frame = decode_frame('{"jsonrpc":"2.0","id":"r-1","result":{"code":"200"}}')
+    assert type(frame) is Reply
+    assert (frame.id, frame.result) == ("r-1", {"code": "200"})
+    assert frame == Reply("r-1", {"code": "200"})
+    assert repr(frame) == repr(Reply("r-1", {"code": "200"}))

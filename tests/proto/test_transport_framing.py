@@ -4,7 +4,6 @@ and every client frame must get a fresh key."""
 
 from __future__ import annotations
 
-import itertools
 import json
 
 import pytest
@@ -93,12 +92,14 @@ def test_transport_frames_decode_on_a_wsproto_server() -> None:
 
 
 def test_each_client_frame_takes_a_fresh_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    keys = (bytes((i, i, i, i)) for i in itertools.count(1))
+    # Keys are drawn 4 bytes at a time from pools of random bytes: every frame a key of its
+    # own, in order, a new pool when one runs out.
+    pools = [bytes(range(256)) * 4, bytes(range(255, -1, -1)) * 4]
     asked: list[int] = []
 
     def urandom(n: int) -> bytes:
         asked.append(n)
-        return next(keys)
+        return pools[len(asked) - 1][:n]
 
     monkeypatch.setattr(_transport, "_urandom", urandom)
     client = Transport(client=True)
@@ -107,11 +108,36 @@ def test_each_client_frame_takes_a_fresh_key(monkeypatch: pytest.MonkeyPatch) ->
     peer.receive_data(client.data_to_send())
     list(peer.events())
     client.receive_data(peer.send(AcceptConnection()))
-    client.send_text("one")
-    client.send_text("two")
-    data = client.data_to_send()
-    assert asked == [4, 4]
-    assert data == text_frame(b"one", b"\x01" * 4) + text_frame(b"two", b"\x02" * 4)
+    assert asked == []  # nothing drawn before the first frame
+    keys = []
+    for i in range(257):
+        client.send_text(f"m{i}")
+        frame = client.data_to_send()
+        keys.append(frame[2:6])
+        assert frame == text_frame(f"m{i}".encode(), keys[-1])
+    assert asked == [1024, 1024]
+    assert keys[:256] == [pools[0][i : i + 4] for i in range(0, 1024, 4)]
+    assert keys[256] == pools[1][:4]
+    # What the server reads is what was sent, whatever the key.
+    peer.receive_data(b"".join(text_frame(f"m{i}".encode(), k) for i, k in enumerate(keys)))
+    assert [e.data for e in peer.events()] == [f"m{i}" for i in range(257)]
+
+
+def test_each_transport_draws_its_own_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    draws = iter([b"\x01" * 1024, b"\x02" * 1024])
+    monkeypatch.setattr(_transport, "_urandom", lambda n: next(draws)[:n])
+    first, second = Transport(client=True), Transport(client=True)
+    for client in (first, second):
+        client.start("relay.test")
+        peer = WSConnection(ConnectionType.SERVER)
+        peer.receive_data(client.data_to_send())
+        list(peer.events())
+        client.receive_data(peer.send(AcceptConnection()))
+    first.send_text("a")
+    second.send_text("b")
+    first.send_text("c")
+    assert first.data_to_send() == text_frame(b"a", b"\x01" * 4) + text_frame(b"c", b"\x01" * 4)
+    assert second.data_to_send() == text_frame(b"b", b"\x02" * 4)
 
 
 def test_server_frames_are_not_masked(monkeypatch: pytest.MonkeyPatch) -> None:
