@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Spawner", "WaitTimeout", "Waiter", "order_key", "run_callback"]
+__all__ = ["Spawner", "WaitTimeout", "Waiter", "lazy", "order_key", "run_callback"]
 
 logger = logging.getLogger("relay_sync")
 
@@ -44,6 +44,8 @@ WaitTimeout: type[TimeoutError] = TimeoutError
 # Guards the first-set-wins check of every Waiter. One lock for all of them is enough: the
 # critical section is a few attribute writes, never a blocking call.
 _SET_LOCK = threading.Lock()
+# Guards the first creation of a lazily made table (see lazy).
+_LAZY_LOCK = threading.Lock()
 
 
 class Waiter(Generic[T]):
@@ -109,6 +111,21 @@ class Waiter(Generic[T]):
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]  # set() stored a T
+
+
+def lazy(owner: Any, name: str, factory: Callable[[], T]) -> T:
+    """``owner.<name>``, made with ``factory()`` and stored there the first time (it is
+    ``None`` until then): the tables of a call that most calls never use cost nothing.
+
+    Thread-safe: threads racing for the first one all get the same object."""
+    value: T | None = getattr(owner, name)
+    if value is None:
+        with _LAZY_LOCK:
+            value = getattr(owner, name)
+            if value is None:
+                value = factory()
+                setattr(owner, name, value)
+    return value
 
 
 def run_callback(

@@ -340,7 +340,8 @@ class Router:
             info.context,
             tag=info.tag,
             direction=info.direction,
-            device=dict(info.device),
+            # The snapshot's device is a copy made for it: the call takes it over.
+            device=info.device,
             state=info.state,
             segment_id=info.segment_id,
         )
