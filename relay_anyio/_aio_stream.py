@@ -47,10 +47,12 @@ class AioStream(asyncio.Protocol):
     a bug: it ends the connection and is raised by :meth:`wait_closed`.
     """
 
-    __slots__ = ("_closed", "_drained", "_ended", "_on_data", "_paused", "transport")
+    __slots__ = ("_closed", "_drained", "_ended", "_on_data", "_paused", "call_soon", "transport")
 
     def __init__(self, on_data: OnData, loop: asyncio.AbstractEventLoop) -> None:
         self._on_data = on_data
+        #: The loop's ``call_soon`` (for the runner, which does not import asyncio).
+        self.call_soon = loop.call_soon
         self.transport: asyncio.Transport | None = None
         self._closed: asyncio.Future[None] = loop.create_future()
         self._paused = False
@@ -204,6 +206,11 @@ class AioTasks:
         # The context the done callbacks run in: one for all (each would copy the current one).
         self._callback_context = contextvars.copy_context()
         self._ended_callback = self._ended  # one bound method for every task
+
+    @classmethod
+    def on_running_loop(cls) -> AioTasks:
+        """Tasks on the running event loop."""
+        return cls(asyncio.get_running_loop())
 
     def start(
         self,

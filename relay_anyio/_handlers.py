@@ -20,16 +20,18 @@ A held call costs its handler task, so the task carries as little as it can:
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import inspect
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from ._aio_stream import AioTasks
+if TYPE_CHECKING:
+    import asyncio
+
+    from ._aio_stream import AioTasks
 
 __all__ = ["HandlerPool", "in_handler"]
 

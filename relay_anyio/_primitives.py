@@ -18,23 +18,37 @@ own ``_primitives.py`` with the same names, backed by threads.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import inspect
 import logging
 import math
 import sys
-
-# The running asyncio loop or None (trio): cheaper than asking sniffio for every wait.
-from asyncio.events import _get_running_loop
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import anyio
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["Spawner", "WaitTimeout", "Waiter", "lazy", "run_callback"]
 
 logger = logging.getLogger("relay_anyio")
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The running asyncio loop, ``None`` on trio (cheaper than asking sniffio for every wait).
+
+    Without importing asyncio: a process that has not imported it runs no asyncio loop.
+    """
+    aio = sys.modules.get("asyncio")
+    return None if aio is None else aio._get_running_loop()
+
+
+def _is_future(parked: object) -> bool:
+    aio = sys.modules.get("asyncio")
+    return aio is not None and isinstance(parked, aio.Future)
+
 
 T = TypeVar("T")
 
@@ -50,6 +64,7 @@ describes the task in logs.
 if sys.version_info >= (3, 11):  # asyncio.TimeoutError is TimeoutError
     WaitTimeout: type[TimeoutError] = TimeoutError
 else:  # pragma: no cover - Python 3.10, where asyncio.TimeoutError is a distinct class
+    import asyncio
 
     class _WaitTimeout(TimeoutError, asyncio.TimeoutError):
         """A timeout that both ``except TimeoutError`` and ``except asyncio.TimeoutError``
@@ -107,7 +122,7 @@ class Waiter(Generic[T]):
         if waiting is None:
             return
         for parked in waiting if type(waiting) is list else (waiting,):
-            if isinstance(parked, asyncio.Future):
+            if _is_future(parked):
                 _wake_future(parked, self._value, self._error)
             else:
                 _wake_trio_task(parked)
@@ -128,7 +143,7 @@ class Waiter(Generic[T]):
         """
         if self._done or timeout is not None:
             return self._wait(timeout)
-        loop = _get_running_loop()
+        loop = _running_loop()
         if loop is None:  # not asyncio (trio)
             return self._wait(None)
         # The common case on asyncio (a task waiting for a reply, an action, the end of a
@@ -141,7 +156,7 @@ class Waiter(Generic[T]):
 
     async def _wait(self, timeout: float | None) -> T:
         if not self._done:
-            if _get_running_loop() is not None:
+            if _running_loop() is not None:
                 await self._wait_asyncio(timeout)
             else:
                 await self._wait_trio(timeout)
@@ -152,7 +167,9 @@ class Waiter(Generic[T]):
         return self._value  # type: ignore[return-value]  # set() stored a T
 
     async def _wait_asyncio(self, timeout: float | None) -> None:
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        loop = _running_loop()
+        assert loop is not None
+        future: asyncio.Future[Any] = loop.create_future()
         self._park(future)
         try:
             with anyio.move_on_after(math.inf if timeout is None else max(timeout, 0.0)):
@@ -200,7 +217,7 @@ class Waiter(Generic[T]):
 
 
 def _cancelled(parked: object) -> bool:
-    return isinstance(parked, asyncio.Future) and parked.cancelled()
+    return _is_future(parked) and parked.cancelled()  # type: ignore[attr-defined]
 
 
 def _wake_future(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:

@@ -10,11 +10,11 @@ Every class is a frozen, slotted, keyword-only dataclass, never mutated after it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ._events import RelayEvent
-from ._fastinit import fast_init
+from ._fastinit import dataclass
 from ._types import CallInfo, MessageInfo
 
 __all__ = [
@@ -439,10 +439,3 @@ class ClientClosed(Event):
 
     code: int | None = None
     reason: str = ""
-
-
-# Events are built for every frame: give them the cheaper constructor.
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, type) and issubclass(_obj, Event):
-        fast_init(_obj)

@@ -18,10 +18,10 @@ live in a heap with lazy deletion so ``next_deadline`` stays cheap with many dia
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
 
 from ._constants import TIMED_OUT_DIAL_MEMORY
 from ._errors import LocalProtocolError
+from ._fastinit import dataclass
 
 __all__ = ["DialPurpose", "DialTable", "HangupPurpose", "PassPurpose"]
 

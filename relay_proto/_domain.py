@@ -75,7 +75,6 @@ See docs/design/architecture.md, "Core ↔ domain interface", for how the connec
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ._actions import (
@@ -103,6 +102,7 @@ from ._dial_events import DialEvents
 from ._dials import DialPurpose, DialTable, PassPurpose
 from ._errors import LocalProtocolError
 from ._events import EVENT_CLASSES, RelayEvent, parse_event
+from ._fastinit import dataclass
 from ._ids import IdFactory
 from ._messages import MessageTable, SendMessagePurpose
 from ._types import CallCommand, CallInfo
@@ -187,7 +187,10 @@ class Domain:
         self._calls = CallRegistry(max(1, max_active_calls))
         self._dials = DialTable()
         self._messages = MessageTable(emit)
-        self._outgoing: list[Outgoing] = []
+        #: Requests the domain wants sent by itself, oldest first, until
+        #: :meth:`take_outgoing` takes them (the connection checks this list first: it is
+        #: almost always empty). Read only: never changed from outside.
+        self.outgoing: list[Outgoing] = []
         self._command_seq = 0
         self._dial_events = DialEvents(
             calls=self._calls,
@@ -202,7 +205,8 @@ class Domain:
     # ---------------------------------------------------------------- queries
     def take_outgoing(self) -> list[Outgoing]:
         """Requests the domain wants sent by itself (``calling.pass``, orphan ``calling.end``)."""
-        out, self._outgoing = self._outgoing, []
+        out = self.outgoing[:]
+        self.outgoing.clear()  # the same list stays: the connection holds it
         return out
 
     def get_call(self, call_id: str) -> CallInfo | None:
@@ -575,7 +579,7 @@ class Domain:
         self._emit(EventIgnored(reason=reason, event=event))
 
     def _send(self, method: str, params: _Params, purpose: object) -> None:
-        self._outgoing.append(Outgoing(method, params, purpose))
+        self.outgoing.append(Outgoing(method, params, purpose))
 
 
 # Event types with their own handling; everything else is routed to a call by call_id.

@@ -11,7 +11,12 @@ What it adds to wsproto:
 * binary messages are dropped with a reason (RELAY only uses text);
 * WebSocket pings are answered with pongs; the close handshake works both ways;
 * a broken stream (bad HTTP, bad framing, invalid UTF-8...) marks the transport closed, queues a
-  :class:`Closed` event and raises :class:`~relay_proto.RemoteProtocolError`.
+  :class:`Closed` event and raises :class:`~relay_proto.RemoteProtocolError`;
+* outgoing text messages are framed here (:func:`text_frame`), not by wsproto: every frame the
+  core sends is one final, unfragmented text frame and no extension is ever negotiated (none is
+  offered or accepted), so the frame is a fixed header, the client's masking key and the
+  payload. That is the bytes wsproto builds, for a fraction of its per-frame work; wsproto still
+  frames everything else (handshake, close, pongs) and parses everything that comes in.
 
 Incoming results are a plain ``str`` for each complete text message (the fast path), or an
 :class:`Opened` / :class:`Dropped` / :class:`Closed` record. They go to the handler given to
@@ -23,7 +28,9 @@ handler they are collected for :meth:`Transport.take_events`.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import struct
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -52,6 +59,7 @@ __all__ = [
     "TransportEvent",
     "TransportState",
     "is_valid_host",
+    "text_frame",
 ]
 
 # Spec 1.1: the largest inbound message the official SDK accepts. Larger ones are dropped, so
@@ -64,6 +72,17 @@ _PREVIEW_CHARS = 200
 # An authority (host, host:port, [v6]:port): no spaces, controls, or URL delimiters that would
 # make the Host header mean something else.
 _HOST_RE = re.compile(r"[^\s\x00-\x1f\x7f/?#@\\]+")
+
+# Text frame headers (RFC 6455 section 5.2): FIN + text opcode, then the payload length in 7 bits,
+# or 126/127 and 16/64 bits; the high bit of the second byte says a masking key follows.
+_FIN_TEXT = 0x81
+_MASKED = 0x80
+_pack_head16 = struct.Struct("!BBH").pack
+_pack_head64 = struct.Struct("!BBQ").pack
+_urandom = os.urandom
+# Masking keys come from a pool of random bytes drawn from os.urandom: a fresh key for every
+# frame, one system call per 256 frames instead of one per frame.
+_KEY_POOL_BYTES = 1024
 
 # RFC 6455 close codes we send.
 _NORMAL_CLOSURE = 1000
@@ -133,6 +152,29 @@ def _head(parts: list[str]) -> str:
     return head
 
 
+def text_frame(payload: bytes, mask: bytes | None) -> bytes:
+    """One final, unfragmented text frame carrying ``payload`` (UTF-8): masked with the 4-byte
+    ``mask`` (client role), or unmasked when ``mask`` is ``None`` (server role). The bytes are
+    those wsproto produces for a ``TextMessage`` when no extension is in use."""
+    n = len(payload)
+    masked = _MASKED if mask is not None else 0
+    if n < 126:
+        head = bytes((_FIN_TEXT, masked | n))
+    elif n < 65536:
+        head = _pack_head16(_FIN_TEXT, masked | 126, n)
+    else:
+        head = _pack_head64(_FIN_TEXT, masked | 127, n)
+    if mask is None:
+        return head + payload
+    if not n:
+        return head + mask
+    # Masking XORs the payload with the key repeated (section 5.3): one XOR of two big
+    # integers does it in C, where a loop or wsproto's four table translations would not.
+    key = (mask * ((n >> 2) + 1))[:n]
+    masked_payload = int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")
+    return head + mask + masked_payload.to_bytes(n, "little")
+
+
 class Transport:
     """One WebSocket connection, client or server side, sans I/O.
 
@@ -162,6 +204,9 @@ class Transport:
         self._size = 0
         self._dropping = ""  # reason while the rest of an unusable message is discarded
         self._drop_preview = ""
+        # Masking keys not used yet (client role): self._keys[self._key_at:].
+        self._keys = b""
+        self._key_at = 0
 
     # ---------------------------------------------------------------- state
     @property
@@ -201,11 +246,20 @@ class Transport:
         if self._state is not TransportState.OPEN:
             raise LocalProtocolError(f"cannot send a message in transport state {self._state}")
         try:
-            data = self._ws.send(TextMessage(data=text))
+            payload = text.encode("utf-8")
         except UnicodeEncodeError:
-            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-            data = self._ws.send(TextMessage(data=text))
-        self._out.append(data)
+            payload = text.encode("utf-8", "backslashreplace")
+        mask = None
+        if self._client:
+            # RFC 6455 section 5.3: a fresh, unpredictable key for every frame a client sends
+            # (each is used once; the ones not used yet were never on the wire).
+            at = self._key_at
+            if at >= len(self._keys):
+                self._keys = _urandom(_KEY_POOL_BYTES)
+                at = 0
+            self._key_at = at + 4
+            mask = self._keys[at : at + 4]
+        self._out.append(text_frame(payload, mask))
 
     def close(self, code: int = _NORMAL_CLOSURE, reason: str = "") -> bool:
         """Start the close handshake (or just give up a transport that never opened).

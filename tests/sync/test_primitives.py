@@ -9,12 +9,20 @@ import signal
 import sys
 import threading
 import time
+import uuid
 from typing import Any
 
 import pytest
 
 from relay_proto import RelayEvent
-from relay_sync._primitives import Waiter, order_key, run_callback
+from relay_sync._primitives import (
+    Waiter,
+    hold_wakeups,
+    order_key,
+    release_wakeups,
+    run_callback,
+)
+from relay_sync._session import uuid4_strings
 from relay_sync._signals import Interrupts
 from relay_sync._workers import Strands, WorkerPool
 
@@ -79,6 +87,84 @@ def test_waiter_wakes_every_thread_once_under_a_race() -> None:
         seen = _race_once()
         assert len(seen) == 8
         assert len({repr(item) for item in seen}) == 1
+
+
+def test_waiter_wakes_a_sleeping_thread_and_drops_its_lock() -> None:
+    waiter: Waiter[str] = Waiter()
+    sleeping = threading.Event()
+    got: list[str] = []
+
+    class Announcing(Waiter[str]):
+        __slots__ = ()
+
+        def _sleep(self, timeout: float | None) -> None:
+            sleeping.set()
+            super()._sleep(timeout)
+
+    waiter.__class__ = Announcing
+    thread = threading.Thread(target=lambda: got.append(waiter.wait(WAIT)))
+    thread.start()
+    assert sleeping.wait(WAIT)
+    waiter.set("ready")
+    thread.join(WAIT)
+    assert got == ["ready"]
+    assert waiter._sleepers is None  # a finished Waiter holds no lock
+
+
+def test_waiter_timeout_leaves_no_sleeper_behind() -> None:
+    waiter: Waiter[int] = Waiter()
+    with pytest.raises(TimeoutError, match=r"no result within 0\.001 s"):
+        waiter.wait(0.001)
+    assert waiter._sleepers is None
+    with pytest.raises(TimeoutError, match=r"within 0\.0 s"):
+        waiter.wait(-5)  # a negative timeout is a poll, as with threading.Event
+    waiter.set(3)
+    assert waiter.wait(0.001) == 3
+
+
+def test_held_wakeups_wake_sleepers_only_when_released() -> None:
+    # What the client's dispatch does under the core's lock: set waiters, wake their threads
+    # once the lock is free. A sleeper is the lock its thread blocks on (held while asleep).
+    waiter: Waiter[int] = Waiter()
+    sleeper = threading.Lock()
+    sleeper.acquire()
+    waiter._sleepers = [sleeper]
+    assert hold_wakeups()
+    assert not hold_wakeups()  # nested: the outer holder releases
+    waiter.set(1)
+    assert waiter.is_set() and sleeper.locked()  # the result is in, the thread still asleep
+    release_wakeups()
+    assert not sleeper.locked()
+    other: Waiter[int] = Waiter()
+    late = threading.Lock()
+    late.acquire()
+    other._sleepers = [late]
+    other.fail(ValueError("x"))  # nothing held any more: woken at once
+    assert not late.locked()
+
+
+def test_held_wakeups_are_per_thread() -> None:
+    waiter: Waiter[int] = Waiter()
+    sleeper = threading.Lock()
+    sleeper.acquire()
+    waiter._sleepers = [sleeper]
+    assert hold_wakeups()
+    try:
+        thread = threading.Thread(target=waiter.set, args=(2,))
+        thread.start()
+        thread.join(WAIT)
+        assert not sleeper.locked()  # set on a thread that holds nothing back
+    finally:
+        release_wakeups()
+
+
+def test_uuid4_strings_are_what_uuid4_makes() -> None:
+    ids = list(uuid4_strings(200))
+    assert len(set(ids)) == 200
+    for text in ids:
+        value = uuid.UUID(text)
+        assert str(value) == text
+        assert value.version == 4 and value.variant == uuid.RFC_4122
 
 
 def test_run_callback_without_a_spawner_runs_inline_and_logs(
@@ -172,6 +258,105 @@ def test_pool_refuses_work_when_full_or_closed() -> None:
     pool.close(drain=False)
     assert not pool.submit(lambda: None, "after close")
     gate.set()
+
+
+class _Announced(list[Any]):
+    """The pool's list of parked workers, counting the workers that parked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parked = threading.Semaphore(0)
+
+    def append(self, item: Any) -> None:
+        super().append(item)
+        self.parked.release()
+
+
+def _thread_name(names: list[str], done: threading.Semaphore) -> None:
+    names.append(threading.current_thread().name)
+    done.release()
+
+
+def test_pool_hands_a_job_to_the_most_recently_idle_worker() -> None:
+    pool = WorkerPool(2, 100, "lifo")
+    parked = pool._parked = _Announced()
+    gates = [threading.Event(), threading.Event()]
+    names: list[str] = []
+    done = threading.Semaphore(0)
+    ran: dict[int, str] = {}
+
+    def job(index: int) -> None:
+        ran[index] = threading.current_thread().name
+        done.release()
+        gates[index].wait(WAIT)
+
+    try:
+        for index in range(2):
+            assert pool.submit(functools.partial(job, index), "job")
+        for _ in gates:
+            assert done.acquire(timeout=WAIT)
+        second = ran[1]
+        assert ran[0] != second
+        gates[0].set()
+        assert parked.parked.acquire(timeout=WAIT)  # the first worker parked
+        gates[1].set()
+        assert parked.parked.acquire(timeout=WAIT)  # then the second
+        assert pool.submit(functools.partial(_thread_name, names, done), "next")
+        assert done.acquire(timeout=WAIT)
+        assert names == [second]  # woken alone, with its job; the other keeps parking
+        assert parked.parked.acquire(timeout=WAIT) and len(parked) == 2
+        assert pool._threads == 2 and not pool._jobs
+    finally:
+        for gate in gates:
+            gate.set()
+        pool.close(drain=True)
+
+
+def _workers_named(prefix: str) -> list[threading.Thread]:
+    return [
+        t
+        for t in threading.enumerate()
+        if t.name.startswith(f"{prefix}-") and "starter" not in t.name
+    ]
+
+
+def test_pool_workers_retire_when_idle_and_new_ones_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("relay_sync._workers._IDLE_EXIT", 0.01)
+    pool = WorkerPool(3, 100, "retire")
+    names: list[str] = []
+    done = threading.Semaphore(0)
+    try:
+        assert pool.submit(functools.partial(_thread_name, names, done), "first")
+        assert done.acquire(timeout=WAIT)
+        for thread in _workers_named("retire"):
+            thread.join(WAIT)  # idle for longer than _IDLE_EXIT: it exits by itself
+        assert _workers_named("retire") == [] and pool._threads == 0 and pool._parked == []
+        assert pool.submit(functools.partial(_thread_name, names, done), "second")
+        assert done.acquire(timeout=WAIT)
+        assert names == ["retire-1", "retire-2"]
+    finally:
+        pool.close(drain=True)
+
+
+def test_closing_the_pool_ends_its_parked_workers() -> None:
+    pool = WorkerPool(4, 100, "closing")
+    parked = pool._parked = _Announced()
+    gate = threading.Barrier(4, timeout=WAIT)  # four jobs at once: four workers
+    for _ in range(4):
+        assert pool.submit(gate.wait, "job")
+    for _ in range(4):
+        assert parked.parked.acquire(timeout=WAIT)
+    assert len(parked) == 4 and pool._threads == 4
+    pool.close(drain=False)  # wakes one; each exiting worker wakes the next
+    starter = pool._starter
+    if starter is not None:
+        starter.join(WAIT)  # it may still be starting a worker, which then finds the pool closed
+    for thread in _workers_named("closing"):
+        thread.join(WAIT)
+    assert _workers_named("closing") == [] and pool._threads == 0
+    assert not pool.submit(lambda: None, "late")
 
 
 def test_pool_arguments_are_checked() -> None:
