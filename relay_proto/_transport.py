@@ -70,6 +70,14 @@ _NORMAL_CLOSURE = 1000
 _PROTOCOL_ERROR = 1002
 
 
+def _frame_sender(ws: WSConnection) -> Callable[[str], bytes | bytearray] | None:
+    """wsproto's frame serialiser for complete data messages on the open connection ``ws``
+    (``FrameProtocol.send_data``, behind ``WSConnection.send(TextMessage(...))``), or ``None``
+    when this version of wsproto does not have it where expected."""
+    send_data = getattr(getattr(ws.connection, "_proto", None), "send_data", None)
+    return send_data if callable(send_data) else None
+
+
 class TransportState:
     """String constants for :attr:`Transport.state`."""
 
@@ -152,7 +160,7 @@ class Transport:
         self._ws = WSConnection(ConnectionType.CLIENT if client else ConnectionType.SERVER)
         self._max = max_message_size
         self._state = TransportState.CONNECTING
-        self._out: list[bytes] = []
+        self._out: list[bytes | bytearray] = []
         self._events: list[TransportEvent] = []
         self._sink: Callable[[TransportEvent], None] = self._events.append
         self._broken = ""  # why the stream broke during the current receive_data call
@@ -162,6 +170,7 @@ class Transport:
         self._size = 0
         self._dropping = ""  # reason while the rest of an unusable message is discarded
         self._drop_preview = ""
+        self._send_data: Callable[[str], bytes | bytearray] = self._send_message
 
     # ---------------------------------------------------------------- state
     @property
@@ -201,11 +210,20 @@ class Transport:
         if self._state is not TransportState.OPEN:
             raise LocalProtocolError(f"cannot send a message in transport state {self._state}")
         try:
-            data = self._ws.send(TextMessage(data=text))
+            data = self._send_data(text)
         except UnicodeEncodeError:
             text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-            data = self._ws.send(TextMessage(data=text))
+            data = self._send_data(text)
         self._out.append(data)
+
+    def _send_message(self, text: str) -> bytes:
+        return self._ws.send(TextMessage(data=text))
+
+    def _opened(self) -> None:
+        self._state = TransportState.OPEN
+        # One text message per ACK, reply and request: go to wsproto's framing directly (what
+        # its send() does for a TextMessage on an open connection) when this wsproto has it.
+        self._send_data = _frame_sender(self._ws) or self._send_message
 
     def close(self, code: int = _NORMAL_CLOSURE, reason: str = "") -> bool:
         """Start the close handshake (or just give up a transport that never opened).
@@ -293,7 +311,7 @@ class Transport:
         elif isinstance(event, Request):
             self._accept(event)
         elif isinstance(event, AcceptConnection):
-            self._state = TransportState.OPEN
+            self._opened()
             self._sink(Opened("/", self._host))
         elif isinstance(event, RejectConnection):
             self._finish(f"websocket handshake rejected (HTTP {event.status_code})")
@@ -301,7 +319,7 @@ class Transport:
 
     def _accept(self, request: Request) -> None:
         self._out.append(self._ws.send(AcceptConnection()))
-        self._state = TransportState.OPEN
+        self._opened()
         self._sink(Opened(request.target, request.host))
         # wsproto's server handshake forgets bytes that arrived right after the upgrade request
         # (a client that pipelines its first frame); hand them over to the new connection.

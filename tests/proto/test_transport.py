@@ -18,7 +18,7 @@ from wsproto.events import (
     TextMessage,
 )
 
-from relay_proto import LocalProtocolError, RemoteProtocolError
+from relay_proto import LocalProtocolError, RemoteProtocolError, _transport
 from relay_proto._transport import Closed, Dropped, Opened, Transport, TransportState
 
 
@@ -388,6 +388,37 @@ def test_lone_surrogates_are_sent_as_json_escapes() -> None:
     server.receive_data(client.data_to_send())
     (received,) = server.take_events()
     assert json.loads(received) == {"id": "\ud800x"}
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["frame-sender", "public-send"])
+def test_messages_go_out_through_wsproto_framing_or_its_public_send(
+    fast: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where a wsproto version has no FrameProtocol.send_data where it is expected, the
+    # transport sends with WSConnection.send(TextMessage(...)): the peer sees the same messages.
+    if not fast:
+        monkeypatch.setattr(_transport, "_frame_sender", lambda ws: None)
+    client, server = open_pair(max_message_size=100_000)
+    texts = ['{"a":1}', "é", "\ud800x", "y" * 70000]
+    for text in texts:
+        client.send_text(text)
+        server.send_text(text[::-1])
+    server.receive_data(client.data_to_send())
+    client.receive_data(server.data_to_send())
+
+    def escaped(text: str) -> str:  # lone surrogates go out as \uXXXX escapes
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+    assert server.take_events() == [escaped(text) for text in texts]
+    assert client.take_events() == [escaped(text[::-1]) for text in texts]
+
+
+def test_frame_sender_needs_wsproto_framing() -> None:
+    class NoFraming:
+        connection = object()
+
+    assert _transport._frame_sender(NoFraming()) is None  # type: ignore[arg-type]
+    assert _transport._frame_sender(WSConnection(ConnectionType.CLIENT)) is None  # not open
 
 
 def test_send_before_open_is_refused() -> None:
