@@ -196,6 +196,8 @@ class CallRegistry:
     def __init__(self, max_active_calls: int) -> None:
         self.max_active_calls = max_active_calls
         self._tracked: dict[str, CallRecord] = {}
+        #: :meth:`get` without a Python call in between, for the per-event path.
+        self.find: Callable[[str], CallRecord | None] = self._tracked.get
         # call_id -> (last snapshot, the event that ended it); insertion order is FIFO order.
         self._ended: dict[str, tuple[CallInfo, RelayEvent]] = {}
         # The ids in _ended of calls handed over with calling.pass rather than ended.

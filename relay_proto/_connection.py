@@ -84,8 +84,10 @@ class _Glue:
 
     # ---------------------------------------------------------------- SessionHooks
     def relay_event(self, envelope: dict[str, Any], now: float) -> None:
-        self._domain.handle_event(envelope, now)
-        self.drain(now)
+        domain = self._domain
+        domain.handle_event(envelope, now)
+        if domain.has_outgoing():
+            self.drain(now)
 
     def request_succeeded(
         self, request: PendingRequest, result: dict[str, Any], now: float

@@ -200,6 +200,10 @@ class Domain:
         )
 
     # ---------------------------------------------------------------- queries
+    def has_outgoing(self) -> bool:
+        """Whether :meth:`take_outgoing` has anything."""
+        return bool(self._outgoing)
+
     def take_outgoing(self) -> list[Outgoing]:
         """Requests the domain wants sent by itself (``calling.pass``, orphan ``calling.end``)."""
         out, self._outgoing = self._outgoing, []
@@ -219,7 +223,7 @@ class Domain:
         """Process the envelope of one ACKed ``signalwire.event`` (never raises)."""
         # A deadline that passed before this event counts first: an outcome arriving after the
         # dial timed out is a late one, whether or not handle_timeout ran in between.
-        if self._dials:  # no pending dial, no deadline to pass
+        if self._dials.pending:  # no pending dial, no deadline to pass
             self.handle_timeout(now)
         if not isinstance(envelope, dict):
             self._ignore("envelope is not an object", _empty_event())
@@ -235,12 +239,12 @@ class Domain:
         elif (special := _SPECIAL_EVENTS.get(event_type)) is not None:
             special(self, parse_event(envelope), params)
         else:
-            if event_type == "calling.call.state" and self._dials:
+            if event_type == "calling.call.state" and self._dials.pending:
                 self._dial_events.register_leg(params)
             call_id = params.get("call_id")
             if not isinstance(call_id, str):
                 call_id = ""
-            record = self._calls.get(call_id) if call_id else None
+            record = self._calls.find(call_id) if call_id else None
             if record is not None:
                 self._dispatch(record, None, params, event_type, envelope)
             else:
