@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._harness import ALL_CLIENTS, DEFAULT_CLIENTS, DEFAULT_SIZES, available, run_one
+from ._bytecode import compile_checkout
+from ._harness import ALL_CLIENTS, DEFAULT_CLIENTS, DEFAULT_SIZES, ROOT, available, run_one
 from ._imports import format_imports, measure_imports
 from ._report import LABELS, check_targets, format_report, machine, medians
 from ._scenarios import SCENARIOS
@@ -76,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile is not None:
         args.profile.mkdir(parents=True, exist_ok=True)
         notes.append("profiled runs (cProfile): timings are inflated and not comparable")
+    if (note := compile_checkout(ROOT)) is not None:
+        notes.append(note)
     began = time.monotonic()
     runs = _run_all(args, clients, sizes)
     imports = {} if args.no_imports else measure_imports(args.repeat, set(clients))

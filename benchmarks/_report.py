@@ -14,6 +14,7 @@ __all__ = [
     "Target",
     "check_targets",
     "format_report",
+    "format_summary",
     "machine",
     "medians",
 ]
@@ -195,7 +196,52 @@ def format_report(
             f" = {ratio:>5}  (<= {target.limit:g})  {target.verdict}"
         )
     lines += [f"Note: {note}" for note in notes]
+    summary = format_summary(table)
+    if summary:
+        lines += ["", "Summary (ratios to the official client, this run):", *summary]
     return "\n".join(lines)
+
+
+# The rows of the summary, as the performance issue lays them out: (workload, metric, label).
+_SUMMARY_ROWS = [
+    ("B1", "cpu_ms_per_1k", "B1 CPU per 1k events"),
+    ("B2", "cpu", "B2 CPU"),
+    ("B2", "rss_mb", "B2 peak RSS"),
+    ("B3", "p50_us", "B3 round trip p50"),
+    ("B3", "p99_us", "B3 round trip p99"),
+    ("B4", "kb_per_call", "B4 KB per call"),
+]
+_SUMMARY_CLIENTS = ["asyncio", "trio", "sync", "core"]
+
+
+def format_summary(table: dict[str, dict[str, dict[str, float]]]) -> list[str]:
+    """A Markdown table: each workload's headline metric for relay-sansio's clients, as a ratio
+    to the official client of the same run (B1 also to the wsproto floor). Empty without the
+    official client."""
+    clients = [c for c in _SUMMARY_CLIENTS if any(c in row for row in table.values())]
+    rows = []
+    for workload, metric, label in _SUMMARY_ROWS:
+        row = table.get(workload, {})
+        base = row.get("official", {}).get(metric)
+        if not base:
+            continue
+        floor = row.get("floor", {}).get(metric)
+        cells = []
+        for client in clients:
+            value = row.get(client, {}).get(metric)
+            if value is None:
+                cells.append("-")
+                continue
+            cell = f"{value / base:.2f}x"
+            if floor:
+                cell += f" ({value / floor:.2f}x floor)"
+            cells.append(cell)
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+    if not rows:
+        return []
+    head = "| workload | " + " | ".join(LABELS[c] for c in clients) + " |"
+    rule = "|---|" + "---|" * len(clients)
+    return [head, rule, *rows]
 
 
 def _table(workload: str, row: dict[str, dict[str, float]], clients: list[str]) -> list[str]:

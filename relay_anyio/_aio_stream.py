@@ -44,10 +44,12 @@ class AioStream(asyncio.Protocol):
     a bug: it ends the connection and is raised by :meth:`wait_closed`.
     """
 
-    __slots__ = ("_closed", "_drained", "_ended", "_on_data", "_paused", "transport")
+    __slots__ = ("_closed", "_drained", "_ended", "_on_data", "_paused", "call_soon", "transport")
 
     def __init__(self, on_data: OnData, loop: asyncio.AbstractEventLoop) -> None:
         self._on_data = on_data
+        #: The loop's ``call_soon`` (for the runner, which does not import asyncio).
+        self.call_soon = loop.call_soon
         self.transport: asyncio.Transport | None = None
         self._closed: asyncio.Future[None] = loop.create_future()
         self._paused = False
@@ -196,6 +198,11 @@ class AioTasks:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._tasks: set[asyncio.Task[object]] = set()
+
+    @classmethod
+    def on_running_loop(cls) -> AioTasks:
+        """Tasks on the running event loop."""
+        return cls(asyncio.get_running_loop())
 
     def start(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
         """Run ``coro`` in a new task."""

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import uuid
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -40,7 +39,7 @@ from relay_proto import (
     check_on_handler_error,
 )
 
-from ._config import ConnectionSlots, resolve_settings
+from ._config import ConnectionSlots, new_id, resolve_settings
 from ._errors import RelayError
 from ._handlers import in_handler
 from ._message import Message
@@ -443,7 +442,7 @@ class RelayClient:
             raise
 
     def _new_id(self) -> str:
-        return str(uuid.uuid4())
+        return new_id()
 
     def _spawn(self, fn: Callable[[], Coroutine[Any, Any, Any]], name: str) -> bool:
         session = self._session

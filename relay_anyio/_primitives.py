@@ -18,16 +18,18 @@ own ``_primitives.py`` with the same names, backed by threads.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import inspect
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import anyio
 import sniffio
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["Spawner", "WaitTimeout", "Waiter", "run_callback"]
 
@@ -47,6 +49,7 @@ describes the task in logs.
 if sys.version_info >= (3, 11):  # asyncio.TimeoutError is TimeoutError
     WaitTimeout: type[TimeoutError] = TimeoutError
 else:  # pragma: no cover - Python 3.10, where asyncio.TimeoutError is a distinct class
+    import asyncio
 
     class _WaitTimeout(TimeoutError, asyncio.TimeoutError):
         """A timeout that both ``except TimeoutError`` and ``except asyncio.TimeoutError``
@@ -142,6 +145,8 @@ class Waiter(Generic[T]):
         return self._value  # type: ignore[return-value]  # set() stored a T
 
     async def _wait_future(self, timeout: float | None) -> None:
+        import asyncio  # loaded: this runs on asyncio (a trio process never imports it)
+
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         futures = self._futures
         if futures is None:

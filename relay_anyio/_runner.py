@@ -25,7 +25,6 @@ cancel scopes use), looked up once per runner.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import math
@@ -33,7 +32,7 @@ import os
 import signal
 import ssl
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import anyio.abc
@@ -51,9 +50,13 @@ from relay_proto import (
     mask_frame,
 )
 
-from ._aio_stream import AioStream, open_protocol
 from ._config import connect_error, describe_error, report_open_failure
 from ._transport import OPEN_ERRORS, open_stream
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from ._aio_stream import AioStream
 
 __all__ = ["SessionRunner", "backend_clock", "frame_tracer", "serve_until_signal", "spawn_detached"]
 
@@ -167,7 +170,7 @@ class SessionRunner:
                 # latency); later ones in the same iteration (hundreds of handlers each sending
                 # a request) are coalesced into one write when the iteration's callbacks run.
                 self._write_aio(aio)
-                self._burst = asyncio.get_running_loop().call_soon(self._end_burst)
+                self._burst = aio.call_soon(self._end_burst)
             await aio.drain()
             return
         async with self._write_lock:
@@ -246,6 +249,9 @@ class SessionRunner:
             self._want_transport = anyio.Event()
             try:
                 if self._use_protocol:
+                    # Imported here: a process on trio never imports asyncio.
+                    from ._aio_stream import open_protocol
+
                     aio = await open_protocol(
                         self._endpoint, self._ssl_context, OPEN_TIMEOUT, self._on_bytes
                     )
@@ -417,6 +423,8 @@ def backend_clock() -> Callable[[], float]:
         import trio
 
         return trio.current_time
+    import asyncio
+
     return asyncio.get_running_loop().time
 
 
@@ -433,6 +441,8 @@ def spawn_detached(fn: Callable[[], Coroutine[Any, Any, None]], name: str) -> No
 
         trio.lowlevel.spawn_system_task(fn, name=name)
         return
+    import asyncio
+
     task = asyncio.get_running_loop().create_task(fn(), name=name)
     _DETACHED.add(task)
     task.add_done_callback(_DETACHED.discard)

@@ -12,7 +12,6 @@ the session routes every event that is not about the session itself there.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 from collections.abc import Callable, Coroutine
@@ -32,7 +31,6 @@ from relay_proto import (
     decide_session_event,
 )
 
-from ._aio_stream import AioTasks
 from ._config import make_ssl_context
 from ._errors import RelayError
 from ._handlers import HandlerPool
@@ -40,6 +38,7 @@ from ._primitives import Waiter
 from ._runner import SessionRunner, frame_tracer
 
 if TYPE_CHECKING:
+    from ._aio_stream import AioTasks
     from ._call import Call
     from ._call_base import CallBase
     from ._client import RelayClient
@@ -124,11 +123,12 @@ class ClientSession:
         self._draining = False
         self._tg: anyio.abc.TaskGroup | None = None
         # On asyncio, handler tasks are plain tasks (see AioTasks); trio uses the task group.
-        self._aio_tasks = (
-            AioTasks(asyncio.get_running_loop())
-            if sniffio.current_async_library() == "asyncio"
-            else None
-        )
+        self._aio_tasks: AioTasks | None = None
+        if sniffio.current_async_library() == "asyncio":
+            # Imported here: a process on trio never imports asyncio.
+            from ._aio_stream import AioTasks
+
+            self._aio_tasks = AioTasks.on_running_loop()
         self._connected: Waiter[None] | None = Waiter() if fail_fast else None
         self._stop_requested = anyio.Event()
         self._finished = anyio.Event()

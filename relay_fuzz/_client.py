@@ -282,19 +282,30 @@ class _Run:
 
     def expect_close(self, what: str) -> bool:
         assert self.link is not None
-        try:
-            while True:
-                self.link.receive(self.settings.hang_timeout)
-        except LinkClosed as exc:
-            if exc.code not in (1007, None):
-                raise Finding("violation", f"{what}: closed with {exc.code}, not 1007") from exc
-            return False
-        except LinkTimeout as exc:
-            raise Finding("violation", f"{what} was accepted: the connection stays open") from exc
+        return expect_close(self.link, self.settings.hang_timeout, what)
 
     def probe(self) -> None:
         """The server still answers (and answered nothing it should not have)."""
         self.send_request("signalwire.ping", {})
+
+
+def expect_close(link: Link, hang_timeout: float, what: str) -> bool:
+    """Read until the peer closes the connection, which it must do for ``what`` (a frame that
+    breaks the protocol) with code 1007 or none; returns ``False`` (the link is gone).
+
+    Raises:
+        Finding: ``violation`` if the peer closed with another code, or kept the connection
+            open for ``hang_timeout`` seconds.
+    """
+    try:
+        while True:
+            link.receive(hang_timeout)
+    except LinkClosed as exc:
+        if exc.code not in (1007, None):
+            raise Finding("violation", f"{what}: closed with {exc.code}, not 1007") from exc
+        return False
+    except LinkTimeout as exc:
+        raise Finding("violation", f"{what} was accepted: the connection stays open") from exc
 
 
 def _receive_text(link: Link, hang_timeout: float, peer: str, waiting_for: str) -> str:

@@ -23,7 +23,15 @@ from hypothesis import strategies as st
 from relay_proto import _grammar as g
 from relay_proto import strategies as rs
 
-from ._client import Finding, Settings, Stats, _json_rpc_object, _malformed_step, _receive_text
+from ._client import (
+    Finding,
+    Settings,
+    Stats,
+    _json_rpc_object,
+    _malformed_step,
+    _receive_text,
+    expect_close,
+)
 from ._link import Link, LinkClosed, LinkTimeout
 
 __all__ = ["Listener", "serve_execute", "serve_programs"]
@@ -50,6 +58,11 @@ class Listener:
         self.sock = socket.create_server((endpoint.host, endpoint.port))
 
     def accept(self) -> Link:
+        """Wait up to ``accept_timeout`` seconds for the client to connect.
+
+        Raises:
+            Finding: ``hang`` if it did not (re)connect in time.
+        """
         try:
             return Link.accept(self.sock, self.accept_timeout)
         except (OSError, LinkTimeout, LinkClosed) as exc:
@@ -58,6 +71,7 @@ class Listener:
             ) from exc
 
     def close(self) -> None:
+        """Stop listening (links already accepted stay open)."""
         self.sock.close()
 
 
@@ -136,15 +150,7 @@ class _Served:
         self.link.send_raw(payload, binary=step.get("binary", False))
         what = f"{step['kind']} frame"
         if expect == "close":
-            try:
-                while True:
-                    self.link.receive(self.settings.hang_timeout)
-            except LinkClosed as exc:
-                if exc.code not in (1007, None):
-                    raise Finding("violation", f"{what}: closed with {exc.code}") from exc
-                return False
-            except LinkTimeout as exc:
-                raise Finding("violation", f"{what} was accepted") from exc
+            return expect_close(self.link, self.settings.hang_timeout, what)
         if expect in ("error", "ack"):
             reply = self.reply_to(request_id, what)
             code = reply["error"].get("code") if isinstance(reply.get("error"), dict) else None

@@ -6,6 +6,8 @@ The command builders live in the public submodule :mod:`relay_proto.commands`.
 """
 
 # Each private module lists its public names in __all__; they are re-exported here flat.
+from typing import TYPE_CHECKING, Any
+
 from . import (
     _call_rules,
     _conn_events,
@@ -19,7 +21,6 @@ from . import (
     _lifecycle,
     _masking,
     _outcomes,
-    _server,
     _types,
     commands,
 )
@@ -35,9 +36,15 @@ from ._ids import *  # noqa: F403
 from ._lifecycle import *  # noqa: F403
 from ._masking import *  # noqa: F403
 from ._outcomes import *  # noqa: F403
-from ._server import *  # noqa: F403
 from ._types import *  # noqa: F403
 from ._version import resolve_version as _resolve_version
+
+if TYPE_CHECKING:
+    from ._server import RelayServerConnection as RelayServerConnection
+
+# Names whose module is imported on first access (module __getattr__), because a client does
+# not need it: the server role of the protocol (the emulator's and the fuzzers' side).
+_LAZY = {"RelayServerConnection": "_server"}
 
 #: The version of relay-sansio (installed metadata, else the source's; see ``_version``).
 #: Resolved on first access (module ``__getattr__``), so importing the package does not import
@@ -45,12 +52,21 @@ from ._version import resolve_version as _resolve_version
 __version__: str
 
 
-def __getattr__(name: str) -> str:
+def __getattr__(name: str) -> Any:
     if name == "__version__":
-        version = _resolve_version()
-        globals()["__version__"] = version
-        return version
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value: Any = _resolve_version()
+    elif name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, "__version__"})
 
 
 __all__ = ["commands"]
@@ -66,5 +82,5 @@ __all__ += _ids.__all__
 __all__ += _lifecycle.__all__
 __all__ += _masking.__all__
 __all__ += _outcomes.__all__
-__all__ += _server.__all__
+__all__ += list(_LAZY)
 __all__ += _types.__all__

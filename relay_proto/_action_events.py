@@ -7,7 +7,7 @@ class reading its own keys directly). ``collect_result`` lives beside :class:`Co
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ._event_base import (
@@ -21,6 +21,7 @@ from ._event_base import (
     _str,
     _whole,
 )
+from ._fastinit import dataclass
 
 __all__ = [
     "CollectEvent",

@@ -16,11 +16,12 @@ type-checked and a value of the wrong type counts as absent.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ._constants import ENDED_CALL_MEMORY
 from ._events import RelayEvent
+from ._fastinit import dataclass
 from ._types import CallInfo
 
 __all__ = [
@@ -196,8 +197,9 @@ class CallRegistry:
     def __init__(self, max_active_calls: int) -> None:
         self.max_active_calls = max_active_calls
         self._tracked: dict[str, CallRecord] = {}
-        #: :meth:`get` without a Python call in between, for the per-event path.
-        self.find: Callable[[str], CallRecord | None] = self._tracked.get
+        #: The tracked record for a call_id, or ``None`` (the table's own ``get``: every event
+        #: and every command looks a call up, and this costs no Python call).
+        self.get: Callable[[str], CallRecord | None] = self._tracked.get
         # call_id -> (last snapshot, the event that ended it); insertion order is FIFO order.
         self._ended: dict[str, tuple[CallInfo, RelayEvent]] = {}
         # The ids in _ended of calls handed over with calling.pass rather than ended.
@@ -205,10 +207,6 @@ class CallRegistry:
 
     def __len__(self) -> int:
         return len(self._tracked)
-
-    def get(self, call_id: str) -> CallRecord | None:
-        """The tracked record for ``call_id``, or ``None``."""
-        return self._tracked.get(call_id)
 
     def is_full(self) -> bool:
         """True when ``max_active_calls`` calls are tracked (inbound, outbound and legs)."""

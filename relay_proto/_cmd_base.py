@@ -178,7 +178,18 @@ def media_list(name: str, value: object) -> list[dict[str, Any]]:
     """A list of media items, each in canonical form (an empty list is sent as given)."""
     if not isinstance(value, (list, tuple)):
         fail(name, f"must be a list of media items, {_got(value)}")
-    return [media_item(f"{name}[{i}]", item) for i, item in enumerate(value)]
+    items = []
+    for i, item in enumerate(value):
+        # The usual item is already canonical (what the play_* builders make): a plain dict of
+        # exactly "type" and "params", params a plain dict. It becomes what media_item makes
+        # of it (a new dict with a copy of params) without media_item's general work.
+        if type(item) is dict and len(item) == 2 and "type" in item:
+            params = item.get("params")
+            if type(params) is dict:
+                items.append({"type": item["type"], "params": params.copy()})
+                continue
+        items.append(media_item(f"{name}[{i}]", item))
+    return items
 
 
 # ---------------------------------------------------------------- assembly
@@ -204,7 +215,8 @@ def put(params: dict[str, Any], key: str, value: object) -> None:
 def _merge_extra(params: dict[str, Any], extra: Mapping[str, Any]) -> str | None:
     # Extra keyword arguments go in last and may override (as in the official SDK). A
     # control_id among them is lifted out of params: the connection owns that key. node_id and
-    # call_id would silently retarget the command, so they are refused.
+    # call_id would silently retarget the command, so they are refused. (Callers skip the call
+    # when there are none: most commands have none.)
     for key in _RESERVED_EXTRA:
         if key in extra:
             fail(key, "is filled in by the connection and cannot be passed as an extra argument")
@@ -215,7 +227,7 @@ def _merge_extra(params: dict[str, Any], extra: Mapping[str, Any]) -> str | None
 
 def plain_command(method: str, params: dict[str, Any], extra: Mapping[str, Any]) -> CallCommand:
     """A command that starts no action (a ``control_id`` in ``extra`` is carried, as sent)."""
-    control_id = _merge_extra(params, extra)
+    control_id = _merge_extra(params, extra) if extra else None
     return CallCommand(
         method=method,
         params=params,
@@ -228,8 +240,9 @@ def controlled_command(
     method: str, params: dict[str, Any], control_id: object, extra: Mapping[str, Any]
 ) -> CallCommand:
     """A plain command that always carries a ``control_id`` (send_digits, queue enter/leave)."""
-    explicit = opt_control_id("control_id", control_id)
-    _merge_extra(params, extra)
+    explicit = None if control_id is None else req_str("control_id", control_id)
+    if extra:
+        _merge_extra(params, extra)
     return CallCommand(method=method, params=params, uses_control_id=True, control_id=explicit)
 
 
@@ -237,8 +250,9 @@ def action_command(
     kind: str, params: dict[str, Any], control_id: object, extra: Mapping[str, Any]
 ) -> CallCommand:
     """A command that starts an action of ``kind`` (wire method ``calling.<kind>``)."""
-    explicit = opt_control_id("control_id", control_id)
-    _merge_extra(params, extra)
+    explicit = None if control_id is None else req_str("control_id", control_id)
+    if extra:
+        _merge_extra(params, extra)
     return CallCommand(
         method=f"calling.{kind}",
         params=params,

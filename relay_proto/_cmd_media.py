@@ -75,9 +75,10 @@ def play(
             with itself, or an empty ``control_id``.
     """
     params: dict[str, Any] = {"play": media_list("media", media)}
-    put(params, "volume", volume)
-    put(params, "direction", direction)
-    put(params, "loop", loop)
+    if volume is not None or direction is not None or loop is not None:
+        put(params, "volume", volume)
+        put(params, "direction", direction)
+        put(params, "loop", loop)
     return action_command("play", params, control_id, kwargs)
 
 

@@ -10,11 +10,11 @@ Every class is a frozen, slotted, keyword-only dataclass, never mutated after it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ._events import RelayEvent, build_event
-from ._fastinit import fast_init
+from ._fastinit import dataclass
 from ._types import CallInfo, MessageInfo
 
 __all__ = [
@@ -231,18 +231,8 @@ class CallOverflow(Event):
     reason: str = "max_active_calls"
 
 
-class _CallEventSource(Event):
-    # What a CallEvent emitted by the core keeps to build its typed event when it is first
-    # read: the event type, the inner params (which the typed event keeps anyway) and the
-    # envelope's timestamp. Unset on a CallEvent built with an event.
-    __slots__ = ("_event_type", "_params", "_timestamp")
-    _event_type: str
-    _params: dict[str, Any]
-    _timestamp: object
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CallEvent(_CallEventSource):
+class CallEvent(Event):
     """A RELAY event routed to a tracked call (deliver to ``call.on`` listeners / waiters).
 
     ``call_state`` is the call's state after the event was applied. When it is ``"ended"`` the
@@ -268,10 +258,10 @@ class CallEvent(_CallEventSource):
     def event_type(self) -> str:
         """The event's ``event_type`` (``"calling.call.play"``...), read without building
         :attr:`event`."""
-        try:
-            return self._event_type
-        except AttributeError:  # built with an event
-            return self.event.event_type
+        event = _get_event(self)
+        if _unbuilt(event):
+            return event[1]  # type: ignore[no-any-return]
+        return event.event_type  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -470,45 +460,41 @@ class ClientClosed(Event):
     reason: str = ""
 
 
-# Events are built for every frame: give them the cheaper constructor.
-for _name in __all__:
-    _obj = globals()[_name]
-    if isinstance(_obj, type) and issubclass(_obj, Event):
-        fast_init(_obj)
-
-
 # --------------------------------------------------------------------------- lazy CallEvent
-# The slot that holds CallEvent.event, and the ones of its source. fast_init has captured the
-# slot's setter for __init__; from here on the name ``event`` is a property that builds the
-# typed event on first read and keeps it in the slot. ``_UNBUILT`` in the slot: not built yet.
+# CallEvent.event is a slot; from here on the class's ``event`` is a property over it that builds
+# the typed event on first read and keeps it. Until then the slot holds the event's source,
+# ``(_UNBUILT, event_type, params, timestamp)``: a tuple, which no typed event is, whose first
+# item no caller can pass.
 _UNBUILT: Any = object()
 _event_slot: Any = vars(CallEvent)["event"]
 _get_event = _event_slot.__get__
 _set_event = _event_slot.__set__
 _set_call_id: Any = vars(CallEvent)["call_id"].__set__
 _set_call_state: Any = vars(CallEvent)["call_state"].__set__
-_set_event_type: Any = vars(_CallEventSource)["_event_type"].__set__
-_set_params: Any = vars(_CallEventSource)["_params"].__set__
-_set_timestamp: Any = vars(_CallEventSource)["_timestamp"].__set__
 _new_object = object.__new__
+
+
+def _unbuilt(value: object) -> bool:
+    return type(value) is tuple and len(value) == 4 and value[0] is _UNBUILT
 
 
 def _read_event(self: CallEvent) -> RelayEvent:
     event = _get_event(self)
-    if event is not _UNBUILT:
-        return event  # type: ignore[no-any-return]
-    built = build_event(self._event_type, self._params, self._timestamp)
+    if type(event) is not tuple or len(event) != 4 or event[0] is not _UNBUILT:
+        return event  # type: ignore[no-any-return]  # built, or given to the constructor
+    built = build_event(event[1], event[2], event[3])
     # Another thread may have built it in the meantime: the object stored first is the one kept.
     event = _get_event(self)
-    if event is _UNBUILT:
+    if _unbuilt(event):
         _set_event(self, built)
         return built
     return event  # type: ignore[no-any-return]
 
 
-# Only object.__setattr__ (unpickling, dataclasses' own machinery) reaches the setter: the
-# frozen class's __setattr__ refuses assignment before the property is looked at.
-CallEvent.event = property(  # type: ignore[assignment]
+# Only object.__setattr__ (unpickling, copying) reaches the setter: the frozen class's
+# __setattr__ refuses assignment before the property is looked at. The class's constructor
+# (fast_init) stores through the slot's own setter, captured when the class was built.
+CallEvent.event = property(  # type: ignore[assignment,misc]
     _read_event, _set_event, doc="The typed RELAY event (built on first read, then kept)."
 )
 
@@ -519,11 +505,9 @@ def lazy_call_event(
     event_type: str,
     params: dict[str, Any],
     timestamp: object,
-    event: RelayEvent | None = None,
 ) -> CallEvent:
     """A :class:`CallEvent` whose typed event is built from ``event_type``, the inner
-    ``params`` and the envelope's ``timestamp`` (its raw value) when first read, unless
-    ``event`` gives it already.
+    ``params`` and the envelope's ``timestamp`` (its raw value) when first read.
 
     The result is the one :func:`~relay_proto.parse_event` gives for the envelope
     ``{"event_type": event_type, "params": params, "timestamp": timestamp}`` (``event_type``
@@ -531,9 +515,6 @@ def lazy_call_event(
     """
     call_event = _new_object(CallEvent)
     _set_call_id(call_event, call_id)
+    _set_event(call_event, (_UNBUILT, event_type, params, timestamp))
     _set_call_state(call_event, call_state)
-    _set_event_type(call_event, event_type)
-    _set_params(call_event, params)
-    _set_timestamp(call_event, timestamp)
-    _set_event(call_event, _UNBUILT if event is None else event)
     return call_event

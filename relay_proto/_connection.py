@@ -58,24 +58,26 @@ class _Glue:
     ``calling.pass`` or orphan ``calling.end`` the domain decided on goes out at once.
     """
 
-    __slots__ = ("_domain", "_emit", "session")
+    __slots__ = ("_domain", "_emit", "_outgoing", "session")
 
     session: Session  # set by RelayConnection right after the session is built
 
     def __init__(self, domain: Domain, emit: Callable[[Event], None]) -> None:
         self._domain = domain
         self._emit = emit
+        self._outgoing = domain.outgoing  # the same list, for a check without a call
 
     def drain(self, now: float) -> None:
-        for outgoing in self._domain.take_outgoing():
-            self.issue(outgoing, now, None)
+        if self._outgoing:
+            for outgoing in self._domain.take_outgoing():
+                self.issue(outgoing, now, None)
 
     def issue(self, outgoing: Outgoing, now: float, timeout: float | None) -> str:
         """Send a request the domain prepared. If it cannot even be issued, the domain is told
         (so that it forgets the action or dial it registered) and the error propagates."""
         try:
             return self.session.request(
-                outgoing.method, outgoing.params, now=now, timeout=timeout, purpose=outgoing.purpose
+                outgoing.method, outgoing.params, now, timeout, RequestKind.USER, outgoing.purpose
             )
         except RelayProtoError as exc:
             if outgoing.purpose is not None:
@@ -84,9 +86,8 @@ class _Glue:
 
     # ---------------------------------------------------------------- SessionHooks
     def relay_event(self, envelope: dict[str, Any], now: float) -> None:
-        domain = self._domain
-        domain.handle_event(envelope, now)
-        if domain.has_outgoing():
+        self._domain.handle_event(envelope, now)
+        if self._outgoing:  # almost always empty: no call to drain
             self.drain(now)
 
     def request_succeeded(
@@ -417,9 +418,11 @@ class RelayConnection:
             InvalidCommandError: an empty method, params that are not a JSON-serialisable
                 mapping, or a non-positive timeout.
         """
-        if not isinstance(params, Mapping):
-            raise InvalidCommandError(f"params must be a mapping, not {type(params).__name__}")
-        return self._session.request(method, dict(params), now=now, timeout=timeout)
+        if type(params) is not dict:  # a plain dict (the usual) needs no ABC check, no copy
+            if not isinstance(params, Mapping):
+                raise InvalidCommandError(f"params must be a mapping, not {type(params).__name__}")
+            params = dict(params)
+        return self._session.request(method, params, now, timeout)
 
     def call_command(
         self, call_id: str, command: CallCommand, *, now: float, timeout: float | None = None

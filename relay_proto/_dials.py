@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from ._constants import TIMED_OUT_DIAL_MEMORY
 from ._errors import LocalProtocolError
+from ._fastinit import dataclass
 
 __all__ = ["DialPurpose", "DialTable", "HangupPurpose", "PassPurpose"]
 

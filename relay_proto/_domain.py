@@ -75,7 +75,6 @@ See docs/design/architecture.md, "Core ↔ domain interface", for how the connec
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ._actions import (
@@ -89,6 +88,7 @@ from ._actions import (
 )
 from ._conn_events import (
     ActionCompleted,
+    CallEvent,
     CallOverflow,
     CallPassed,
     CallReceived,
@@ -103,6 +103,7 @@ from ._dial_events import DialEvents
 from ._dials import DialPurpose, DialTable, PassPurpose
 from ._errors import LocalProtocolError
 from ._events import EVENT_CLASSES, RelayEvent, parse_event
+from ._fastinit import dataclass
 from ._ids import IdFactory
 from ._messages import MessageTable, SendMessagePurpose
 from ._types import CallCommand, CallInfo
@@ -187,7 +188,10 @@ class Domain:
         self._calls = CallRegistry(max(1, max_active_calls))
         self._dials = DialTable()
         self._messages = MessageTable(emit)
-        self._outgoing: list[Outgoing] = []
+        #: Requests the domain wants sent by itself, oldest first, until
+        #: :meth:`take_outgoing` takes them (the connection checks this list first: it is
+        #: almost always empty). Read only: never changed from outside.
+        self.outgoing: list[Outgoing] = []
         self._command_seq = 0
         self._dial_events = DialEvents(
             calls=self._calls,
@@ -200,13 +204,10 @@ class Domain:
         )
 
     # ---------------------------------------------------------------- queries
-    def has_outgoing(self) -> bool:
-        """Whether :meth:`take_outgoing` has anything."""
-        return bool(self._outgoing)
-
     def take_outgoing(self) -> list[Outgoing]:
         """Requests the domain wants sent by itself (``calling.pass``, orphan ``calling.end``)."""
-        out, self._outgoing = self._outgoing, []
+        out = self.outgoing[:]
+        self.outgoing.clear()  # the same list stays: the connection holds it
         return out
 
     def get_call(self, call_id: str) -> CallInfo | None:
@@ -244,7 +245,7 @@ class Domain:
             call_id = params.get("call_id")
             if not isinstance(call_id, str):
                 call_id = ""
-            record = self._calls.find(call_id) if call_id else None
+            record = self._calls.get(call_id) if call_id else None
             if record is not None:
                 self._dispatch(record, None, params, event_type, envelope)
             else:
@@ -349,7 +350,7 @@ class Domain:
                 return
             event = parse_event(envelope)
         pending = self._calls.archive(record, event) if state == "ended" else ()
-        self._emit(lazy_call_event(call_id, state, event_type, params, None, event))
+        self._emit(CallEvent(call_id=call_id, event=event, call_state=state))
         if completed:
             self._emit(ActionCompleted(call_id=call_id, control_id=control_id, event=event))
         for pending_id in pending:
@@ -602,7 +603,7 @@ class Domain:
         self._emit(EventIgnored(reason=reason, event=event))
 
     def _send(self, method: str, params: _Params, purpose: object) -> None:
-        self._outgoing.append(Outgoing(method, params, purpose))
+        self.outgoing.append(Outgoing(method, params, purpose))
 
 
 # Event types with their own handling; everything else is routed to a call by call_id.

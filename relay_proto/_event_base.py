@@ -5,8 +5,10 @@ exception). The 23 typed subclasses and the dispatch table are in :mod:`relay_pr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from ._fastinit import dataclass
 
 __all__ = ["RelayEvent"]
 

@@ -19,7 +19,7 @@ inner one, which is usually absent).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from ._action_events import (
@@ -51,7 +51,7 @@ from ._event_base import (
     _str,
     _strs,
 )
-from ._fastinit import fast_init
+from ._fastinit import dataclass
 
 __all__ = [
     "EVENT_CLASSES",
@@ -283,11 +283,6 @@ EVENT_CLASSES: dict[str, type[RelayEvent]] = {
 
 # The official SDK's name for the same mapping (module only, like the SDK's).
 EVENT_CLASS_MAP = EVENT_CLASSES
-
-# One event object per inbound frame: give them the cheaper constructor.
-_EVENT_TYPES: tuple[type[RelayEvent], ...] = (RelayEvent, *EVENT_CLASSES.values())
-for _cls in _EVENT_TYPES:
-    fast_init(_cls)
 
 
 def parse_event(payload: dict[str, Any]) -> RelayEvent:

@@ -10,10 +10,9 @@ error at start-up beats a confusing handshake failure later.
 
 from __future__ import annotations
 
-import ipaddress
-import unicodedata
-from dataclasses import dataclass
 from typing import Literal
+
+from ._fastinit import dataclass
 
 __all__ = ["Endpoint", "parse_host"]
 
@@ -88,8 +87,16 @@ def _check_characters(host: str) -> None:
         if ch == " ":
             raise ValueError(f"host {host!r} contains a space")
         # Cc = C0/C1 controls and DEL (CR, LF and NUL would allow header injection); other
-        # Unicode spaces and format characters are invisible in logs and configuration.
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp"):
+        # Unicode spaces and format characters are invisible in logs and configuration. In
+        # ASCII those are the C0 controls and DEL only, so unicodedata is imported for the
+        # rare host that is not ASCII.
+        if ch.isascii():
+            bad = ch < " " or ch == "\x7f"
+        else:
+            import unicodedata
+
+            bad = unicodedata.category(ch) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+        if bad:
             raise ValueError(f"host {host!r} contains a control or space character U+{ord(ch):04X}")
 
 
@@ -146,6 +153,8 @@ def _port(text: str, host: str) -> int:
 
 
 def _ipv6(text: str, host: str) -> str:
+    import ipaddress  # only for a bracketed IPv6 host: most clients never load it
+
     try:
         address = ipaddress.IPv6Address(text)
     except ValueError:

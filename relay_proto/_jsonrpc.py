@@ -24,8 +24,8 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable
-from json.encoder import encode_basestring
+from collections.abc import Callable, Sequence
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
 
 from ._errors import InvalidCommandError
@@ -37,6 +37,7 @@ __all__ = [
     "JSON_BACKEND",
     "JSON_BACKEND_ENV",
     "METHOD_NOT_FOUND",
+    "SUCCESS_CODES",
     "ErrorReply",
     "Invalid",
     "Reply",
@@ -48,6 +49,7 @@ __all__ = [
     "encode_result",
     "encode_str",
     "preview",
+    "request_encoder",
     "result_failure",
     "wrap_result",
 ]
@@ -149,9 +151,35 @@ def _orjson_decoder(choice: str) -> Callable[[str], Any] | None:
     return loads
 
 
-_decode = _orjson_decoder(os.environ.get(JSON_BACKEND_ENV, "").strip().lower()) or _loads
-#: "orjson" or "stdlib": the decoder this process uses.
-JSON_BACKEND = "stdlib" if _decode is _loads else "orjson"
+def _pick_decoder() -> Callable[[str], Any]:
+    """The decoder this process uses, chosen (and orjson imported) on first need."""
+    global _decode
+    if _decode is _decode_first:
+        _decode = _orjson_decoder(_CHOICE) or _loads
+    return _decode
+
+
+def _decode_first(text: str) -> Any:
+    # Without RELAY_SANSIO_JSON, orjson is imported when the first frame arrives, not when
+    # relay_proto is: a process that never decodes a frame (or imports the package only for
+    # its names) does not load it.
+    return _pick_decoder()(text)
+
+
+_CHOICE = os.environ.get(JSON_BACKEND_ENV, "").strip().lower()
+_decode: Callable[[str], Any] = _decode_first
+if _CHOICE:  # a choice made explicitly is checked (and orjson imported) at once
+    _pick_decoder()
+
+#: "orjson" or "stdlib": the decoder this process uses (reading it picks the decoder).
+JSON_BACKEND: str
+
+
+def __getattr__(name: str) -> Any:
+    if name == "JSON_BACKEND":
+        return "stdlib" if _pick_decoder() is _loads else "orjson"
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # Integer codes as servers write them ("404", "-32000"); anything else is "not numeric".
 _INT_RE = re.compile(r"-?[0-9]+")
@@ -204,6 +232,10 @@ class Invalid(NamedTuple):
 
 Frame = Reply | ErrorReply | Request | Invalid
 
+# A named tuple's own constructor is a Python function; the tuple's is not, and builds the same
+# object (every request's reply is one).
+_new_tuple = tuple.__new__
+
 
 def preview(text: str) -> str:
     """The part of a frame kept in ``FrameDropped.raw``."""
@@ -233,6 +265,55 @@ def encode_request(request_id: Any, method: str, params: Any) -> str:
         InvalidCommandError: ``params`` is not JSON-serialisable.
     """
     return encode({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+
+
+def request_encoder() -> Callable[[Any, str, Any], str]:
+    """An :func:`encode_request` of its own, for one connection's requests: the same text and
+    errors, without the per-call work of ``JSONEncoder.encode`` (which builds a new C encoder
+    and a closure for every value).
+
+    The C scanner is built once, with the module encoder's settings, around a circular-reference
+    memory that belongs to this encoder alone (so concurrent connections never share it); an
+    error leaves entries in it, so it is emptied then. Without the C accelerator (another
+    Python implementation) this is :func:`encode_request` itself.
+    """
+    markers: dict[int, Any] = {}
+    scan = _c_scanner(markers)
+    if scan is None:
+        return encode_request
+
+    def encode_one(request_id: Any, method: str, params: Any) -> str:
+        try:
+            return "".join(
+                scan({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params}, 0)
+            )
+        except (TypeError, ValueError, RecursionError) as exc:
+            markers.clear()  # what the failed call left, or a later value could look circular
+            raise InvalidCommandError(f"cannot encode as JSON: {exc}") from None
+
+    return encode_one
+
+
+def _c_scanner(markers: dict[int, Any]) -> Callable[[Any, int], Sequence[str]] | None:
+    """The C encoder ``JSONEncoder.iterencode`` would build for ``_ENCODER``, or ``None``."""
+    if c_make_encoder is None:
+        return None
+    enc = _ENCODER
+    try:
+        scanner: Callable[[Any, int], Sequence[str]] = c_make_encoder(
+            markers,
+            enc.default,
+            _encode_str,
+            enc.indent,
+            enc.key_separator,
+            enc.item_separator,
+            enc.sort_keys,
+            enc.skipkeys,
+            enc.allow_nan,
+        )
+    except TypeError:  # a future signature: the general encoder still works
+        return None
+    return scanner
 
 
 def encode_result(request_id: Any, result: Any) -> str:
@@ -281,7 +362,7 @@ def decode_frame(text: str) -> Frame:
         if "error" in frame:
             return _error_reply(request_id, frame["error"])
         if "result" in frame:
-            return Reply(request_id, frame["result"])
+            return _new_tuple(Reply, (request_id, frame["result"]))  # Reply(...), in C
         # Only arrays and objects nest: the usual string id needs no walk.
         if type(request_id) in _NESTING and _nested_deeper(request_id, _MAX_ID_DEPTH):
             return Invalid("id nested too deeply", has_id, None, INVALID_REQUEST)
@@ -344,6 +425,11 @@ def _as_message(value: Any) -> str:
 def wrap_result(result: Any) -> dict[str, Any]:
     """The result as a dict: a non-object result arrives as ``{"raw": value}`` (spec 1.9.4)."""
     return result if type(result) is dict else {"raw": result}
+
+
+#: Result codes as servers usually write them that :func:`result_failure` counts as success:
+#: a reply whose ``code`` is one of these needs no call to it.
+SUCCESS_CODES = frozenset(str(code) for code in range(200, 300))
 
 
 def result_failure(result: dict[str, Any]) -> tuple[int, str] | None:

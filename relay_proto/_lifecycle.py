@@ -13,9 +13,8 @@ Pure: the log line comes as a level number and a message; the adapter logs it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ._conn_events import AuthRejected, Event, ServerDisconnect, SessionReady, TransportLost
+from ._fastinit import dataclass
 
 __all__ = [
     "MSG_CALL_PASSED",

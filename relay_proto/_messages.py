@@ -15,13 +15,13 @@ Every field comes from the network: a value of the wrong type falls back to its 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ._actions import str_field
 from ._conn_events import Event, EventIgnored, MessageReceived, MessageStateChanged
 from ._constants import MESSAGE_TERMINAL_STATES
 from ._events import RelayEvent
+from ._fastinit import dataclass
 from ._types import MessageInfo
 
 __all__ = [

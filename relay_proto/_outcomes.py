@@ -14,10 +14,9 @@ Call *commands* (``answer``, ``hangup``, ``connect``...) on a call that is gone 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from ._conn_events import ActionCompleted
 from ._event_base import RelayEvent
+from ._fastinit import dataclass
 
 __all__ = ["CallEndedResult", "action_result"]
 

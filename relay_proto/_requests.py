@@ -16,7 +16,7 @@ from typing import Any
 
 from ._errors import InvalidCommandError, LocalProtocolError
 from ._ids import IdFactory
-from ._jsonrpc import encode_request
+from ._jsonrpc import request_encoder
 
 __all__ = ["PendingRequest", "RequestKind", "RequestTable", "check_seconds"]
 
@@ -99,6 +99,7 @@ class RequestTable:
         self._inflight: dict[str, PendingRequest] = {}
         self._heap: list[tuple[float, int, PendingRequest]] = []
         self._seq = 0  # tie-breaker: the heap never compares requests
+        self._encode = request_encoder()
 
     def __len__(self) -> int:
         return len(self._queued) + len(self._inflight)
@@ -129,9 +130,14 @@ class RequestTable:
         """
         seconds = self._default_timeout if timeout is None else check_seconds("timeout", timeout)
         request_id = self._ids()
-        if type(request_id) is not str or not request_id or request_id in self:
+        if (
+            type(request_id) is not str
+            or not request_id
+            or request_id in self._inflight
+            or request_id in self._queued
+        ):
             raise LocalProtocolError(f"the id factory returned an unusable id: {request_id!r}")
-        text = encode_request(request_id, method, params)
+        text = self._encode(request_id, method, params)
         return PendingRequest(request_id, method, text, now + seconds, kind, purpose, contexts)
 
     def add_queued(self, request: PendingRequest) -> None:
@@ -144,7 +150,13 @@ class RequestTable:
         """Track a request that was just written to the transport."""
         request.status = _SENT
         self._inflight[request.id] = request
-        self._push(request)
+        # _push(request), inline: this is every request's path.
+        self._seq = seq = self._seq + 1
+        request.seq = seq
+        heap = self._heap
+        heapq.heappush(heap, (request.deadline, seq, request))
+        if len(heap) > 64 and len(heap) > 2 * (len(self._queued) + len(self._inflight)):
+            self._rebuild()
 
     def mark_sent(self, request: PendingRequest) -> None:
         """A request taken with :meth:`take_queued` was written; its deadline is kept."""
@@ -152,10 +164,11 @@ class RequestTable:
         self._inflight[request.id] = request
 
     def _push(self, request: PendingRequest) -> None:
-        self._seq += 1
-        request.seq = self._seq
-        heapq.heappush(self._heap, (request.deadline, self._seq, request))
-        if len(self._heap) > 64 and len(self._heap) > 2 * len(self):
+        self._seq = seq = self._seq + 1
+        request.seq = seq
+        heap = self._heap
+        heapq.heappush(heap, (request.deadline, seq, request))
+        if len(heap) > 64 and len(heap) > 2 * (len(self._queued) + len(self._inflight)):
             self._rebuild()
 
     def _rebuild(self) -> None:

@@ -415,7 +415,6 @@ class Session(SessionRequests):
         self,
         method: str,
         params: dict[str, Any],
-        *,
         now: float,
         timeout: float | None = None,
         kind: str = RequestKind.USER,
@@ -487,14 +486,21 @@ class Session(SessionRequests):
             self._server_requests.drop(DROP_UNKNOWN_REPLY, text)
             return
         result = frame.result
+        kind = request.kind
         if type(result) is not dict:
             result = {"raw": result}
-        elif request.kind is RequestKind.CONNECT:
+        elif kind is RequestKind.CONNECT:
             pass  # connect results are never code-checked (spec 1.9.3)
-        elif (failure := rpc.result_failure(result)) is not None:
-            self._failed(request, failure[0], failure[1], now)
-            return
-        if request.kind is RequestKind.CONNECT:
+        elif (code := result.get("code")) is not None and not (
+            type(code) is str and code in rpc.SUCCESS_CODES  # "200": no call to find out
+        ):
+            failure = rpc.result_failure(result)
+            if failure is not None:
+                self._failed(request, failure[0], failure[1], now)
+                return
+        if kind is RequestKind.USER:
+            self._hooks.request_succeeded(request, result, now)
+        elif kind is RequestKind.CONNECT:
             self._on_connect_result(result, now)
         else:
             self._succeeded(request, result, now)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ._errors import LocalProtocolError
 from ._requests import PendingRequest, RequestKind, RequestTable
 from ._session_parts import (
     PingSchedule,
@@ -61,11 +62,14 @@ class SessionRequests:
         # Writes happen only while READY or AUTHENTICATING, and the transport is open then:
         # input is handled as it is parsed, so a close ends the session's use of it at once.
         # Should that ever not hold, a request stays queued rather than being lost.
-        if transport is None or not transport.is_open:  # pragma: no cover - defensive
+        if transport is None:  # pragma: no cover - defensive
             return False
         if self._observer is not None:
             self._observer("out", text)
-        transport.send_text(text)
+        try:
+            transport.send_text(text)
+        except LocalProtocolError:  # pragma: no cover - defensive: the transport is not open
+            return False
         return True
 
     def _abort(self, request: PendingRequest, message: str, now: float) -> None:

@@ -11,7 +11,12 @@ What it adds to wsproto:
 * binary messages are dropped with a reason (RELAY only uses text);
 * WebSocket pings are answered with pongs; the close handshake works both ways;
 * a broken stream (bad HTTP, bad framing, invalid UTF-8...) marks the transport closed, queues a
-  :class:`Closed` event and raises :class:`~relay_proto.RemoteProtocolError`.
+  :class:`Closed` event and raises :class:`~relay_proto.RemoteProtocolError`;
+* outgoing text messages are framed here (:func:`text_frame`), not by wsproto: every frame the
+  core sends is one final, unfragmented text frame and no extension is ever negotiated (none is
+  offered or accepted), so the frame is a fixed header, the client's masking key and the
+  payload. That is the bytes wsproto builds, for a fraction of its per-frame work; wsproto still
+  frames everything else (handshake, close, pongs) and parses everything that comes in.
 
 Incoming results are a plain ``str`` for each complete text message (the fast path), or an
 :class:`Opened` / :class:`Dropped` / :class:`Closed` record. They go to the handler given to
@@ -23,7 +28,9 @@ handler they are collected for :meth:`Transport.take_events`.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import struct
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -52,6 +59,7 @@ __all__ = [
     "TransportEvent",
     "TransportState",
     "is_valid_host",
+    "text_frame",
 ]
 
 # Spec 1.1: the largest inbound message the official SDK accepts. Larger ones are dropped, so
@@ -65,17 +73,20 @@ _PREVIEW_CHARS = 200
 # make the Host header mean something else.
 _HOST_RE = re.compile(r"[^\s\x00-\x1f\x7f/?#@\\]+")
 
+# Text frame headers (RFC 6455 section 5.2): FIN + text opcode, then the payload length in 7 bits,
+# or 126/127 and 16/64 bits; the high bit of the second byte says a masking key follows.
+_FIN_TEXT = 0x81
+_MASKED = 0x80
+_pack_head16 = struct.Struct("!BBH").pack
+_pack_head64 = struct.Struct("!BBQ").pack
+_urandom = os.urandom
+# Masking keys come from a pool of random bytes drawn from os.urandom: a fresh key for every
+# frame, one system call per 256 frames instead of one per frame.
+_KEY_POOL_BYTES = 1024
+
 # RFC 6455 close codes we send.
 _NORMAL_CLOSURE = 1000
 _PROTOCOL_ERROR = 1002
-
-
-def _frame_sender(ws: WSConnection) -> Callable[[str], bytes | bytearray] | None:
-    """wsproto's frame serialiser for complete data messages on the open connection ``ws``
-    (``FrameProtocol.send_data``, behind ``WSConnection.send(TextMessage(...))``), or ``None``
-    when this version of wsproto does not have it where expected."""
-    send_data = getattr(getattr(ws.connection, "_proto", None), "send_data", None)
-    return send_data if callable(send_data) else None
 
 
 class TransportState:
@@ -141,6 +152,29 @@ def _head(parts: list[str]) -> str:
     return head
 
 
+def text_frame(payload: bytes, mask: bytes | None) -> bytes:
+    """One final, unfragmented text frame carrying ``payload`` (UTF-8): masked with the 4-byte
+    ``mask`` (client role), or unmasked when ``mask`` is ``None`` (server role). The bytes are
+    those wsproto produces for a ``TextMessage`` when no extension is in use."""
+    n = len(payload)
+    masked = _MASKED if mask is not None else 0
+    if n < 126:
+        head = bytes((_FIN_TEXT, masked | n))
+    elif n < 65536:
+        head = _pack_head16(_FIN_TEXT, masked | 126, n)
+    else:
+        head = _pack_head64(_FIN_TEXT, masked | 127, n)
+    if mask is None:
+        return head + payload
+    if not n:
+        return head + mask
+    # Masking XORs the payload with the key repeated (section 5.3): one XOR of two big
+    # integers does it in C, where a loop or wsproto's four table translations would not.
+    key = (mask * ((n >> 2) + 1))[:n]
+    masked_payload = int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")
+    return head + mask + masked_payload.to_bytes(n, "little")
+
+
 class Transport:
     """One WebSocket connection, client or server side, sans I/O.
 
@@ -161,7 +195,7 @@ class Transport:
         self._max = max_message_size
         self._max_chars = max_message_size // 4
         self._state = TransportState.CONNECTING
-        self._out: list[bytes | bytearray] = []
+        self._out: list[bytes] = []
         self._events: list[TransportEvent] = []
         self._sink: Callable[[TransportEvent], None] = self._events.append
         self._broken = ""  # why the stream broke during the current receive_data call
@@ -171,7 +205,9 @@ class Transport:
         self._size = 0
         self._dropping = ""  # reason while the rest of an unusable message is discarded
         self._drop_preview = ""
-        self._send_data: Callable[[str], bytes | bytearray] = self._send_message
+        # Masking keys not used yet (client role): self._keys[self._key_at:].
+        self._keys = b""
+        self._key_at = 0
 
     # ---------------------------------------------------------------- state
     @property
@@ -211,20 +247,20 @@ class Transport:
         if self._state is not TransportState.OPEN:
             raise LocalProtocolError(f"cannot send a message in transport state {self._state}")
         try:
-            data = self._send_data(text)
+            payload = text.encode("utf-8")
         except UnicodeEncodeError:
-            text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-            data = self._send_data(text)
-        self._out.append(data)
-
-    def _send_message(self, text: str) -> bytes:
-        return self._ws.send(TextMessage(data=text))
-
-    def _opened(self) -> None:
-        self._state = TransportState.OPEN
-        # One text message per ACK, reply and request: go to wsproto's framing directly (what
-        # its send() does for a TextMessage on an open connection) when this wsproto has it.
-        self._send_data = _frame_sender(self._ws) or self._send_message
+            payload = text.encode("utf-8", "backslashreplace")
+        mask = None
+        if self._client:
+            # RFC 6455 section 5.3: a fresh, unpredictable key for every frame a client sends
+            # (each is used once; the ones not used yet were never on the wire).
+            at = self._key_at
+            if at >= len(self._keys):
+                self._keys = _urandom(_KEY_POOL_BYTES)
+                at = 0
+            self._key_at = at + 4
+            mask = self._keys[at : at + 4]
+        self._out.append(text_frame(payload, mask))
 
     def close(self, code: int = _NORMAL_CLOSURE, reason: str = "") -> bool:
         """Start the close handshake (or just give up a transport that never opened).
@@ -312,7 +348,7 @@ class Transport:
         elif isinstance(event, Request):
             self._accept(event)
         elif isinstance(event, AcceptConnection):
-            self._opened()
+            self._state = TransportState.OPEN
             self._sink(Opened("/", self._host))
         elif isinstance(event, RejectConnection):
             self._finish(f"websocket handshake rejected (HTTP {event.status_code})")
@@ -320,7 +356,7 @@ class Transport:
 
     def _accept(self, request: Request) -> None:
         self._out.append(self._ws.send(AcceptConnection()))
-        self._opened()
+        self._state = TransportState.OPEN
         self._sink(Opened(request.target, request.host))
         # wsproto's server handshake forgets bytes that arrived right after the upgrade request
         # (a client that pipelines its first frame); hand them over to the new connection.

@@ -9,10 +9,10 @@ command turned into on the wire.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
-from ._fastinit import fast_init
+from ._fastinit import dataclass
 
 __all__ = ["CallCommand", "CallInfo", "MessageInfo", "Started"]
 
@@ -100,8 +100,3 @@ class Started:
     control_id: str | None = None
     tag: str | None = None
     context: str | None = None
-
-
-# Built for every call, command and message: give them the cheaper constructor.
-for _cls in (CallCommand, CallInfo, MessageInfo, Started):
-    fast_init(_cls)

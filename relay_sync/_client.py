@@ -45,7 +45,7 @@ from ._errors import RelayError
 from ._message import Message
 from ._primitives import Waiter
 from ._runner import now
-from ._session import ClientSession, in_user_thread
+from ._session import NOT_CONNECTED, CallCommandWork, ClientSession, in_user_thread
 from ._signals import Interrupts
 
 if TYPE_CHECKING:
@@ -151,6 +151,12 @@ class RelayClient(ClientSession):
         an exception it raises is logged with the call id and its traceback, hurts no other
         call, and ends this call unless the handler handed it on (see the
         ``on_handler_error`` argument of :class:`RelayClient`).
+
+        The handler may block for as long as the call needs it: wait on the call and its
+        actions, call any client method, do its own blocking I/O, start threads. It holds its
+        worker thread meanwhile, so ``max_workers`` handlers run at once and further calls wait
+        for a free thread; long pure-Python computations hold the interpreter from the thread
+        that reads the connection (docs/production.md, "Blocking handlers").
 
         Raises:
             TypeError: ``handler`` is not callable, or is an ``async def``.
@@ -474,26 +480,24 @@ class RelayClient(ClientSession):
     ) -> dict[str, Any]:
         """Send ``command`` for ``call``; if it starts ``action``, register that action for its
         events once the core has accepted the command."""
-        actions = self._router.actions
+        runner = self._runner
+        if runner is None or not self._running:
+            raise RelayError(-1, NOT_CONNECTED)
+        work = CallCommandWork(self, call, command, action)
         try:
-            with self._core() as conn:
-                started = conn.call_command(call.call_id, command, now=now())
-                # Registered only once the core accepted the command: a refused one (its control
-                # id belongs to a pending action) must not replace that action. Still under the
-                # lock, before the core's events are dispatched: its completion cannot be missed.
-                if action is not None:
-                    actions[action.control_id] = action
-                waiter = (
-                    None
-                    if started.request_id is None
-                    else self._router.expect(started.request_id, None, call)
-                )
-            if waiter is None or started.request_id is None:
-                return {}
-            return self._await(started.request_id, waiter)
+            # Issued by whichever thread holds the core's lock (this one when it is free): the
+            # thread then sleeps once, for the reply, instead of also for the lock.
+            runner.submit(work)
+            try:
+                return work.waiter.wait()
+            except BaseException:
+                if not work.waiter.is_set():
+                    work.give_up(runner)
+                raise
         except (RelayError, ValueError) as exc:
             # A refused or failed start: the core dropped the action; wake anyone waiting on it.
             if action is not None:
+                actions = self._router.actions
                 with self._registry_lock():
                     if actions.get(action.control_id) is action:
                         del actions[action.control_id]

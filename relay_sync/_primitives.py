@@ -7,7 +7,9 @@ defines the same names on top of anyio.
 * :class:`Waiter` is a one-shot result slot: ``set(value)`` or ``fail(exc)`` once, from any
   thread, then any number of threads may ``wait(timeout)`` for it. A wait that times out raises
   :class:`TimeoutError` and changes nothing, so a later wait still gets the result (decision
-  D20).
+  D20). A blocked thread sleeps on a bare lock of its own, released by the result;
+  :func:`hold_wakeups` lets the client's dispatch hold those releases back until it has let go
+  of the core's lock.
 * :func:`run_callback` hands a user callback (listener, ``on_completed``) to the client's
   callback threads through a :data:`Spawner`, keyed by the call (or message) the event is
   about: one call's callbacks run in order, different calls' in parallel. User code never
@@ -18,9 +20,11 @@ defines the same names on top of anyio.
 
 from __future__ import annotations
 
+import _thread
 import inspect
 import logging
 import threading
+from _thread import LockType
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -41,9 +45,50 @@ reader), after the earlier work of the same ``key`` and in parallel with other k
 WaitTimeout: type[TimeoutError] = TimeoutError
 """What a timed-out wait raises: the built-in :class:`TimeoutError`."""
 
-# Guards the first-set-wins check of every Waiter. One lock for all of them is enough: the
-# critical section is a few attribute writes, never a blocking call.
+# Guards the first-set-wins check and the list of waiting threads of every Waiter. One lock for
+# all of them is enough: the critical sections are a few attribute writes, never a blocking call.
 _SET_LOCK = threading.Lock()
+_allocate_lock = _thread.allocate_lock
+
+
+class _HeldWakeups(threading.local):
+    # Per thread: the sleepers of Waiters set while this thread holds wake-ups back.
+    locks: list[LockType] | None = None
+
+
+_HELD = _HeldWakeups()
+
+
+def hold_wakeups() -> bool:
+    """Hold back, on this thread, the wake-ups of the threads blocked on Waiters that it sets
+    from now on, until :func:`release_wakeups`. Returns ``False`` (and changes nothing) when
+    they are already held by an outer caller, who will release them.
+
+    The client's dispatch sets waiters under the core's lock: a thread woken there would
+    first run into that lock (and the GIL the dispatching thread holds), and sleep again.
+    """
+    if _HELD.locks is not None:
+        return False
+    _HELD.locks = []
+    return True
+
+
+def release_wakeups() -> None:
+    """Wake the threads whose wake-ups this thread held back (see :func:`hold_wakeups`)."""
+    locks = _HELD.locks
+    _HELD.locks = None
+    if locks:
+        for lock in locks:
+            lock.release()
+
+
+def _wake(sleepers: list[LockType]) -> None:
+    held = _HELD.locks
+    if held is not None:
+        held.extend(sleepers)
+    else:
+        for lock in sleepers:
+            lock.release()
 
 
 class Waiter(Generic[T]):
@@ -51,15 +96,20 @@ class Waiter(Generic[T]):
 
     The first :meth:`set` or :meth:`fail` wins (whichever thread calls it); later calls are
     ignored. Thread-safe.
+
+    A thread that has to block hands the Waiter a bare lock it holds, and sleeps acquiring it a
+    second time; :meth:`set` releases each such lock once, which wakes exactly that thread and
+    nothing else (no condition, no shared lock to take again on wake-up). A Waiter nobody
+    blocks on holds no lock at all.
     """
 
-    __slots__ = ("_done", "_error", "_event", "_value")
+    __slots__ = ("_done", "_error", "_sleepers", "_value")
 
     def __init__(self) -> None:
         self._done = False
         self._value: T | None = None
         self._error: BaseException | None = None
-        self._event = threading.Event()
+        self._sleepers: list[LockType] | None = None  # one held lock per blocked thread
 
     def is_set(self) -> bool:
         """Whether a value or an error has been stored."""
@@ -77,7 +127,9 @@ class Waiter(Generic[T]):
                 return
             self._value = value
             self._done = True
-        self._event.set()
+            sleepers, self._sleepers = self._sleepers, None
+        if sleepers is not None:
+            _wake(sleepers)
 
     def fail(self, error: BaseException) -> None:
         """Make every current and future :meth:`wait` raise ``error`` (ignored when done)."""
@@ -86,7 +138,9 @@ class Waiter(Generic[T]):
                 return
             self._error = error
             self._done = True
-        self._event.set()
+            sleepers, self._sleepers = self._sleepers, None
+        if sleepers is not None:
+            _wake(sleepers)
 
     def wait(self, timeout: float | None = None) -> T:
         """Block until the result is there.
@@ -102,13 +156,38 @@ class Waiter(Generic[T]):
                 gets the result.
             Exception: the error given to :meth:`fail`.
         """
-        if timeout is not None:
-            timeout = max(timeout, 0.0)
-        if not self._event.wait(timeout):
-            raise WaitTimeout(f"no result within {timeout} s")
+        if not self._done:
+            self._sleep(None if timeout is None else max(timeout, 0.0))
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]  # set() stored a T
+
+    def _sleep(self, timeout: float | None) -> None:
+        lock = _allocate_lock()
+        lock.acquire()
+        with _SET_LOCK:
+            if self._done:
+                return
+            if self._sleepers is None:
+                self._sleepers = [lock]
+            else:
+                self._sleepers.append(lock)
+        woken = False
+        try:
+            if timeout is None:
+                woken = lock.acquire()
+            else:
+                woken = lock.acquire(True, min(timeout, threading.TIMEOUT_MAX))
+        finally:
+            if not woken:  # timed out, or interrupted (KeyboardInterrupt...)
+                with _SET_LOCK:
+                    sleepers = self._sleepers
+                    if sleepers is not None:  # else set() came first: the result is in
+                        sleepers.remove(lock)
+                        if not sleepers:
+                            self._sleepers = None
+        if not self._done:
+            raise WaitTimeout(f"no result within {timeout} s")
 
 
 def run_callback(

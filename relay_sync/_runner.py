@@ -11,8 +11,9 @@ makes no protocol decision.
   ``conn.receive_data``; EOF or a broken socket is ``receive_data(None)``. On ``TransportLost``
   the last output is written and the socket closed.
 * The **timer thread** sleeps on a condition of the core's lock until ``next_deadline()``, and
-  calls ``handle_timeout``. Every use of the core notifies it, so a new, earlier deadline (a
-  request's 10 s timeout, say) re-arms it at once.
+  calls ``handle_timeout``. A use of the core that moves the deadline *earlier* wakes it to
+  re-arm; a later deadline (every request's own 10 s timeout) wakes nobody: the timer finds it
+  when it wakes at the one it sleeps until.
 * **Writes** may come from any thread (a command, the reader's ACKs, the timer's pings). The
   thread that takes the write lock writes everything queued, including what others queued
   while it was writing; the others do not wait for it. Output therefore leaves in the order
@@ -26,11 +27,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import ssl
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from relay_proto import (
     Endpoint,
@@ -43,6 +46,7 @@ from relay_proto import (
 from relay_proto._connection import RelayConnection
 
 from ._config import connect_error, describe_error, report_open_failure
+from ._primitives import hold_wakeups, release_wakeups
 from ._transport import OPEN_ERRORS, Stream, open_stream
 
 __all__ = ["SessionRunner"]
@@ -99,11 +103,18 @@ class SessionRunner:
         # Reentrant: a dispatch may issue a command (passing a call back while stopping).
         self._lock = threading.RLock()
         self._open_failures = 0  # consecutive sockets that could not be opened (reader thread)
-        self._timer_wake = threading.Condition(self._lock)
-        self._transport_wanted = threading.Condition(self._lock)
+        # Set (under the lock) to wake the timer thread early; it sleeps without the lock.
+        self._timer_alarm = threading.Event()
+        # While the timer thread sleeps: the deadline it sleeps until (inf: none). None while it
+        # is awake (it reads next_deadline() again before it sleeps).
+        self._timer_until: float | None = None
+        # Set (under the lock) when the reader should open a socket or stop.
+        self._transport_wanted = threading.Event()
+        # Work handed to whichever thread holds the lock (see submit()).
+        self._queued: deque[Callable[[RelayConnection], None]] = deque()
         self._write_lock = threading.Lock()
         self._write_wanted = False
-        self._depth = 0  # nesting of core() in the thread holding the lock
+        self._depth = 0  # nesting of core()/locked() in the thread holding the lock
         self._pumping = False
         self._stream: Stream | None = None
         self._lost = True  # no transport yet
@@ -113,29 +124,81 @@ class SessionRunner:
         self._reader: threading.Thread | None = None
         self._timer: threading.Thread | None = None
 
-    @property
-    def lock(self) -> threading.RLock:
-        """The core's lock (reentrant). The client holds it while touching its registries."""
-        return self._lock
-
-    # ---------------------------------------------------------------- core access
+    def core(self) -> AbstractContextManager[RelayConnection]:
+        """Use the core under its lock. On the way out (also after an exception) the work
+        queued by :meth:`submit` runs, the core's events are dispatched and its output
+        written."""
+        return _CoreUse(self)
 
     @contextmanager
-    def core(self) -> Iterator[RelayConnection]:
-        """Use the core under its lock. On the way out (also after an exception) the core's
-        events are dispatched and its output written."""
-        with self._lock:
-            self._depth += 1
+    def locked(self) -> Iterator[None]:
+        """Hold the core's lock without using the core (the client's registries): no dispatch
+        and no write on the way out, only the work :meth:`submit` queued meanwhile."""
+        self._lock.acquire()
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            outermost = not self._depth
+            self._lock.release()
+            if outermost and self._queued:
+                self._drain()
+
+    def submit(self, work: Callable[[RelayConnection], None]) -> None:
+        """Run ``work(conn)`` under the core's lock, as :meth:`core` would, without waiting for
+        the lock: at once when it is free, else by the thread that holds it, before it lets go
+        (or right after). ``work`` reports its outcome itself (through a Waiter) and must not
+        raise.
+
+        A thread that found the lock taken would otherwise sleep on it, and be woken again
+        when it is free: two thread switches, for a command that the thread holding the lock
+        (the reader, busy with a chunk of frames, or another handler) sends as fast.
+        """
+        self._queued.append(work)
+        self._drain()
+
+    def _drain(self) -> None:
+        # Run the queued work if the lock is free. Every thread that lets go of the lock comes
+        # here afterwards when work is queued, so none is left behind: whoever appended it
+        # either got the lock itself or failed while another thread held it.
+        while self._queued and self._lock.acquire(blocking=False):
+            if self._depth:  # re-entered by the holder: its outer use runs the queue
+                self._lock.release()
+                return
+            self._depth = 1
+            self._leave(drain=False)
+
+    def _run_queued(self) -> None:
+        # Lock held.
+        queued, conn = self._queued, self._conn
+        while queued:
+            work = queued.popleft()
+            work(conn)
+
+    def _leave(self, *, drain: bool = True) -> None:
+        # The end of a use of the core by the thread holding the lock (depth >= 1).
+        held = False
+        try:
             try:
-                yield self._conn
-            finally:
                 if self._depth == 1:
+                    if self._queued:
+                        self._run_queued()
+                    held = hold_wakeups()
                     self._pump()
+            finally:
                 self._depth -= 1
-                outermost = self._depth == 0
-        if outermost:
-            self.flush()
-            self._interrupt_lost_stream()
+                outermost = not self._depth
+                self._lock.release()
+            if outermost:
+                self.flush()
+                self._interrupt_lost_stream()
+                if drain and self._queued:
+                    self._drain()
+        finally:
+            if held:
+                # The threads the dispatch woke start once the lock is free and the output out.
+                release_wakeups()
 
     def _pump(self) -> None:
         # Lock held. A dispatch that uses core() again lands here with _pumping set: the loop
@@ -149,14 +212,22 @@ class SessionRunner:
                     self._transport_lost()
                 elif isinstance(event, ReconnectDue):
                     self._want_transport = True
-                    self._transport_wanted.notify_all()
+                    self._transport_wanted.set()
                 try:
                     self._on_event(event)
                 except Exception:
                     logger.exception("error while dispatching %s", type(event).__name__)
         finally:
             self._pumping = False
-        self._timer_wake.notify_all()
+        until = self._timer_until
+        if until is not None:
+            # Waking the timer costs a thread switch, and almost every request moves the
+            # deadline (each has its own 10 s timeout): only an earlier deadline wakes it now. A
+            # later one is taken when it wakes at the current one and finds nothing due.
+            deadline = self._conn.next_deadline()
+            if deadline is not None and deadline < until:
+                self._timer_until = None
+                self._timer_alarm.set()
 
     def _transport_lost(self) -> None:
         self._lost = True
@@ -167,7 +238,7 @@ class SessionRunner:
     def _interrupt_lost_stream(self) -> None:
         if self._to_interrupt is None:  # the common case, without taking the lock again
             return
-        with self._lock:
+        with self.locked():
             stream, self._to_interrupt = self._to_interrupt, None
         if stream is not None:
             stream.interrupt()
@@ -182,7 +253,7 @@ class SessionRunner:
             failed: Stream | None = None
             try:
                 self._write_wanted = False
-                with self._lock:
+                with self.locked():
                     data = self._conn.data_to_send()
                     # Still the lost transport's stream until the reader lets go of it: its
                     # last bytes (a close frame) go out before the socket is closed.
@@ -226,11 +297,11 @@ class SessionRunner:
 
     def shutdown(self) -> None:
         """Stop both threads and close the socket; waits (bounded) for the threads to end."""
-        with self._lock:
+        with self.locked():
             self._stopping = True
             stream = self._stream
-            self._transport_wanted.notify_all()
-            self._timer_wake.notify_all()
+            self._transport_wanted.set()
+            self._timer_alarm.set()
         if stream is not None:
             stream.interrupt()
         for thread in (self._reader, self._timer):
@@ -256,26 +327,39 @@ class SessionRunner:
             self._on_crash(exc)
 
     def _timer_main(self) -> None:
+        alarm = self._timer_alarm
         while True:
-            with self._lock:
-                while True:
-                    if self._stopping:
-                        return
-                    deadline = self._conn.next_deadline()
-                    if deadline is not None and deadline <= now():
-                        break
-                    self._timer_wake.wait(None if deadline is None else deadline - now())
-            with self.core() as conn:
-                conn.handle_timeout(now())
-
-    def _read_main(self) -> None:
-        while True:
-            with self._lock:
-                while not self._want_transport and not self._stopping:
-                    self._transport_wanted.wait()
+            with self.locked():
                 if self._stopping:
                     return
+                deadline = self._conn.next_deadline()
+                due = deadline is not None and deadline <= now()
+                if not due:
+                    # From here on, a use of the core that moves the deadline earlier sets the
+                    # alarm (see _pump), also before this thread sleeps on it.
+                    alarm.clear()
+                    self._timer_until = math.inf if deadline is None else deadline
+            if due:
+                with self.core() as conn:
+                    conn.handle_timeout(now())
+                continue
+            alarm.wait(None if deadline is None else max(deadline - now(), 0.0))
+            with self.locked():
+                self._timer_until = None
+
+    def _read_main(self) -> None:
+        wanted = self._transport_wanted
+        while True:
+            with self.locked():
+                stopping, want = self._stopping, self._want_transport
+                if not stopping and not want:
+                    wanted.clear()  # set again (under the lock) by ReconnectDue or shutdown()
                 self._want_transport = False
+            if stopping:
+                return
+            if not want:
+                wanted.wait()
+                continue
             try:
                 stream = open_stream(self._endpoint, self._ssl_context, OPEN_TIMEOUT, IO_TIMEOUT)
             except OPEN_ERRORS as exc:
@@ -291,7 +375,7 @@ class SessionRunner:
             try:
                 self._run_transport(stream)
             finally:
-                with self._lock:
+                with self.locked():
                     if self._stream is stream:
                         self._stream = None
                     self._lost = True
@@ -319,3 +403,21 @@ class SessionRunner:
             self._feed(stream, data)
             if data is None:
                 return
+
+
+class _CoreUse:
+    """``with runner.core() as conn``: the lock and the core; see :meth:`SessionRunner.core`."""
+
+    __slots__ = ("_runner",)
+
+    def __init__(self, runner: SessionRunner) -> None:
+        self._runner = runner
+
+    def __enter__(self) -> RelayConnection:
+        runner = self._runner
+        runner._lock.acquire()
+        runner._depth += 1
+        return runner._conn
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._runner._leave()

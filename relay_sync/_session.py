@@ -19,10 +19,11 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
+import os
 import random
 import threading
-import uuid
 from collections.abc import Callable, Iterator
+from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from relay_proto import (
@@ -40,17 +41,19 @@ from relay_proto._connection import RelayConnection
 from ._config import ConnectionSlots, make_ssl_context
 from ._errors import RelayError
 from ._primitives import Waiter
-from ._router import Router
+from ._router import Router, _Request
 from ._runner import SessionRunner, now
 from ._workers import Strands, WorkerPool
 
 if TYPE_CHECKING:
-    from relay_proto import Endpoint
+    from relay_proto import CallCommand, Endpoint
 
+    from ._actions import Action
     from ._call import Call
+    from ._call_base import CallBase
     from ._message import Message
 
-__all__ = ["ClientSession", "HandlerCount", "core_errors"]
+__all__ = ["CallCommandWork", "ClientSession", "HandlerCount", "core_errors"]
 
 logger = logging.getLogger("relay_sync")
 frame_logger = logging.getLogger("relay_sync.frames")
@@ -68,6 +71,10 @@ _UNRECEIVE_WAIT = 2.0
 _MAX_QUEUED_HANDLERS = 10_000
 # Calls and messages whose listener/on_completed callbacks wait for a callback thread.
 _MAX_QUEUED_CALLBACKS = 100_000
+
+# Ids made per os.urandom read (see ClientSession._new_id).
+_IDS_PER_READ = 64
+_VARIANT = "89ab"
 
 NOT_CONNECTED = f"{MSG_CLIENT_NOT_CONNECTED}: use connect(), with, serve() or run()"
 
@@ -114,6 +121,7 @@ class ClientSession:
         self._handlers = HandlerCount()
         self._pool: WorkerPool | None = None
         self._callbacks: Strands | None = None
+        self._ids: Iterator[str] = iter(())
 
     # ---------------------------------------------------------------- core access
 
@@ -143,11 +151,20 @@ class ClientSession:
         if runner is None:
             yield
             return
-        with runner.lock:
+        with runner.locked():
             yield
 
     def _new_id(self) -> str:
-        return str(uuid.uuid4())
+        """A fresh ``uuid4`` string (request ids, control ids, dial tags).
+
+        The core asks for ids under its lock; ``uuid.uuid4()`` reads ``os.urandom``, which lets
+        go of the GIL for the system call, and another thread then runs into the lock the
+        caller holds. The random bytes are therefore read 64 ids at a time."""
+        try:
+            return next(self._ids)
+        except StopIteration:
+            self._ids = uuid4_strings(_IDS_PER_READ)
+            return next(self._ids)
 
     def _spawn(self, fn: Callable[[], Any], name: str, key: str = "") -> bool:
         """Run ``fn`` on a callback thread, after earlier work of ``key`` (a call or message);
@@ -239,7 +256,7 @@ class ClientSession:
 
     def _end_session(self, runner: SessionRunner) -> None:
         error = RelayError(-1, "Client disconnected")
-        with runner.lock:
+        with runner.locked():
             self._running = False
             self._router.fail_all(error)
         if self._pool is not None:
@@ -415,6 +432,64 @@ class ClientSession:
         return observe
 
 
+class CallCommandWork:
+    """A call command for :meth:`SessionRunner.submit`: issued under the core's lock by
+    whichever thread holds it; the outcome (the reply, or the error that refused the command)
+    reaches the sending thread through :attr:`waiter`."""
+
+    __slots__ = ("action", "call", "client", "command", "given_up", "request_id", "waiter")
+
+    def __init__(
+        self, client: ClientSession, call: CallBase, command: CallCommand, action: Action | None
+    ) -> None:
+        self.client = client
+        self.call = call
+        self.command = command
+        self.action = action
+        self.waiter: Waiter[dict[str, Any]] = Waiter()
+        self.request_id: str | None = None
+        self.given_up = False
+
+    def __call__(self, conn: RelayConnection) -> None:
+        # Lock held (any thread).
+        if self.given_up:
+            return  # the sender stopped waiting before the command was issued: never send it
+        client, waiter = self.client, self.waiter
+        try:
+            if not client._running:  # the session ended (_end_session failed every waiter)
+                raise RelayError(-1, NOT_CONNECTED)
+            with core_errors():
+                started = conn.call_command(self.call.call_id, self.command, now=now())
+            action = self.action
+            if action is not None:
+                # Registered only once the core accepted the command: a refused one (its
+                # control id belongs to a pending action) must not replace that action. Still
+                # under the lock, before the core's events are dispatched: its completion
+                # cannot be missed.
+                client._router.actions[action.control_id] = action
+            if started.request_id is None:
+                waiter.set({})
+            else:
+                self.request_id = started.request_id
+                client._router.requests[started.request_id] = _Request(waiter, None, self.call)
+        except Exception as exc:
+            waiter.fail(exc)
+        except BaseException:  # KeyboardInterrupt in the thread running it: not its sender's
+            waiter.fail(RelayError(-1, "interrupted before the command was sent"))
+            raise
+
+    def give_up(self, runner: SessionRunner) -> None:
+        """The sender stopped waiting (KeyboardInterrupt...): a command not issued yet never
+        will be; one still queued offline is withdrawn by the core (never sent)."""
+        with runner.core() as conn:
+            self.given_up = True
+            request_id = self.request_id
+            if request_id is not None:
+                self.client._router.requests.pop(request_id, None)
+                if conn.cancel_request(request_id, now=now()):
+                    logger.debug("request %s withdrawn from the offline queue", request_id)
+
+
 class HandlerCount:
     """How many handlers of one session are running (or queued); the graceful stop waits for
     none, or for the end of the session."""
@@ -446,16 +521,45 @@ class HandlerCount:
             return self._cond.wait_for(lambda: self.running == 0 or self._over, timeout)
 
 
-@contextlib.contextmanager
-def core_errors() -> Iterator[None]:
+class _CoreErrors:
+    """See :func:`core_errors` (a class, not a generator: it wraps every request)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, LocalProtocolError) and not isinstance(exc, InvalidCommandError):
+            raise RelayError(-1, str(exc)) from None
+
+
+_CORE_ERRORS = _CoreErrors()
+
+
+def core_errors() -> _CoreErrors:
     """Report the core refusing a command in its current state (closed...) as a RelayError;
     invalid arguments stay ValueErrors."""
-    try:
-        yield
-    except InvalidCommandError:
-        raise
-    except LocalProtocolError as exc:
-        raise RelayError(-1, str(exc)) from None
+    return _CORE_ERRORS
+
+
+def uuid4_strings(count: int) -> Iterator[str]:
+    """``count`` random (version 4) UUIDs, as ``str(uuid.uuid4())`` gives them (and
+    ``_config.new_id``, one at a time), from one ``os.urandom`` read."""
+    raw = os.urandom(16 * count).hex()
+    ids = []
+    for start in range(0, 32 * count, 32):
+        h = raw[start : start + 32]
+        # Version 4 in the 13th digit; the variant (binary 10) in the top bits of the 17th.
+        ids.append(
+            f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+        )
+    return iter(ids)
 
 
 def _report(on_error: Callable[[Exception], Any] | None, error: Exception, what: str) -> None:

@@ -119,3 +119,23 @@ def test_scenarios_answer_acks_only_once() -> None:
     scenario.ack(b"e-1")
     with pytest.raises(Exception, match="unknown event"):
         scenario.ack(b"e-1")
+
+
+def test_summary_gives_ratios_to_the_official_client_and_the_floor() -> None:
+    from benchmarks._report import format_summary
+
+    table = {
+        "B1": {
+            "official": {"cpu_ms_per_1k": 100.0},
+            "asyncio": {"cpu_ms_per_1k": 50.0},
+            "floor": {"cpu_ms_per_1k": 40.0},
+        },
+        "B4": {"official": {"kb_per_call": 8.0}, "asyncio": {"kb_per_call": 6.0}},
+        "B3": {"asyncio": {"p50_us": 10.0}},  # no official run: no row
+    }
+    lines = format_summary(table)
+    assert lines[0] == "| workload | relay_anyio on asyncio |"
+    assert lines[2] == "| B1 CPU per 1k events | 0.50x (1.25x floor) |"
+    assert lines[3] == "| B4 KB per call | 0.75x |"
+    assert len(lines) == 4
+    assert format_summary({"B3": table["B3"]}) == []

@@ -24,6 +24,7 @@ from relay_proto import (
     RequestSucceeded,
 )
 from relay_proto import commands as c
+from relay_proto._cmd_base import media_item, media_list
 
 from .helpers import Pair
 
@@ -123,6 +124,34 @@ def test_a_mixed_item_that_disagrees_with_itself_is_refused() -> None:
 
 def test_an_item_with_neither_flat_keys_nor_params_is_sent_as_given() -> None:
     assert c.play([{"type": "tts"}]).params["play"] == [{"type": "tts"}]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"type": "silence", "params": {"duration": 1}},  # canonical: the list's own fast path
+        {"params": {"duration": 1}, "type": "silence"},  # same, keys the other way round
+        {"type": "tts", "params": types.MappingProxyType({"text": "Hi"})},
+        {"type": "tts", "params": "not an object"},
+        {"type": "tts", "text": "Hi"},
+        {"params": {"text": "Hi"}, "text": "Hi"},
+        {"type": "tts", "params": {"text": "Hi"}, "voice": "v"},
+        types.MappingProxyType({"type": "audio", "params": {"url": "u"}}),
+    ],
+)
+def test_every_item_of_a_list_is_what_media_item_makes_of_it(item: Any) -> None:
+    try:
+        expected: Any = media_item("media[0]", item)
+    except InvalidCommandError as exc:
+        with pytest.raises(InvalidCommandError, match=str(exc)):
+            media_list("media", [item])
+        return
+    (built,) = media_list("media", [item])
+    assert built == expected
+    assert list(built) == list(expected)  # same key order on the wire
+    assert built is not item
+    if isinstance(item.get("params"), dict):
+        assert built["params"] is not item["params"]
 
 
 # ---------------------------------------------------------------- the caller's objects

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from relay_proto import InvalidCommandError
+from relay_proto import InvalidCommandError, _jsonrpc
 from relay_proto._jsonrpc import (
     INVALID_PARAMS,
     INVALID_REQUEST,
+    SUCCESS_CODES,
     ErrorReply,
     Invalid,
     Reply,
@@ -23,6 +24,7 @@ from relay_proto._jsonrpc import (
     encode_request,
     encode_result,
     preview,
+    request_encoder,
     result_failure,
     wrap_result,
 )
@@ -300,3 +302,90 @@ def test_ack_fast_path_matches_the_generic_encoder(request_id: Any) -> None:
         separators=(",", ":"),
     )
     assert encode_result(request_id, {}) == generic
+
+
+# --------------------------------------------------------------------------- request encoder
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(st.text(min_size=1), st.text(min_size=1), st.dictionaries(st.text(), JSON_VALUES))
+def test_request_encoder_gives_encode_request_text(
+    request_id: str, method: str, params: dict[str, Any]
+) -> None:
+    assert request_encoder()(request_id, method, params) == encode_request(
+        request_id, method, params
+    )
+
+
+@pytest.mark.parametrize("bad", [{1, 2}, object(), float("nan"), float("-inf"), b"x"])
+def test_request_encoder_refuses_what_encode_request_refuses(bad: Any) -> None:
+    with pytest.raises(InvalidCommandError) as general:
+        encode_request("r", "m", {"v": [bad]})
+    with pytest.raises(InvalidCommandError) as own:
+        request_encoder()("r", "m", {"v": [bad]})
+    assert str(own.value) == str(general.value)
+
+
+def test_request_encoder_refuses_circular_structures() -> None:
+    loop: dict[str, Any] = {}
+    loop["self"] = loop
+    with pytest.raises(InvalidCommandError, match="Circular reference"):
+        request_encoder()("r", "m", loop)
+
+
+def test_a_refused_value_leaves_nothing_behind() -> None:
+    # The failure happens inside nested objects, which the circular-reference memory holds
+    # at that moment; the same objects must encode once they are fixed.
+    encode_one = request_encoder()
+    inner: dict[str, Any] = {"bad": {1}}
+    params = {"outer": {"inner": inner}}
+    with pytest.raises(InvalidCommandError):
+        encode_one("r-1", "m", params)
+    inner["bad"] = 1
+    assert encode_one("r-2", "m", params) == encode_request("r-2", "m", params)
+
+
+def test_without_the_c_accelerator_the_general_encoder_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(_jsonrpc, "c_make_encoder", None)
+    assert request_encoder() is encode_request
+
+
+def test_an_unknown_c_encoder_signature_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    def other_signature(*args: Any) -> Any:
+        raise TypeError("takes 10 arguments")
+
+    monkeypatch.setattr(_jsonrpc, "c_make_encoder", other_signature)
+    assert request_encoder() is encode_request
+
+
+def test_every_success_code_is_one_result_failure_counts_as_success() -> None:
+    # The session skips result_failure for these: it must agree with them.
+    assert len(SUCCESS_CODES) == 100
+    for code in SUCCESS_CODES:
+        assert result_failure({"code": code, "message": "m"}) is None
+    for code in ("199", "300", "2000", "20", "2x0", " 200", "200 ", "２00"):
+        assert code not in SUCCESS_CODES
+
+
+def test_a_reply_is_a_reply() -> None:
+    # decode_frame builds replies without the named tuple's Python-level constructor.
+    frame = decode_frame('{"jsonrpc":"2.0","id":"r-1","result":{"code":"200"}}')
+    assert type(frame) is Reply
+    assert (frame.id, frame.result) == ("r-1", {"code": "200"})
+    assert frame == Reply("r-1", {"code": "200"})
+    assert repr(frame) == repr(Reply("r-1", {"code": "200"}))

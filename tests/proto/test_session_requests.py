@@ -67,6 +67,9 @@ def test_request_frame_and_success() -> None:
         ({"code": "2000", "message": "odd"}, 2000, "odd"),
         ({"code": "bad_code", "message": "m"}, -1, "m"),
         ({"code": "500"}, 500, "Unknown error"),
+        ({"code": 503, "message": "m"}, 503, "m"),
+        ({"code": ["200"], "message": "m"}, -1, "m"),
+        ({"code": {"200": 1}, "message": "m"}, -1, "m"),
     ],
 )
 def test_non_2xx_result_fails(result: dict[str, str], code: int, message: str) -> None:
@@ -76,6 +79,17 @@ def test_non_2xx_result_fails(result: dict[str, str], code: int, message: str) -
     pair.reply("calling.play", result)
     assert outcome(pair, rid) == RequestFailed(
         request_id=rid, method="calling.play", code=code, message=message
+    )
+
+
+@pytest.mark.parametrize("code", ["200", "201", "299", 200, 250])
+def test_2xx_result_succeeds(code: object) -> None:
+    pair = ready_pair()
+    rid = pair.client.execute("calling.play", {}, now=pair.now)
+    pair.pump()
+    pair.reply("calling.play", {"code": code, "message": "OK"})
+    assert outcome(pair, rid) == RequestSucceeded(
+        request_id=rid, method="calling.play", result={"code": code, "message": "OK"}
     )
 
 

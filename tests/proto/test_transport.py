@@ -18,7 +18,7 @@ from wsproto.events import (
     TextMessage,
 )
 
-from relay_proto import LocalProtocolError, RemoteProtocolError, _transport
+from relay_proto import LocalProtocolError, RemoteProtocolError
 from relay_proto._transport import Closed, Dropped, Opened, Transport, TransportState
 
 
@@ -206,6 +206,26 @@ def test_message_at_the_limit_is_delivered_and_limit_counts_utf8_bytes() -> None
     assert client.take_events() == [Dropped("message too large (limit 10 bytes)", "é" * 6)]
 
 
+@pytest.mark.parametrize(
+    ("text", "delivered"),
+    [
+        ("😀" * 3, True),
+        ("😀" * 3 + "x", False),
+        ("x" * 12, True),
+        ("é" * 6, True),
+        ("€" * 5, False),
+    ],
+)
+def test_the_limit_counts_bytes_of_four_byte_characters(text: str, delivered: bool) -> None:
+    # Messages of at most limit/4 characters are delivered without counting their bytes: a
+    # character is never more than 4 bytes of UTF-8.
+    client = started_client(max_message_size=12)
+    peer = raw_server_for(client)
+    client.receive_data(peer.send(TextMessage(data=text)))
+    expected = text if delivered else Dropped("message too large (limit 12 bytes)", text)
+    assert client.take_events() == [expected]
+
+
 def test_oversized_single_frame_is_dropped_and_connection_continues() -> None:
     client = started_client(max_message_size=100)
     peer = raw_server_for(client)
@@ -388,37 +408,6 @@ def test_lone_surrogates_are_sent_as_json_escapes() -> None:
     server.receive_data(client.data_to_send())
     (received,) = server.take_events()
     assert json.loads(received) == {"id": "\ud800x"}
-
-
-@pytest.mark.parametrize("fast", [True, False], ids=["frame-sender", "public-send"])
-def test_messages_go_out_through_wsproto_framing_or_its_public_send(
-    fast: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Where a wsproto version has no FrameProtocol.send_data where it is expected, the
-    # transport sends with WSConnection.send(TextMessage(...)): the peer sees the same messages.
-    if not fast:
-        monkeypatch.setattr(_transport, "_frame_sender", lambda ws: None)
-    client, server = open_pair(max_message_size=100_000)
-    texts = ['{"a":1}', "é", "\ud800x", "y" * 70000]
-    for text in texts:
-        client.send_text(text)
-        server.send_text(text[::-1])
-    server.receive_data(client.data_to_send())
-    client.receive_data(server.data_to_send())
-
-    def escaped(text: str) -> str:  # lone surrogates go out as \uXXXX escapes
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
-
-    assert server.take_events() == [escaped(text) for text in texts]
-    assert client.take_events() == [escaped(text[::-1]) for text in texts]
-
-
-def test_frame_sender_needs_wsproto_framing() -> None:
-    class NoFraming:
-        connection = object()
-
-    assert _transport._frame_sender(NoFraming()) is None  # type: ignore[arg-type]
-    assert _transport._frame_sender(WSConnection(ConnectionType.CLIENT)) is None  # not open
 
 
 def test_send_before_open_is_refused() -> None:

@@ -9,12 +9,20 @@ import signal
 import sys
 import threading
 import time
+import uuid
 from typing import Any
 
 import pytest
 
 from relay_proto import RelayEvent
-from relay_sync._primitives import Waiter, order_key, run_callback
+from relay_sync._primitives import (
+    Waiter,
+    hold_wakeups,
+    order_key,
+    release_wakeups,
+    run_callback,
+)
+from relay_sync._session import uuid4_strings
 from relay_sync._signals import Interrupts
 from relay_sync._workers import Strands, WorkerPool
 
@@ -79,6 +87,84 @@ def test_waiter_wakes_every_thread_once_under_a_race() -> None:
         seen = _race_once()
         assert len(seen) == 8
         assert len({repr(item) for item in seen}) == 1
+
+
+def test_waiter_wakes_a_sleeping_thread_and_drops_its_lock() -> None:
+    waiter: Waiter[str] = Waiter()
+    sleeping = threading.Event()
+    got: list[str] = []
+
+    class Announcing(Waiter[str]):
+        __slots__ = ()
+
+        def _sleep(self, timeout: float | None) -> None:
+            sleeping.set()
+            super()._sleep(timeout)
+
+    waiter.__class__ = Announcing
+    thread = threading.Thread(target=lambda: got.append(waiter.wait(WAIT)))
+    thread.start()
+    assert sleeping.wait(WAIT)
+    waiter.set("ready")
+    thread.join(WAIT)
+    assert got == ["ready"]
+    assert waiter._sleepers is None  # a finished Waiter holds no lock
+
+
+def test_waiter_timeout_leaves_no_sleeper_behind() -> None:
+    waiter: Waiter[int] = Waiter()
+    with pytest.raises(TimeoutError, match=r"no result within 0\.001 s"):
+        waiter.wait(0.001)
+    assert waiter._sleepers is None
+    with pytest.raises(TimeoutError, match=r"within 0\.0 s"):
+        waiter.wait(-5)  # a negative timeout is a poll, as with threading.Event
+    waiter.set(3)
+    assert waiter.wait(0.001) == 3
+
+
+def test_held_wakeups_wake_sleepers_only_when_released() -> None:
+    # What the client's dispatch does under the core's lock: set waiters, wake their threads
+    # once the lock is free. A sleeper is the lock its thread blocks on (held while asleep).
+    waiter: Waiter[int] = Waiter()
+    sleeper = threading.Lock()
+    sleeper.acquire()
+    waiter._sleepers = [sleeper]
+    assert hold_wakeups()
+    assert not hold_wakeups()  # nested: the outer holder releases
+    waiter.set(1)
+    assert waiter.is_set() and sleeper.locked()  # the result is in, the thread still asleep
+    release_wakeups()
+    assert not sleeper.locked()
+    other: Waiter[int] = Waiter()
+    late = threading.Lock()
+    late.acquire()
+    other._sleepers = [late]
+    other.fail(ValueError("x"))  # nothing held any more: woken at once
+    assert not late.locked()
+
+
+def test_held_wakeups_are_per_thread() -> None:
+    waiter: Waiter[int] = Waiter()
+    sleeper = threading.Lock()
+    sleeper.acquire()
+    waiter._sleepers = [sleeper]
+    assert hold_wakeups()
+    try:
+        thread = threading.Thread(target=waiter.set, args=(2,))
+        thread.start()
+        thread.join(WAIT)
+        assert not sleeper.locked()  # set on a thread that holds nothing back
+    finally:
+        release_wakeups()
+
+
+def test_uuid4_strings_are_what_uuid4_makes() -> None:
+    ids = list(uuid4_strings(200))
+    assert len(set(ids)) == 200
+    for text in ids:
+        value = uuid.UUID(text)
+        assert str(value) == text
+        assert value.version == 4 and value.variant == uuid.RFC_4122
 
 
 def test_run_callback_without_a_spawner_runs_inline_and_logs(

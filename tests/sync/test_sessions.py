@@ -14,8 +14,10 @@ from urllib.parse import urlsplit
 import anyio.from_thread
 import pytest
 
+import relay_sync._session
 from relay_anyio.testing import RelayEmulator
 from relay_sync import Call, RelayClient, SessionReplacedError
+from relay_sync._primitives import Waiter
 
 from .conftest import LogWatch
 from .helpers import CALLER, LINE, PROJECT, TOKEN, WAIT, tts
@@ -106,14 +108,16 @@ def test_a_half_open_link_is_found_by_the_server_ping_watchdog(relay_log: LogWat
         frame_logger.setLevel(logging.NOTSET)
 
 
-class _CtrlCWhileBlocked(threading.Event):
-    """The event a request's waiter blocks on, with Ctrl+C pressed as the wait begins: SIGINT
-    is raised in the waiting (main) thread and Python's own handler turns it into
+class _CtrlCWhileBlocked(Waiter[Any]):
+    """A request's waiter with Ctrl+C pressed as the thread goes to sleep on it: SIGINT is
+    raised in the waiting (main) thread and Python's own handler turns it into
     KeyboardInterrupt there, as when the user of a blocking program gives up."""
 
-    def wait(self, timeout: float | None = None) -> bool:
+    __slots__ = ()
+
+    def _sleep(self, timeout: float | None) -> None:
         signal.raise_signal(signal.SIGINT)
-        return super().wait(timeout)
+        super()._sleep(timeout)
 
 
 @pytest.fixture
@@ -128,7 +132,11 @@ def ctrl_c_raises() -> Iterator[None]:
 
 
 def test_a_request_given_up_while_queued_offline_is_never_sent(
-    emulator: Any, make_client: Any, relay_log: LogWatch, ctrl_c_raises: None
+    emulator: Any,
+    make_client: Any,
+    relay_log: LogWatch,
+    ctrl_c_raises: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     client: RelayClient = make_client()
     answered, release = threading.Event(), threading.Event()
@@ -148,21 +156,12 @@ def test_a_request_given_up_while_queued_offline_is_never_sent(
         emulator.faults.refuse_connections()  # down until the test says otherwise
         assert emulator.faults.drop_all_now() == 1
         relay_log.wait_for("RELAY connection lost")
-        # The play is queued offline; Ctrl+C lands while the program waits for its answer.
-        router = client._router
-        expect = router.expect
-
-        def expect_then_ctrl_c(*args: Any) -> Any:
-            waiter = expect(*args)
-            waiter._event = _CtrlCWhileBlocked()
-            return waiter
-
-        router.expect = expect_then_ctrl_c  # type: ignore[method-assign,assignment]
-        try:
+        # The play is queued offline; Ctrl+C lands while the program waits for its answer (the
+        # command's waiter is the one made while the patch is in place).
+        with monkeypatch.context() as patch:
+            patch.setattr(relay_sync._session, "Waiter", _CtrlCWhileBlocked)
             with pytest.raises(KeyboardInterrupt):
                 calls[0].play([tts("A prompt nobody waits for any more")])
-        finally:
-            router.expect = expect  # type: ignore[method-assign]
         emulator.faults.accept_connections()
         relay_log.wait_for("resumed")
         # Requests go out in order: once this one is answered, the queue was flushed.
