@@ -259,7 +259,7 @@ class CallEvent(Event):
         """The event's ``event_type`` (``"calling.call.play"``...), read without building
         :attr:`event`."""
         event = _get_event(self)
-        if _unbuilt(event):
+        if type(event) is tuple and len(event) == 4 and event[0] is _UNBUILT:
             return event[1]  # type: ignore[no-any-return]
         return event.event_type  # type: ignore[no-any-return]
 
@@ -474,10 +474,6 @@ _set_call_state: Any = vars(CallEvent)["call_state"].__set__
 _new_object = object.__new__
 
 
-def _unbuilt(value: object) -> bool:
-    return type(value) is tuple and len(value) == 4 and value[0] is _UNBUILT
-
-
 def _read_event(self: CallEvent) -> RelayEvent:
     event = _get_event(self)
     if type(event) is not tuple or len(event) != 4 or event[0] is not _UNBUILT:
@@ -485,7 +481,7 @@ def _read_event(self: CallEvent) -> RelayEvent:
     built = build_event(event[1], event[2], event[3])
     # Another thread may have built it in the meantime: the object stored first is the one kept.
     event = _get_event(self)
-    if _unbuilt(event):
+    if type(event) is tuple and len(event) == 4 and event[0] is _UNBUILT:
         _set_event(self, built)
         return built
     return event  # type: ignore[no-any-return]
