@@ -261,7 +261,7 @@ class Router:
         call = self.calls.get(event.call_id)
         if call is None:
             return
-        call._dispatch(event.event, event.call_state)
+        call._call_event(event)
         if event.call_state == "ended":
             self.calls.pop(event.call_id, None)
 

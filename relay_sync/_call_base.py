@@ -30,6 +30,7 @@ from relay_proto import (
     CALL_STATE_RINGING,
     EVENT_CALL_STATE,
     CallCommand,
+    CallEvent,
     RelayEvent,
     call_state_reached,
     state_wait_finished,
@@ -266,6 +267,16 @@ class CallBase:
         return action
 
     # ---------------------------------------------------------------- driven by the client
+
+    def _call_event(self, event: CallEvent) -> None:
+        """Apply a ``CallEvent`` from the core. Its typed event is built only when something
+        uses it: a state event (kept as the latest state, maybe the ``ended`` one), a listener
+        for its type or a wait on the call; otherwise only the call's state changes."""
+        event_type = event.event_type
+        if event_type == EVENT_CALL_STATE or self._waiters or self._listeners.get(event_type):
+            self._dispatch(event.event, event.call_state)
+        else:
+            self.state = event.call_state
 
     def _dispatch(self, event: RelayEvent, call_state: str) -> None:
         """Apply one routed event: state, ``ended`` waiter, listeners, then waits."""
