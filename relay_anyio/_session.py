@@ -117,7 +117,6 @@ class ClientSession:
         self.runner = SessionRunner(
             self.conn, client._endpoint, ssl_context, self._on_event, self._on_open_error
         )
-        self.handlers = HandlerPool(self.spawn)
         self.fatal: BaseException | None = None
         self.running = True
         self._draining = False
@@ -129,6 +128,8 @@ class ClientSession:
             from ._aio_stream import AioTasks
 
             self._aio_tasks = AioTasks.on_running_loop()
+        self.handlers = HandlerPool(self.spawn, self._aio_tasks)
+        self._on_call_error = self._call_handler_failed  # one bound method for every call
         self._connected: Waiter[None] | None = Waiter() if fail_fast else None
         self._stop_requested = anyio.Event()
         self._finished = anyio.Event()
@@ -136,16 +137,17 @@ class ClientSession:
 
     # ---------------------------------------------------------------- used by the client
 
-    def spawn(self, fn: Callable[[], Coroutine[Any, Any, Any]], name: str) -> bool:
-        """Start ``fn()`` in the session's task group; ``False`` if the session is not running."""
+    def spawn(self, fn: Callable[..., Coroutine[Any, Any, Any]], name: str, *args: Any) -> bool:
+        """Start ``fn(*args)`` in the session's task group; ``False`` if the session is not
+        running."""
         tg = self._tg
         if tg is None:
             return False
         if self._aio_tasks is not None:
-            self._aio_tasks.start(fn(), name)
+            self._aio_tasks.start(fn(*args), name)
             return True
         try:
-            tg.start_soon(fn, name=name)
+            tg.start_soon(fn, *args, name=name)
         except RuntimeError:  # the task group is shutting down
             return False
         return True
@@ -204,13 +206,13 @@ class ClientSession:
         if handler is None:
             logger.warning("inbound call %s: no on_call handler registered", call.call_id)
             return
+        what = f"on_call handler for call {call.call_id}"
+        self.handlers.start(handler, call, what, self._on_call_error)
+
+    async def _call_handler_failed(self, call: Call, error: Exception) -> None:
+        # Hang the call up unless the handler handed it on (relay_proto decides).
         policy = self._client._on_handler_error
-
-        async def on_error(error: Exception) -> None:
-            # Hang the call up unless the handler handed it on (relay_proto decides).
-            await call._handler_failed(error, policy, self.conn.get_call(call.call_id))
-
-        self.handlers.start(handler, call, f"on_call handler for call {call.call_id}", on_error)
+        await call._handler_failed(error, policy, self.conn.get_call(call.call_id))
 
     def inbound_message(self, message: Message, handler: Callable[[Message], Any] | None) -> None:
         """Run ``handler`` for a new inbound message."""

@@ -16,11 +16,12 @@ generated source (``__init__``, ``__repr__``, ``__eq__``, ``__hash__``, ``__seta
 with :mod:`dataclasses` doing the bookkeeping (fields, defaults, ``__match_args__``,
 ``__slots__``, ``__dataclass_fields__``, so :func:`dataclasses.fields`,
 :func:`~dataclasses.replace` and :func:`~dataclasses.asdict` work as before) and gives it
-methods that share one compiled body per method across all classes (closures over the class's
-field names) plus the :func:`fast_init` constructor. They behave as the generated ones do:
-assignment and deletion raise :class:`~dataclasses.FrozenInstanceError`, ``==`` compares the
-fields of two instances of the same class, ``hash`` is the hash of the fields' tuple, ``repr``
-lists the fields, ``copy`` and ``pickle`` restore the slots. Any other combination of options
+methods written once for all classes (each reads class attributes: the field names, the
+function giving their values, the repr template) plus the :func:`fast_init` constructor. They
+behave as the generated ones do: assignment and deletion raise
+:class:`~dataclasses.FrozenInstanceError`, ``==`` compares the fields of two instances of the
+same class, ``hash`` is the hash of the fields' tuple, ``repr`` lists the fields, ``copy`` and
+``pickle`` restore the slots. Any other combination of options
 (or a ``__post_init__``, a field that opts out of ``init``/``repr``/``compare``/``hash``, a
 base dataclass not built here) goes to :func:`dataclasses.dataclass` unchanged.
 """
@@ -150,51 +151,64 @@ def _values(names: tuple[str, ...]) -> Callable[[object], tuple[Any, ...]]:
     return lambda obj: ()
 
 
-def _methods(cls: type[Any], names: tuple[str, ...]) -> dict[str, Any]:
-    """The methods :func:`dataclasses.dataclass` would generate for a frozen ``cls``."""
-    values = _values(names)
-    error = dataclasses.FrozenInstanceError
+# The methods dataclass(frozen=True) generates, written once for every class: each reads the
+# class's field names (_dc_names), the function giving their values (_dc_values) and its repr
+# template (_dc_repr), class attributes set by _frozen_slots. A plain subclass inherits them
+# with the methods, which then work on the fields of the class that defined them, as the
+# generated ones do.
 
-    def __eq__(self: Any, other: object) -> Any:
-        if other.__class__ is self.__class__:
-            return values(self) == values(other)
-        return NotImplemented
 
-    def __hash__(self: Any) -> int:
-        return hash(values(self))
+def _eq(self: Any, other: object) -> Any:
+    cls: Any = self.__class__
+    values = cls._dc_values
+    if other.__class__ is cls:
+        return values(self) == values(other)
+    return NotImplemented
 
-    shown = "(" + ", ".join([f"{name}={{!r}}" for name in names]) + ")"
 
-    @reprlib.recursive_repr()
-    def __repr__(self: Any) -> str:
-        return type(self).__qualname__ + shown.format(*values(self))
+def _hash(self: Any) -> int:
+    cls: Any = type(self)
+    return hash(cls._dc_values(self))
 
-    def __setattr__(self: Any, name: str, value: object) -> None:
-        if type(self) is cls or name in names:
-            raise error(f"cannot assign to field {name!r}")
-        super(cls, self).__setattr__(name, value)
 
-    def __delattr__(self: Any, name: str) -> None:
-        if type(self) is cls or name in names:
-            raise error(f"cannot delete field {name!r}")
-        super(cls, self).__delattr__(name)
+@reprlib.recursive_repr()
+def _repr(self: Any) -> str:
+    cls = type(self)
+    return str(cls.__qualname__ + cls._dc_repr.format(*cls._dc_values(self)))
 
-    def __getstate__(self: Any) -> list[Any]:
-        return list(values(self))
 
-    def __setstate__(self: Any, state: list[Any]) -> None:
-        for name, value in zip(names, state, strict=False):
-            object.__setattr__(self, name, value)
+def _setattr(self: Any, name: str, value: object) -> None:
+    cls = type(self)
+    if "_dc_names" in cls.__dict__ or name in cls._dc_names:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+    object.__setattr__(self, name, value)
 
-    return {
-        "__eq__": __eq__,
-        "__hash__": __hash__,
-        "__repr__": __repr__,
-        "__setattr__": __setattr__,
-        "__delattr__": __delattr__,
-        "__getstate__": __getstate__,
-        "__setstate__": __setstate__,
-    }
+
+def _delattr(self: Any, name: str) -> None:
+    cls = type(self)
+    if "_dc_names" in cls.__dict__ or name in cls._dc_names:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+    object.__delattr__(self, name)
+
+
+def _getstate(self: Any) -> list[Any]:
+    return [getattr(self, field.name) for field in dataclasses.fields(self)]
+
+
+def _setstate(self: Any, state: list[Any]) -> None:
+    for field, value in zip(dataclasses.fields(self), state, strict=False):
+        object.__setattr__(self, field.name, value)  # the slots of a frozen object
+
+
+_METHODS = {
+    "__eq__": _eq,
+    "__hash__": _hash,
+    "__repr__": _repr,
+    "__setattr__": _setattr,
+    "__delattr__": _delattr,
+    "__getstate__": _getstate,
+    "__setstate__": _setstate,
+}
 
 
 def _supported(cls: type) -> bool:
@@ -237,10 +251,11 @@ def _frozen_slots(cls: type, kw_only: bool) -> type:
         for klass in bases:
             klass.__dataclass_params__.frozen = True  # type: ignore[attr-defined]
     names = tuple(field.name for field in dataclasses.fields(new))
-    for name, method in _methods(new, names).items():
+    new._dc_names = names  # type: ignore[attr-defined]
+    new._dc_values = _values(names)  # type: ignore[attr-defined]
+    new._dc_repr = "(" + ", ".join([f"{name}={{!r}}" for name in names]) + ")"  # type: ignore[attr-defined]
+    for name, method in _METHODS.items():
         if name not in keep:
-            method.__qualname__ = f"{new.__qualname__}.{name}"
-            method.__module__ = new.__module__
             setattr(new, name, method)
     fast_init(new)
     # What dataclass(frozen=True) would have recorded.

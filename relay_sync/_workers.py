@@ -2,8 +2,9 @@
 
 Inbound call and message handlers run on a :class:`WorkerPool` of at most ``max_workers``
 threads (by default ``max_active_calls``, so every tracked call can have its handler running
-at once). Threads start on demand and retire after a minute without work. Handlers beyond the
-pool's size wait in a FIFO queue; the queue is bounded too, and work beyond it is refused and
+at once). Threads start on demand and retire after a minute without work; an idle thread is
+handed its next job directly (the most recently idle first). Handlers beyond the pool's size
+wait in a FIFO queue; the queue is bounded too, and work beyond it is refused and
 logged, never silently dropped. Submitting never waits for a thread to start (``Thread.start``
 blocks until the new thread runs, which takes long when hundreds compete for the GIL): a
 starter thread of the pool's own does that, so the reader thread that submits stays free.
@@ -19,6 +20,7 @@ the process alive (its requests fail once the client has disconnected).
 
 from __future__ import annotations
 
+import _thread
 import logging
 import threading
 from collections import deque
@@ -29,12 +31,32 @@ __all__ = ["Strands", "WorkerPool"]
 
 logger = logging.getLogger("relay_sync")
 
+_Job = tuple[Callable[[], Any], str]
+_allocate_lock = _thread.allocate_lock
+
 # A worker thread with nothing to do for this long exits (a new one starts when needed).
 _IDLE_EXIT = 60.0
 
 
+class _Parked:
+    """A worker thread with nothing to do: it sleeps on its own lock (held), which a
+    submitter releases after putting the job in :attr:`job` (``None``: the pool closed)."""
+
+    __slots__ = ("job", "lock")
+
+    def __init__(self) -> None:
+        self.lock = _allocate_lock()
+        self.job: _Job | None = None
+
+
 class WorkerPool:
     """Run submitted functions on at most ``max_workers`` daemon threads.
+
+    A job goes straight to the worker that became idle last (its thread is woken alone, with
+    the job in hand: no shared condition, no lock to take again), else to the queue, which the
+    busy workers take jobs from before they park; threads start when the queue needs them.
+    Workers idle for a minute exit: with the most recently idle worker reused first, the
+    threads beyond what the load keeps busy are the ones that retire.
 
     Args:
         max_workers: thread limit (at least 1).
@@ -51,12 +73,11 @@ class WorkerPool:
         self._max_workers = max_workers
         self._max_queued = max_queued
         self._name = name
-        lock = threading.Lock()
-        self._work_ready = threading.Condition(lock)  # workers wait here for jobs
-        self._more_threads = threading.Condition(lock)  # the starter waits here
-        self._jobs: deque[tuple[Callable[[], Any], str]] = deque()
+        self._lock = threading.Lock()
+        self._more_threads = threading.Condition(self._lock)  # the starter waits here
+        self._jobs: deque[_Job] = deque()
+        self._parked: list[_Parked] = []  # idle workers, the most recently idle last
         self._threads = 0  # counted from the moment the starter decides to start one
-        self._idle = 0  # threads waiting for a job
         self._closed = False
         self._serial = 0
         self._starter: threading.Thread | None = None
@@ -65,33 +86,42 @@ class WorkerPool:
         """Queue ``fn()``; returns ``False`` (and runs nothing) when the pool is closed or its
         queue is full. ``fn`` should handle its own exceptions; any that escape are logged.
         Never waits for a thread to start."""
-        with self._work_ready:
+        with self._lock:
             if self._closed:
                 return False
-            if len(self._jobs) >= self._max_queued:
-                logger.error("%s refused: %d jobs already waiting", what, len(self._jobs))
-                return False
-            self._jobs.append((fn, what))
-            if self._idle:
-                self._work_ready.notify()
-            if self._missing_threads():
-                self._wake_starter()
+            if self._parked:
+                worker = self._parked.pop()
+                worker.job = (fn, what)
+            else:
+                if len(self._jobs) >= self._max_queued:
+                    logger.error("%s refused: %d jobs already waiting", what, len(self._jobs))
+                    return False
+                self._jobs.append((fn, what))
+                if self._missing_threads():
+                    self._wake_starter()
+                return True
+        worker.lock.release()
         return True
 
     def close(self, *, drain: bool) -> None:
         """Refuse new work. With ``drain`` the queued jobs still run; without, they are
         dropped (and logged). Running jobs are never interrupted. Does not wait."""
-        with self._work_ready:
+        with self._lock:
             self._closed = True
             if not drain and self._jobs:
                 logger.warning("%d queued job(s) dropped at shutdown", len(self._jobs))
                 self._jobs.clear()
-            self._work_ready.notify_all()
             self._more_threads.notify_all()
+            # The parked workers exit one after the other, each waking the next (below):
+            # thousands woken at once would only fight over the GIL and the interpreter's
+            # thread registry.
+            worker = self._parked.pop() if self._parked else None
+        if worker is not None:
+            worker.lock.release()  # with no job: exit
 
     def _missing_threads(self) -> int:
-        # Lock held. Threads needed for the queued jobs that idle threads will not take.
-        wanted = min(self._threads + len(self._jobs) - self._idle, self._max_workers)
+        # Lock held. Threads needed for the queued jobs (no worker is parked when jobs queue).
+        wanted = min(self._threads + len(self._jobs), self._max_workers)
         return max(wanted - self._threads, 0)
 
     def _wake_starter(self) -> None:
@@ -122,31 +152,41 @@ class WorkerPool:
                 ).start()
 
     def _work(self) -> None:
-        while True:
-            with self._work_ready:
-                job = self._next_job()
-                if job is None:
-                    self._threads -= 1
-                    return
+        me = _Parked()
+        me.lock.acquire()  # held while the worker runs; released to wake it when parked
+        while (job := self._next_job(me)) is not None:
             fn, what = job
+            del job  # a parked worker keeps nothing of its last job (a call...) alive
             try:
                 fn()
             except BaseException:  # keep the worker alive whatever the job did
                 logger.exception("%s raised", what)
+            del fn
 
-    def _next_job(self) -> tuple[Callable[[], Any], str] | None:
-        # Lock held. None means "this thread should exit".
-        while not self._jobs:
+    def _next_job(self, me: _Parked) -> _Job | None:
+        # A queued job, else park until a submitter hands one over. None: exit the thread.
+        with self._lock:
+            if self._jobs:
+                return self._jobs.popleft()
             if self._closed:
+                self._threads -= 1
                 return None
-            self._idle += 1
-            try:
-                woken = self._work_ready.wait(_IDLE_EXIT)
-            finally:
-                self._idle -= 1
-            if not woken and not self._jobs:
-                return None
-        return self._jobs.popleft()
+            self._parked.append(me)
+        if not me.lock.acquire(True, _IDLE_EXIT):
+            with self._lock:
+                if me in self._parked:  # idle for a minute and nobody picked it: retire
+                    self._parked.remove(me)
+                    self._threads -= 1
+                    return None
+            me.lock.acquire()  # picked meanwhile: the release is on its way
+        job, me.job = me.job, None
+        if job is None:  # the pool closed while this worker was parked: exit, wake the next
+            with self._lock:
+                self._threads -= 1
+                following = self._parked.pop() if self._parked else None
+            if following is not None:
+                following.lock.release()
+        return job
 
 
 class Strands:

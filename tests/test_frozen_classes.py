@@ -108,14 +108,19 @@ def test_keyword_only_classes_stay_keyword_only() -> None:
     assert SessionReady.__match_args__ == ()
 
 
-def test_subclasses_made_by_dataclasses_follow_its_rules() -> None:
-    @dataclasses.dataclass(frozen=True)
-    class Mine(PlayEvent):
-        extra: int = 0
+@dataclasses.dataclass(frozen=True)
+class Mine(PlayEvent):
+    """A user's dataclass over a core event (module level: pickled below)."""
 
-    mine = Mine(extra=3)
-    assert mine.extra == 3 and mine.state == ""
+    extra: int = 0
+
+
+def test_subclasses_made_by_dataclasses_follow_its_rules() -> None:
+    mine = Mine(extra=3, state="playing")
+    assert mine.extra == 3 and mine.state == "playing"
     assert "extra=3" in repr(mine)
+    for clone in (copy.copy(mine), pickle.loads(pickle.dumps(mine))):
+        assert clone == mine and clone.extra == 3 and clone.state == "playing"
     with pytest.raises(dataclasses.FrozenInstanceError):
         mine.extra = 4  # type: ignore[misc]
     with pytest.raises(TypeError, match="non-frozen"):

@@ -291,7 +291,10 @@ def test_absurdly_long_codes_are_not_numeric() -> None:
     assert frame.code == -1
 
 
-@pytest.mark.parametrize("request_id", ["evt-1", 'é\n"\\', "\ud800", "", 5, None, ["a"]])
+@pytest.mark.parametrize(
+    "request_id",
+    ["evt-1", 'é\n"\\', "\ud800", "", 5, -7, 0, 2**70, 10**150, True, 1.5, None, ["a"]],
+)
 def test_ack_fast_path_matches_the_generic_encoder(request_id: Any) -> None:
     generic = json.dumps(
         {"jsonrpc": "2.0", "id": request_id, "result": {}},

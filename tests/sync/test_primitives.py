@@ -260,6 +260,105 @@ def test_pool_refuses_work_when_full_or_closed() -> None:
     gate.set()
 
 
+class _Announced(list[Any]):
+    """The pool's list of parked workers, counting the workers that parked."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parked = threading.Semaphore(0)
+
+    def append(self, item: Any) -> None:
+        super().append(item)
+        self.parked.release()
+
+
+def _thread_name(names: list[str], done: threading.Semaphore) -> None:
+    names.append(threading.current_thread().name)
+    done.release()
+
+
+def test_pool_hands_a_job_to_the_most_recently_idle_worker() -> None:
+    pool = WorkerPool(2, 100, "lifo")
+    parked = pool._parked = _Announced()
+    gates = [threading.Event(), threading.Event()]
+    names: list[str] = []
+    done = threading.Semaphore(0)
+    ran: dict[int, str] = {}
+
+    def job(index: int) -> None:
+        ran[index] = threading.current_thread().name
+        done.release()
+        gates[index].wait(WAIT)
+
+    try:
+        for index in range(2):
+            assert pool.submit(functools.partial(job, index), "job")
+        for _ in gates:
+            assert done.acquire(timeout=WAIT)
+        second = ran[1]
+        assert ran[0] != second
+        gates[0].set()
+        assert parked.parked.acquire(timeout=WAIT)  # the first worker parked
+        gates[1].set()
+        assert parked.parked.acquire(timeout=WAIT)  # then the second
+        assert pool.submit(functools.partial(_thread_name, names, done), "next")
+        assert done.acquire(timeout=WAIT)
+        assert names == [second]  # woken alone, with its job; the other keeps parking
+        assert parked.parked.acquire(timeout=WAIT) and len(parked) == 2
+        assert pool._threads == 2 and not pool._jobs
+    finally:
+        for gate in gates:
+            gate.set()
+        pool.close(drain=True)
+
+
+def _workers_named(prefix: str) -> list[threading.Thread]:
+    return [
+        t
+        for t in threading.enumerate()
+        if t.name.startswith(f"{prefix}-") and "starter" not in t.name
+    ]
+
+
+def test_pool_workers_retire_when_idle_and_new_ones_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("relay_sync._workers._IDLE_EXIT", 0.01)
+    pool = WorkerPool(3, 100, "retire")
+    names: list[str] = []
+    done = threading.Semaphore(0)
+    try:
+        assert pool.submit(functools.partial(_thread_name, names, done), "first")
+        assert done.acquire(timeout=WAIT)
+        for thread in _workers_named("retire"):
+            thread.join(WAIT)  # idle for longer than _IDLE_EXIT: it exits by itself
+        assert _workers_named("retire") == [] and pool._threads == 0 and pool._parked == []
+        assert pool.submit(functools.partial(_thread_name, names, done), "second")
+        assert done.acquire(timeout=WAIT)
+        assert names == ["retire-1", "retire-2"]
+    finally:
+        pool.close(drain=True)
+
+
+def test_closing_the_pool_ends_its_parked_workers() -> None:
+    pool = WorkerPool(4, 100, "closing")
+    parked = pool._parked = _Announced()
+    gate = threading.Barrier(4, timeout=WAIT)  # four jobs at once: four workers
+    for _ in range(4):
+        assert pool.submit(gate.wait, "job")
+    for _ in range(4):
+        assert parked.parked.acquire(timeout=WAIT)
+    assert len(parked) == 4 and pool._threads == 4
+    pool.close(drain=False)  # wakes one; each exiting worker wakes the next
+    starter = pool._starter
+    if starter is not None:
+        starter.join(WAIT)  # it may still be starting a worker, which then finds the pool closed
+    for thread in _workers_named("closing"):
+        thread.join(WAIT)
+    assert _workers_named("closing") == [] and pool._threads == 0
+    assert not pool.submit(lambda: None, "late")
+
+
 def test_pool_arguments_are_checked() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         WorkerPool(0, 1, "x")
