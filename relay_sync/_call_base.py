@@ -273,7 +273,12 @@ class CallBase:
         uses it: a state event (kept as the latest state, maybe the ``ended`` one), a listener
         for its type or a wait on the call; otherwise only the call's state changes."""
         event_type = event.event_type
-        if event_type == EVENT_CALL_STATE or self._waiters or self._listeners.get(event_type):
+        listeners = self._listeners
+        if (
+            event_type == EVENT_CALL_STATE
+            or self._waiters
+            or (listeners is not None and listeners.get(event_type))
+        ):
             self._dispatch(event.event, event.call_state)
         else:
             self.state = event.call_state
