@@ -60,13 +60,39 @@ async def test_state_events_are_built_and_kept(builds: list[str]) -> None:
     assert call.state == "answered"
     # A state wait with a predicate returns the latest state event when it already holds.
     latest = await call.wait_for("calling.call.state", predicate=lambda e: True, timeout=0)
-    assert latest is answered.event
+    assert latest == answered.event  # an equal copy holding the call's strings (next test)
     ended = state("ended")
     call._call_event(ended)
     assert await call.wait_for_ended(timeout=0) is ended.event
     assert ended.event == parse_event(
         {"event_type": "calling.call.state", "params": ended.event.params, "timestamp": 2.5}
     )
+
+
+async def test_the_latest_state_event_holds_what_the_call_holds() -> None:
+    # The call keeps its latest state event as long as it lives: an equal event whose params
+    # share the call's ids and device instead of keeping a decoded frame's copies of them.
+    call = make_call(FakeClient())
+    call.device = {"type": "phone", "params": {"from_number": "+1555", "to_number": "+1666"}}
+    device = {"type": "phone", "params": {"from_number": "+1555", "to_number": "+1666"}}
+    params = {"call_id": "call-1", "node_id": "node-1", "call_state": "answered", "device": device}
+    answered = lazy_call_event("call-1", "answered", "calling.call.state", params, 2.5)
+    seen: list[RelayEvent] = []
+    call.on("calling.call.state", seen.append)
+    call._call_event(answered)
+    latest = await call.wait_for("calling.call.state", predicate=lambda e: True, timeout=0)
+    assert seen == [latest]  # listeners, waits and the kept event: one object
+    assert latest == answered.event
+    assert latest.params["call_id"] is call.call_id and latest.params["node_id"] is call.node_id
+    kept = latest.params["device"]
+    assert kept == call.device and kept is not call.device
+    assert kept["params"] is call.device["params"] and latest.device is kept
+    # A device that differs from the call's is kept as it came.
+    other = {"type": "sip", "params": {"from": "sip:a@b"}}
+    params = {"call_id": "call-1", "call_state": "ending", "device": other}
+    call._call_event(lazy_call_event("call-1", "ending", "calling.call.state", params, 3.0))
+    latest = await call.wait_for("calling.call.state", predicate=lambda e: True, timeout=0)
+    assert latest.params["device"] is other and latest.timestamp == 3.0
 
 
 async def test_a_listener_gets_the_typed_event_built_once(builds: list[str]) -> None:
