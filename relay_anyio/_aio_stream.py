@@ -16,6 +16,7 @@ is an ordinary end of stream, as on the anyio path.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import ssl
 from collections.abc import Callable, Coroutine
@@ -30,6 +31,8 @@ __all__ = ["AioStream", "AioTasks", "open_protocol"]
 logger = logging.getLogger("relay_anyio")
 
 OnData = Callable[[bytes | None], None]
+# done(task, payload): a task of AioTasks ended.
+Done = Callable[["asyncio.Task[Any]", Any], None]
 
 
 def _ignore(data: bytes | None) -> None:
@@ -94,6 +97,11 @@ class AioStream(asyncio.Protocol):
             return False
         transport.write(data)
         return True
+
+    @property
+    def paused(self) -> bool:
+        """Whether a writer must wait (:meth:`drain`): the socket's buffer is full."""
+        return self._paused and not self._closed.done()
 
     async def drain(self) -> None:
         """Wait while the socket's write buffer is above its high-water mark."""
@@ -190,25 +198,46 @@ class AioTasks:
     its own event, a cancel scope and bookkeeping (about 2 KB per task with anyio 4.16); a
     session holding thousands of calls holds that many handler tasks. These tasks are tracked
     here and cancelled (and waited for) by :meth:`cancel_all` when the session ends, which is
-    what the task group did. The coroutines handle their own exceptions (``Spawner`` contract).
+    what the task group did. The coroutines handle their own exceptions (``Spawner`` contract),
+    or the ``done`` callback given to :meth:`start` does.
     """
 
-    __slots__ = ("_loop", "_tasks")
+    __slots__ = ("_callback_context", "_ended_callback", "_loop", "_tasks")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._tasks: set[asyncio.Task[object]] = set()
+        # task -> (done, payload) for its end, or None.
+        self._tasks: dict[asyncio.Task[Any], tuple[Done, Any] | None] = {}
+        # The context the done callbacks run in: one for all (each would copy the current one).
+        self._callback_context = contextvars.copy_context()
+        self._ended_callback = self._ended  # one bound method for every task
 
     @classmethod
     def on_running_loop(cls) -> AioTasks:
         """Tasks on the running event loop."""
         return cls(asyncio.get_running_loop())
 
-    def start(self, coro: Coroutine[Any, Any, Any], name: str) -> None:
-        """Run ``coro`` in a new task."""
-        task = self._loop.create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def start(
+        self,
+        coro: Coroutine[Any, Any, Any],
+        name: str,
+        context: contextvars.Context | None = None,
+        done: Done | None = None,
+        payload: Any = None,
+    ) -> None:
+        """Run ``coro`` in a new task, in a copy of ``context`` (default: of the current one);
+        when it ends, ``done(task, payload)`` is called (when given)."""
+        if context is None:
+            task = self._loop.create_task(coro, name=name)
+        else:  # the task copies the context it is created in
+            task = context.run(self._loop.create_task, coro, name=name)
+        self._tasks[task] = None if done is None else (done, payload)
+        task.add_done_callback(self._ended_callback, context=self._callback_context)
+
+    def _ended(self, task: asyncio.Task[Any]) -> None:
+        end = self._tasks.pop(task, None)
+        if end is not None:
+            end[0](task, end[1])
 
     async def cancel_all(self) -> None:
         """Cancel every running task and wait until all have finished (tasks they start

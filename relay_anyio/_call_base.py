@@ -29,12 +29,15 @@ from relay_proto import (
     CALL_STATE_RINGING,
     EVENT_CALL_STATE,
     CallCommand,
+    CallEvent,
+    CallStateEvent,
     RelayEvent,
     call_state_reached,
+    parse_event,
     state_wait_finished,
 )
 
-from ._primitives import Waiter, run_callback
+from ._primitives import Waiter, lazy, run_callback
 
 if TYPE_CHECKING:
     from ._actions import Action
@@ -79,12 +82,14 @@ class CallBase:
         self.device: dict[str, Any] = device if device is not None else {}
         self.state = state
         self.segment_id = segment_id
-        self._listeners: dict[str, list[EventHandler]] = {}
+        # The tables below are made on first use (``lazy``): most calls never need them.
+        self._listeners: dict[str, list[EventHandler]] | None = None
         # wait_for() registrations: (event_type, predicate, waiter).
-        self._waiters: list[tuple[str, Predicate | None, Waiter[RelayEvent]]] = []
+        self._waiters: list[tuple[str, Predicate | None, Waiter[RelayEvent]]] | None = None
         # wait_for_answered/ringing/ending registrations: (target state, waiter).
-        self._state_waiters: list[tuple[str, Waiter[RelayEvent]]] = []
-        self._ended: Waiter[RelayEvent] = Waiter()
+        self._state_waiters: list[tuple[str, Waiter[RelayEvent]]] | None = None
+        # Finished by the call's ``ended`` state event (or failed by _abort).
+        self._ended: Waiter[RelayEvent] | None = None
         self._aborted: BaseException | None = None
         self._last_state: RelayEvent | None = None  # latest calling.call.state event
 
@@ -101,7 +106,8 @@ class CallBase:
         that reads the socket). Event types the library does not model arrive as plain
         :class:`RelayEvent` objects.
         """
-        self._listeners.setdefault(event_type, []).append(handler)
+        table: dict[str, list[EventHandler]] = lazy(self, "_listeners", dict)
+        table.setdefault(event_type, []).append(handler)
 
     async def wait_for(
         self,
@@ -134,7 +140,9 @@ class CallBase:
         entry = (event_type, predicate, waiter)
         # Registered before the state is read: with threads (relay_sync) the reader may
         # dispatch in between, and the waiter must not miss that event.
-        self._waiters.append(entry)
+        waiters: list[tuple[str, Predicate | None, Waiter[RelayEvent]]]
+        waiters = lazy(self, "_waiters", list)
+        waiters.append(entry)
         try:
             ready = self._ended_event()
             if ready is None and predicate is not None and event_type == EVENT_CALL_STATE:
@@ -145,7 +153,7 @@ class CallBase:
                 return ready
             return await waiter.wait(timeout)
         finally:
-            _discard(self._waiters, entry)
+            _discard(waiters, entry)
 
     async def wait_for_ended(self, timeout: float | None = None) -> RelayEvent:
         """Wait until the call has ended.
@@ -163,7 +171,7 @@ class CallBase:
         ended = self._ended_event()
         if ended is not None:
             return ended
-        return await self._ended.wait(timeout)
+        return await self._ended_waiter().wait(timeout)
 
     async def wait_for_answered(self, timeout: float | None = None) -> RelayEvent:
         """Wait until the call is answered (see :meth:`wait_for_ringing` for the rules).
@@ -197,7 +205,8 @@ class CallBase:
     async def _wait_for_state(self, target: str, timeout: float | None) -> RelayEvent:
         waiter: Waiter[RelayEvent] = Waiter()
         entry = (target, waiter)
-        self._state_waiters.append(entry)  # before reading the state, as in wait_for
+        waiters: list[tuple[str, Waiter[RelayEvent]]] = lazy(self, "_state_waiters", list)
+        waiters.append(entry)  # before reading the state, as in wait_for
         try:
             ended = self._ended_event()
             if ended is not None:
@@ -209,7 +218,10 @@ class CallBase:
                 return RelayEvent(EVENT_CALL_STATE, {"call_state": current}, self.call_id)
             return await waiter.wait(timeout)
         finally:
-            _discard(self._state_waiters, entry)
+            _discard(waiters, entry)
+
+    def _ended_waiter(self) -> Waiter[RelayEvent]:
+        return lazy(self, "_ended", Waiter)
 
     def _ended_event(self) -> RelayEvent | None:
         """The ``ended`` event if the call is over (synthetic if the event is unknown).
@@ -218,8 +230,9 @@ class CallBase:
         """
         if self._aborted is not None:
             raise self._aborted
-        if self._ended.is_set():
-            return self._ended.value
+        ended = self._ended
+        if ended is not None and ended.is_set():
+            return ended.value
         if self.state == CALL_STATE_ENDED:
             return RelayEvent(EVENT_CALL_STATE, {"call_state": CALL_STATE_ENDED}, self.call_id)
         return None
@@ -255,6 +268,54 @@ class CallBase:
 
     # ---------------------------------------------------------------- driven by the client
 
+    def _call_event(self, event: CallEvent) -> None:
+        """Apply a ``CallEvent`` from the core. Its typed event is built only when something
+        uses it: a state event (kept as the latest state, maybe the ``ended`` one), a listener
+        for its type or a wait on the call; otherwise only the call's state changes."""
+        event_type = event.event_type
+        listeners = self._listeners
+        if (
+            event_type == EVENT_CALL_STATE
+            or self._waiters
+            or (listeners is not None and listeners.get(event_type))
+        ):
+            typed = event.event
+            if event_type == EVENT_CALL_STATE and event.call_state != CALL_STATE_ENDED:
+                # Kept as the latest state: an equal copy holding what the call holds already.
+                typed = self._compact_state(typed)
+            self._dispatch(typed, event.call_state)
+        else:
+            self.state = event.call_state
+
+    def _compact_state(self, event: RelayEvent) -> RelayEvent:
+        """An event equal to the state event ``event`` whose params share the call's own
+        strings and device (and interned keys) instead of holding a decoded frame's: the call
+        keeps its latest state event for as long as it lives (``wait_for`` with a predicate
+        returns it), and everything in it but its state is what the call knows already.
+
+        The ``ended`` event is not copied: the core keeps it too (its memory of ended calls).
+        """
+        if type(event) is not CallStateEvent:
+            return event  # built by hand: kept as it is
+        known = {
+            self.call_id: self.call_id,
+            self.node_id: self.node_id,
+            self.direction: self.direction,
+            self.tag: self.tag,
+            self.segment_id: self.segment_id,
+        }
+        params: dict[str, Any] = {}
+        for decoded_key, value in event.params.items():
+            key = _KEYS.get(decoded_key, decoded_key)
+            if type(value) is str:
+                params[key] = known.get(value) or _STATES.get(value, value)
+            elif key == "device" and value == self.device:
+                params[key] = dict(self.device)  # shares its parts, as self.device the core's
+            else:
+                params[key] = value
+        envelope = {"event_type": event.event_type, "params": params, "timestamp": event.timestamp}
+        return parse_event(envelope)
+
     def _dispatch(self, event: RelayEvent, call_state: str) -> None:
         """Apply one routed event: state, ``ended`` waiter, listeners, then waits."""
         self.state = call_state
@@ -262,36 +323,42 @@ class CallBase:
         if is_state_event:
             self._last_state = event
         if call_state == CALL_STATE_ENDED and is_state_event:
-            self._ended.set(event)
+            self._ended_waiter().set(event)
         # Most events find no listener and no wait: no copies, no work for them.
-        listeners = self._listeners.get(event.event_type)
+        table = self._listeners
+        listeners = table.get(event.event_type) if table else None
         if listeners:
             for handler in list(listeners):
                 what = f"listener for {event.event_type} on {self!r}"
                 run_callback(self._client._spawn, handler, event, what)
         if self._waiters:
             self._resolve_waiters(event)
-        if is_state_event and self._state_waiters:
+        state_waiters = self._state_waiters
+        if is_state_event and state_waiters:
             new_state = event.params.get("call_state")
-            for target, waiter in list(self._state_waiters):
+            for target, waiter in list(state_waiters):
                 if state_wait_finished(target, event_state=new_state, call_state=call_state):
                     waiter.set(event)
 
     def _abort(self, error: BaseException) -> None:
         """The session is over, or the call was passed on: waits with no result yet, and any
         later one, fail with ``error``."""
-        if self._ended.is_set():
+        ended = self._ended_waiter()
+        if ended.is_set():
             return  # the call ended normally; its waits already finished
         self._aborted = error
-        self._ended.fail(error)
-        for _, _, waiter in list(self._waiters):
+        ended.fail(error)
+        for _, _, waiter in list(self._waiters or ()):
             waiter.fail(error)
-        for _, waiter in list(self._state_waiters):
+        for _, waiter in list(self._state_waiters or ()):
             waiter.fail(error)
 
     def _resolve_waiters(self, event: RelayEvent) -> None:
-        ended = self.state == CALL_STATE_ENDED and self._ended.is_set()
-        for event_type, predicate, waiter in list(self._waiters):
+        ended_waiter = self._ended
+        ended = (
+            self.state == CALL_STATE_ENDED and ended_waiter is not None and ended_waiter.is_set()
+        )
+        for event_type, predicate, waiter in list(self._waiters or ()):
             if event_type != event.event_type:
                 if ended:
                     waiter.set(event)  # the call is over: finish every wait on it
@@ -304,6 +371,38 @@ class CallBase:
                 continue
             if matched or ended:
                 waiter.set(event)
+
+
+# The keys of a state event's params (and of its device), one string each for every call.
+_KEYS = {
+    key: key
+    for key in (
+        "call_id",
+        "node_id",
+        "tag",
+        "call_state",
+        "end_reason",
+        "direction",
+        "device",
+        "segment_id",
+        "peer",
+        "type",
+        "params",
+        "from_number",
+        "to_number",
+        "timestamp",
+    )
+}
+_STATES = {
+    state: state
+    for state in (
+        CALL_STATE_ANSWERED,
+        CALL_STATE_ENDED,
+        CALL_STATE_ENDING,
+        CALL_STATE_RINGING,
+        "created",
+    )
+}
 
 
 def _discard(entries: list[Any], entry: object) -> None:

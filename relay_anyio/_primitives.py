@@ -21,19 +21,34 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
+import math
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import anyio
-import sniffio
 
 if TYPE_CHECKING:
     import asyncio
 
-__all__ = ["Spawner", "WaitTimeout", "Waiter", "run_callback"]
+__all__ = ["Spawner", "WaitTimeout", "Waiter", "lazy", "run_callback"]
 
 logger = logging.getLogger("relay_anyio")
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    """The running asyncio loop, ``None`` on trio (cheaper than asking sniffio for every wait).
+
+    Without importing asyncio: a process that has not imported it runs no asyncio loop.
+    """
+    aio = sys.modules.get("asyncio")
+    return None if aio is None else aio._get_running_loop()
+
+
+def _is_future(parked: object) -> bool:
+    aio = sys.modules.get("asyncio")
+    return aio is not None and isinstance(parked, aio.Future)
+
 
 T = TypeVar("T")
 
@@ -62,20 +77,21 @@ class Waiter(Generic[T]):
     """A one-shot result that any number of tasks can wait for.
 
     The first :meth:`set` or :meth:`fail` wins; later calls are ignored. Creating a Waiter needs
-    no running event loop (the underlying event is made on first use), so objects holding one
-    (a ``Message`` built by hand, say) can be created anywhere.
+    no running event loop and allocates nothing for the waits: what a waiting task parks on is
+    made by its :meth:`wait` (so objects holding one, a ``Message`` built by hand say, can be
+    created anywhere, and a Waiter nobody waits on costs its four slots).
     """
 
-    __slots__ = ("_done", "_error", "_event", "_futures", "_value")
+    __slots__ = ("_done", "_error", "_value", "_waiting")
 
     def __init__(self) -> None:
         self._done = False
         self._value: T | None = None
         self._error: BaseException | None = None
-        self._event: anyio.Event | None = None  # trio: made by the first wait
-        # asyncio: one bare future per waiting task (an anyio.Event wraps an asyncio.Event,
-        # which holds a deque and makes a future per wait anyway: about 0.6 KB more per wait).
-        self._futures: list[asyncio.Future[None]] | None = None
+        # What the waiting tasks park on, made by wait(): on asyncio one bare future per waiting
+        # task (a future awaited by a task is cancelled with it, so waits cannot share one); on
+        # trio the parked tasks themselves. A single one is stored as is, several in a list.
+        self._waiting: Any = None
 
     def is_set(self) -> bool:
         """Whether a value or an error has been stored."""
@@ -102,19 +118,17 @@ class Waiter(Generic[T]):
 
     def _finish(self) -> None:
         self._done = True
-        event, self._event = self._event, None
-        if event is not None:
-            # Tasks already waiting hold the event; later waits see _done and need none. A
-            # finished Waiter (every call keeps a few) must not keep an event alive.
-            event.set()
-        futures, self._futures = self._futures, None
-        if futures is not None:
-            for future in futures:
-                if not future.done():
-                    future.set_result(None)
+        waiting, self._waiting = self._waiting, None
+        if waiting is None:
+            return
+        for parked in waiting if type(waiting) is list else (waiting,):
+            if _is_future(parked):
+                _wake_future(parked, self._value, self._error)
+            else:
+                _wake_trio_task(parked)
 
-    async def wait(self, timeout: float | None = None) -> T:
-        """Wait for the result.
+    def wait(self, timeout: float | None = None) -> Awaitable[T]:
+        """Wait for the result (``await waiter.wait()``).
 
         Args:
             timeout: seconds to wait at most; ``None`` waits for ever.
@@ -127,41 +141,113 @@ class Waiter(Generic[T]):
                 gets the result.
             Exception: the error given to :meth:`fail`.
         """
+        if self._done or timeout is not None:
+            return self._wait(timeout)
+        loop = _running_loop()
+        if loop is None:  # not asyncio (trio)
+            return self._wait(None)
+        # The common case on asyncio (a task waiting for a reply, an action, the end of a
+        # call) awaits a bare future that set()/fail() resolves with the outcome: no
+        # coroutine, no event object. A task cancelled while awaiting it cancels the future,
+        # which set() then skips and the next wait() forgets.
+        future: asyncio.Future[T] = loop.create_future()
+        self._park(future)
+        return future
+
+    async def _wait(self, timeout: float | None) -> T:
         if not self._done:
-            if sniffio.current_async_library() == "asyncio":
-                await self._wait_future(timeout)
+            if _running_loop() is not None:
+                await self._wait_asyncio(timeout)
             else:
-                if self._event is None:
-                    self._event = anyio.Event()
-                if timeout is None:
-                    await self._event.wait()
-                else:
-                    with anyio.move_on_after(max(timeout, 0.0)):
-                        await self._event.wait()
+                await self._wait_trio(timeout)
             if not self._done:
                 raise WaitTimeout(f"no result within {timeout} s")
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]  # set() stored a T
 
-    async def _wait_future(self, timeout: float | None) -> None:
-        import asyncio  # loaded: this runs on asyncio (a trio process never imports it)
-
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        futures = self._futures
-        if futures is None:
-            futures = self._futures = []
-        futures.append(future)
+    async def _wait_asyncio(self, timeout: float | None) -> None:
+        loop = _running_loop()
+        assert loop is not None
+        future: asyncio.Future[Any] = loop.create_future()
+        self._park(future)
         try:
-            if timeout is None:
-                await future
-            else:
-                with anyio.move_on_after(max(timeout, 0.0)):
-                    await future
+            with anyio.move_on_after(math.inf if timeout is None else max(timeout, 0.0)):
+                await future  # raises the error fail() stores, as _wait would
         finally:
             if not self._done:  # timed out or cancelled: forget this waiter's future
-                with contextlib.suppress(ValueError):
-                    futures.remove(future)
+                self._unpark(future)
+
+    async def _wait_trio(self, timeout: float | None) -> None:
+        import trio
+
+        task = trio.lowlevel.current_task()
+
+        def abort(_: Any) -> trio.lowlevel.Abort:
+            self._unpark(task)  # cancelled (or timed out): never reschedule it
+            return trio.lowlevel.Abort.SUCCEEDED
+
+        self._park(task)
+        if timeout is None:
+            await trio.lowlevel.wait_task_rescheduled(abort)
+        else:
+            with trio.move_on_after(max(timeout, 0.0)):
+                await trio.lowlevel.wait_task_rescheduled(abort)
+
+    def _park(self, parked: object) -> None:
+        waiting = self._waiting
+        if waiting is None:
+            self._waiting = parked
+        elif type(waiting) is list:
+            # Bare futures of cancelled waits stay until a new wait comes along: drop them now.
+            waiting[:] = [w for w in waiting if not _cancelled(w)]
+            waiting.append(parked)
+        elif _cancelled(waiting):
+            self._waiting = parked
+        else:
+            self._waiting = [waiting, parked]
+
+    def _unpark(self, parked: object) -> None:
+        waiting = self._waiting
+        if waiting is parked:
+            self._waiting = None
+        elif type(waiting) is list:
+            with contextlib.suppress(ValueError):
+                waiting.remove(parked)
+
+
+def _cancelled(parked: object) -> bool:
+    return _is_future(parked) and parked.cancelled()  # type: ignore[attr-defined]
+
+
+def _wake_future(future: asyncio.Future[Any], value: Any, error: BaseException | None) -> None:
+    if future.done():  # its task was cancelled
+        return
+    if error is None:
+        future.set_result(value)
+    else:
+        future.set_exception(error)
+        # Retrieved here: a future whose task went away without awaiting it must not log
+        # "exception was never retrieved" (the task that awaits it still gets the error).
+        future.exception()
+
+
+def _wake_trio_task(task: Any) -> None:
+    import trio
+
+    trio.lowlevel.reschedule(task)
+
+
+def lazy(owner: Any, name: str, factory: Callable[[], T]) -> T:
+    """``owner.<name>``, made with ``factory()`` and stored there the first time (it is
+    ``None`` until then): the tables of a call that most calls never use cost nothing.
+
+    The blocking twin makes the first one under a lock (threads may race for it)."""
+    value: T | None = getattr(owner, name)
+    if value is None:
+        value = factory()
+        setattr(owner, name, value)
+    return value
 
 
 def run_callback(

@@ -261,7 +261,7 @@ class Router:
         call = self.calls.get(event.call_id)
         if call is None:
             return
-        call._dispatch(event.event, event.call_state)
+        call._call_event(event)
         if event.call_state == "ended":
             self.calls.pop(event.call_id, None)
 
@@ -338,7 +338,8 @@ class Router:
             info.context,
             tag=info.tag,
             direction=info.direction,
-            device=dict(info.device),
+            # The snapshot's device is a copy made for it: the call takes it over.
+            device=info.device,
             state=info.state,
             segment_id=info.segment_id,
         )

@@ -117,11 +117,12 @@ class ClientSession:
         self.runner = SessionRunner(
             self.conn, client._endpoint, ssl_context, self._on_event, self._on_open_error
         )
-        self.handlers = HandlerPool(self.spawn)
         self.fatal: BaseException | None = None
         self.running = True
         self._draining = False
         self._tg: anyio.abc.TaskGroup | None = None
+        # On trio, the nursery of handler tasks (see _trio_nursery).
+        self._nursery: Any = None
         # On asyncio, handler tasks are plain tasks (see AioTasks); trio uses the task group.
         self._aio_tasks: AioTasks | None = None
         if sniffio.current_async_library() == "asyncio":
@@ -129,6 +130,8 @@ class ClientSession:
             from ._aio_stream import AioTasks
 
             self._aio_tasks = AioTasks.on_running_loop()
+        self.handlers = HandlerPool(self.spawn, self._aio_tasks)
+        self._on_call_error = self._call_handler_failed  # one bound method for every call
         self._connected: Waiter[None] | None = Waiter() if fail_fast else None
         self._stop_requested = anyio.Event()
         self._finished = anyio.Event()
@@ -136,17 +139,21 @@ class ClientSession:
 
     # ---------------------------------------------------------------- used by the client
 
-    def spawn(self, fn: Callable[[], Coroutine[Any, Any, Any]], name: str) -> bool:
-        """Start ``fn()`` in the session's task group; ``False`` if the session is not running."""
+    def spawn(self, fn: Callable[..., Coroutine[Any, Any, Any]], name: str, *args: Any) -> bool:
+        """Start ``fn(*args)`` in the session's task group; ``False`` if the session is not
+        running."""
         tg = self._tg
         if tg is None:
             return False
         if self._aio_tasks is not None:
-            self._aio_tasks.start(fn(), name)
+            self._aio_tasks.start(fn(*args), name)
             return True
         try:
-            tg.start_soon(fn, name=name)
-        except RuntimeError:  # the task group is shutting down
+            if self._nursery is not None:
+                self._nursery.start_soon(fn, *args, name=name)
+            else:
+                tg.start_soon(fn, *args, name=name)
+        except RuntimeError:  # the task group (or nursery) is shutting down
             return False
         return True
 
@@ -164,8 +171,10 @@ class ClientSession:
         """
         waiter = self._router.expect(request_id, on_result, call)
         try:
-            self.runner.pump()
-            await self.runner.flush()
+            runner = self.runner
+            runner.pump()
+            if not runner.write_nowait():
+                await runner.flush()
             return await waiter.wait()
         except BaseException:
             if not waiter.is_set():
@@ -204,13 +213,13 @@ class ClientSession:
         if handler is None:
             logger.warning("inbound call %s: no on_call handler registered", call.call_id)
             return
+        what = f"on_call handler for call {call.call_id}"
+        self.handlers.start(handler, call, what, self._on_call_error)
+
+    async def _call_handler_failed(self, call: Call, error: Exception) -> None:
+        # Hang the call up unless the handler handed it on (relay_proto decides).
         policy = self._client._on_handler_error
-
-        async def on_error(error: Exception) -> None:
-            # Hang the call up unless the handler handed it on (relay_proto decides).
-            await call._handler_failed(error, policy, self.conn.get_call(call.call_id))
-
-        self.handlers.start(handler, call, f"on_call handler for call {call.call_id}", on_error)
+        await call._handler_failed(error, policy, self.conn.get_call(call.call_id))
 
     def inbound_message(self, message: Message, handler: Callable[[Message], Any] | None) -> None:
         """Run ``handler`` for a new inbound message."""
@@ -248,6 +257,8 @@ class ClientSession:
         try:
             async with anyio.create_task_group() as tg:
                 self._tg = tg
+                if self._aio_tasks is None and sniffio.current_async_library() == "trio":
+                    self._nursery = await tg.start(self._trio_nursery)
                 tg.start_soon(self._guarded, self.runner.run_timer, name="relay-anyio timer")
                 tg.start_soon(self._guarded, self._transports, name="relay-anyio reader")
                 try:
@@ -261,11 +272,21 @@ class ClientSession:
                 await self._close()
                 tg.cancel_scope.cancel()
         finally:
-            self._tg = None
+            self._tg = self._nursery = None
             if self._aio_tasks is not None:
                 with anyio.CancelScope(shield=True):
                     await self._aio_tasks.cancel_all()
             self._end()
+
+    async def _trio_nursery(self, *, task_status: anyio.abc.TaskStatus[Any]) -> None:
+        # On trio, handler tasks go to a plain trio nursery inside the task group: an anyio
+        # task-group child carries a task handle with its own cancel scope and event (about
+        # 1 KB per held call). Cancelling the task group cancels the nursery and its tasks.
+        import trio
+
+        async with trio.open_nursery() as nursery:
+            task_status.started(nursery)
+            await trio.sleep_forever()
 
     async def run_detached(self) -> None:
         """:meth:`run` for a task nobody awaits: never raises (trio would crash on it)."""

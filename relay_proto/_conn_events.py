@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import field
 from typing import Any
 
-from ._events import RelayEvent
+from ._events import RelayEvent, build_event
 from ._fastinit import dataclass
 from ._types import CallInfo, MessageInfo
 
@@ -238,11 +238,30 @@ class CallEvent(Event):
     ``call_state`` is the call's state after the event was applied. When it is ``"ended"`` the
     call has been moved to the core's memory of recently ended calls; later events for it are
     ignored.
+
+    ``event`` is the typed event (:class:`~relay_proto.PlayEvent`, ``CallStateEvent``...). The
+    core builds it when it is first read, not when the frame arrives: most events of a flood
+    (playback progress nobody waits for) are routed, counted and dropped without one. Reading
+    ``event`` always gives the same object, equal to what
+    :func:`~relay_proto.parse_event` gives for the envelope. ``event_type`` is there to route
+    without building it. Everything else is a plain frozen dataclass: built by hand with
+    ``CallEvent(call_id=..., event=..., call_state=...)``, compared, printed, copied with
+    :func:`dataclasses.replace` or pickled, a ``CallEvent`` is the same whether or not its event
+    was built yet.
     """
 
     call_id: str
     event: RelayEvent
     call_state: str
+
+    @property
+    def event_type(self) -> str:
+        """The event's ``event_type`` (``"calling.call.play"``...), read without building
+        :attr:`event`."""
+        event = _get_event(self)
+        if type(event) is list and event and event[0] is _UNBUILT:
+            return event[1]  # type: ignore[no-any-return]
+        return event.event_type  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -439,3 +458,59 @@ class ClientClosed(Event):
 
     code: int | None = None
     reason: str = ""
+
+
+# --------------------------------------------------------------------------- lazy CallEvent
+# CallEvent.event is a slot; from here on the class's ``event`` is a property over it that builds
+# the typed event on first read and keeps it. Until then the slot holds the event's source,
+# ``[_UNBUILT, event_type, params, timestamp]``: a list, which no typed event is, whose first
+# item no caller can pass.
+_UNBUILT: Any = object()
+_event_slot: Any = vars(CallEvent)["event"]
+_get_event = _event_slot.__get__
+_set_event = _event_slot.__set__
+_set_call_id: Any = vars(CallEvent)["call_id"].__set__
+_set_call_state: Any = vars(CallEvent)["call_state"].__set__
+_new_object = object.__new__
+
+
+def _read_event(self: CallEvent) -> RelayEvent:
+    source = _get_event(self)
+    if type(source) is not list or not source or source[0] is not _UNBUILT:
+        return source  # type: ignore[no-any-return]  # built, or given to the constructor
+    # Threads reading it for the first time at once may each build an event: each appends its
+    # own to the source (list.append is atomic) and all keep the first one appended, so every
+    # read gives the same object whatever the thread switches in between.
+    source.append(build_event(source[1], source[2], source[3]))
+    event = source[4]
+    _set_event(self, event)
+    return event  # type: ignore[no-any-return]
+
+
+# Only object.__setattr__ (unpickling, copying) reaches the setter: the frozen class's
+# __setattr__ refuses assignment before the property is looked at. The class's constructor
+# (fast_init) stores through the slot's own setter, captured when the class was built.
+CallEvent.event = property(  # type: ignore[assignment,misc]
+    _read_event, _set_event, doc="The typed RELAY event (built on first read, then kept)."
+)
+
+
+def lazy_call_event(
+    call_id: str,
+    call_state: str,
+    event_type: str,
+    params: dict[str, Any],
+    timestamp: object,
+) -> CallEvent:
+    """A :class:`CallEvent` whose typed event is built from ``event_type``, the inner
+    ``params`` and the envelope's ``timestamp`` (its raw value) when first read.
+
+    The result is the one :func:`~relay_proto.parse_event` gives for the envelope
+    ``{"event_type": event_type, "params": params, "timestamp": timestamp}`` (``event_type``
+    a non-empty string, ``params`` a dict).
+    """
+    call_event = _new_object(CallEvent)
+    _set_call_id(call_event, call_id)
+    _set_event(call_event, [_UNBUILT, event_type, params, timestamp])
+    _set_call_state(call_event, call_state)
+    return call_event

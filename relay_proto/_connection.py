@@ -87,7 +87,8 @@ class _Glue:
     # ---------------------------------------------------------------- SessionHooks
     def relay_event(self, envelope: dict[str, Any], now: float) -> None:
         self._domain.handle_event(envelope, now)
-        self.drain(now)
+        if self._outgoing:  # almost always empty: no call to drain
+            self.drain(now)
 
     def request_succeeded(
         self, request: PendingRequest, result: dict[str, Any], now: float

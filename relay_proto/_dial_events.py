@@ -67,7 +67,7 @@ class DialEvents:
         self._project_id = project_id
         self._protocol = protocol
 
-    def register_leg(self, event: RelayEvent, params: _Params) -> None:
+    def register_leg(self, params: _Params) -> None:
         """Track a leg of a pending dial on its first tagged ``calling.call.state`` event."""
         tag = str_field(params, "tag")
         call_id = str_field(params, "call_id")

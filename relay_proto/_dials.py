@@ -18,6 +18,7 @@ live in a heap with lazy deletion so ``next_deadline`` stays cheap with many dia
 from __future__ import annotations
 
 import heapq
+from collections.abc import Mapping
 
 from ._constants import TIMED_OUT_DIAL_MEMORY
 from ._errors import LocalProtocolError
@@ -66,6 +67,8 @@ class DialTable:
 
     def __init__(self) -> None:
         self._pending: dict[str, _Pending] = {}
+        #: The same dict, for a check on every event that costs no call (read it, never write).
+        self.pending: Mapping[str, object] = self._pending
         self._heap: list[tuple[float, int, str]] = []
         self._seq = 0
         # Insertion-ordered dict used as a FIFO set.

@@ -97,6 +97,7 @@ from ._conn_events import (
     EventIgnored,
     SessionReplaced,
     UnroutedEvent,
+    lazy_call_event,
 )
 from ._dial_events import DialEvents
 from ._dials import DialPurpose, DialTable, PassPurpose
@@ -223,26 +224,32 @@ class Domain:
         """Process the envelope of one ACKed ``signalwire.event`` (never raises)."""
         # A deadline that passed before this event counts first: an outcome arriving after the
         # dial timed out is a late one, whether or not handle_timeout ran in between.
-        if self._dials:  # no pending dial, no deadline to pass
+        if self._dials.pending:  # no pending dial, no deadline to pass
             self.handle_timeout(now)
         if not isinstance(envelope, dict):
             self._ignore("envelope is not an object", _empty_event())
             return
-        event = parse_event(envelope)
-        # The typed event already holds event_type ("" unless a non-empty string) and call_id
-        # (read from params when params is an object); they are not read twice.
-        event_type = event.event_type
+        # event_type, params and call_id are read as parse_event reads them; the typed event
+        # itself is built only where it is reported at once (a CallEvent builds it on demand).
+        event_type = envelope.get("event_type")
         params = envelope.get("params", _EMPTY_EVENT_PARAMS)
-        if not event_type:
-            self._ignore("empty event_type", event)
+        if not event_type or not isinstance(event_type, str):
+            self._ignore("empty event_type", parse_event(envelope))
         elif not isinstance(params, dict):
-            self._ignore("params is not an object", event)
+            self._ignore("params is not an object", parse_event(envelope))
         elif (special := _SPECIAL_EVENTS.get(event_type)) is not None:
-            special(self, event, params)
+            special(self, parse_event(envelope), params)
         else:
-            if event_type == "calling.call.state":
-                self._dial_events.register_leg(event, params)
-            self._route(event, params, event.call_id)
+            if event_type == "calling.call.state" and self._dials.pending:
+                self._dial_events.register_leg(params)
+            call_id = params.get("call_id")
+            if not isinstance(call_id, str):
+                call_id = ""
+            record = self._calls.get(call_id) if call_id else None
+            if record is not None:
+                self._dispatch(record, None, params, event_type, envelope)
+            else:
+                self._route(parse_event(envelope), params, call_id)
 
     def _on_call_receive(self, event: RelayEvent, params: _Params) -> None:
         call_id = str_field(params, "call_id")
@@ -290,7 +297,7 @@ class Domain:
     def _route(self, event: RelayEvent, params: _Params, call_id: str) -> None:
         record = self._calls.get(call_id) if call_id else None
         if record is not None:
-            self._dispatch(record, event, params)
+            self._dispatch(record, event, params, event.event_type, _EMPTY_EVENT_PARAMS)
             return
         event_type = event.event_type
         if event_type in _MAYBE_CALL_EVENT_TYPES or (
@@ -302,9 +309,19 @@ class Domain:
         else:
             self._ignore("unknown call", event)
 
-    def _dispatch(self, record: CallRecord, event: RelayEvent, params: _Params) -> None:
-        """Apply an event to a tracked call and emit what follows, in the documented order."""
-        event_type = event.event_type
+    def _dispatch(
+        self,
+        record: CallRecord,
+        event: RelayEvent | None,
+        params: _Params,
+        event_type: str,
+        envelope: dict[str, Any],
+    ) -> None:
+        """Apply an event to a tracked call and emit what follows, in the documented order.
+
+        ``event`` is the typed event, or ``None`` to let the ``CallEvent`` build it from
+        ``envelope`` when it is read (it is built here if an action or the call's end needs it).
+        """
         if event_type == "calling.call.state":
             record.state = str_field(params, "call_state") or record.state
             record.node_id = record.node_id or str_field(params, "node_id")
@@ -325,6 +342,13 @@ class Domain:
                 del actions[control_id]
         state = record.state
         call_id = record.call_id
+        if event is None:
+            if not completed and state != "ended":
+                # Nothing else reports this event: whoever reads CallEvent.event builds it.
+                timestamp = envelope.get("timestamp")
+                self._emit(lazy_call_event(call_id, state, event_type, params, timestamp))
+                return
+            event = parse_event(envelope)
         pending = self._calls.archive(record, event) if state == "ended" else ()
         self._emit(CallEvent(call_id=call_id, event=event, call_state=state))
         if completed:

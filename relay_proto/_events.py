@@ -79,6 +79,7 @@ __all__ = [
     "StreamEvent",
     "TapEvent",
     "TranscribeEvent",
+    "build_event",
     "collect_result",
     "parse_event",
 ]
@@ -293,3 +294,10 @@ def parse_event(payload: dict[str, Any]) -> RelayEvent:
     event_type = payload.get("event_type") if isinstance(payload, dict) else None
     cls = EVENT_CLASSES.get(event_type, RelayEvent) if isinstance(event_type, str) else RelayEvent
     return cls.from_payload(payload)
+
+
+def build_event(event_type: str, params: dict[str, Any], timestamp: object) -> RelayEvent:
+    """The typed event of an envelope known by its parts: what :func:`parse_event` gives for
+    ``{"event_type": event_type, "params": params, "timestamp": timestamp}``."""
+    cls = EVENT_CLASSES.get(event_type, RelayEvent)
+    return cls.from_payload({"event_type": event_type, "params": params, "timestamp": timestamp})

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import math
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -47,6 +46,7 @@ __all__ = [
     "encode_error",
     "encode_request",
     "encode_result",
+    "encode_str",
     "preview",
     "request_encoder",
     "result_failure",
@@ -72,6 +72,10 @@ PREVIEW_CHARS = 200
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 _encode = _ENCODER.encode
 _encode_str = encode_basestring  # what that encoder uses for strings (C version when available)
+# Ints written without the generic encoder (larger ones may exceed int->str conversion limits).
+_INT_FAST = 10**100
+#: A string as JSON text, exactly as :func:`encode` writes it inside a document.
+encode_str: Callable[[str], str] = _encode_str
 
 
 def _reject_constant(name: str) -> Any:
@@ -82,7 +86,9 @@ def _reject_constant(name: str) -> Any:
 
 def _finite_float(text: str) -> float:
     value = float(text)
-    if not math.isfinite(value):  # "1e999" overflows to infinity: same problem as Infinity
+    # "1e999" overflows to infinity: same problem as Infinity. x - x is 0.0 for a finite x and
+    # nan (true) for an infinite one: the check on every float of every frame costs no call.
+    if value - value:
         raise ValueError(f"number out of range: {text[:20]}")
     return value
 
@@ -269,8 +275,8 @@ def request_encoder() -> Callable[[Any, str, Any], str]:
 
     The C scanner is built once, with the module encoder's settings, around a circular-reference
     memory that belongs to this encoder alone (so concurrent connections never share it); an
-    error leaves entries in it, so it is emptied then. Without the C accelerator (another
-    Python implementation) this is :func:`encode_request` itself.
+    error (any exception) leaves entries in it, so it is emptied then. Without the C
+    accelerator (another Python implementation) this is :func:`encode_request` itself.
     """
     markers: dict[int, Any] = {}
     scan = _c_scanner(markers)
@@ -285,6 +291,9 @@ def request_encoder() -> Callable[[Any, str, Any], str]:
         except (TypeError, ValueError, RecursionError) as exc:
             markers.clear()  # what the failed call left, or a later value could look circular
             raise InvalidCommandError(f"cannot encode as JSON: {exc}") from None
+        except BaseException:  # raised by a value's own code (a mapping's items()...), or an
+            markers.clear()  # interrupt: propagated as encode_request does, nothing left
+            raise
 
     return encode_one
 
@@ -317,9 +326,13 @@ def encode_result(request_id: Any, result: Any) -> str:
     Raises:
         InvalidCommandError: ``result`` is not JSON-serialisable.
     """
-    if type(request_id) is str and type(result) is dict and not result:
-        # The ACK of every event: skip the generic encoder (same output, a fraction of the cost).
-        return '{"jsonrpc":"2.0","id":' + _encode_str(request_id) + ',"result":{}}'
+    if type(result) is dict and not result:
+        # An ACK or pong: skip the generic encoder for the ids servers use (same output, a
+        # fraction of the cost). Other ids (floats, null, objects...) take the generic path.
+        if type(request_id) is str:
+            return '{"jsonrpc":"2.0","id":' + _encode_str(request_id) + ',"result":{}}'
+        if type(request_id) is int and -_INT_FAST < request_id < _INT_FAST:
+            return '{"jsonrpc":"2.0","id":' + int.__repr__(request_id) + ',"result":{}}'
     return encode({"jsonrpc": "2.0", "id": request_id, "result": result})
 
 

@@ -24,6 +24,11 @@ _METHOD_EVENT = "signalwire.event"
 _METHOD_DISCONNECT = "signalwire.disconnect"
 _AUTH_STATE_EVENT = "signalwire.authorization.state"
 
+# The ACK of an event with a string id: the bytes rpc.encode_result(event_id, {}) gives.
+_ACK_HEAD = '{"jsonrpc":"2.0","id":'
+_ACK_TAIL = ',"result":{}}'
+_encode_str = rpc.encode_str
+
 
 class ServerRequests:
     """Handles the server's requests and malformed frames for one :class:`Session`.
@@ -108,7 +113,11 @@ class ServerRequests:
         envelope = frame.params
         if frame.has_id:
             # ACK first, before anything can go wrong with the event itself (spec 1.6).
-            self._answer(frame.id, text)
+            event_id = frame.id
+            if type(event_id) is str:  # what servers send: no generic encoder on this path
+                self._write(_ACK_HEAD + _encode_str(event_id) + _ACK_TAIL)
+            else:
+                self._answer(event_id, text)
             if self._seen_events.seen_before(frame.id):
                 self._emit(EventIgnored(reason="duplicate", event=parse_event(envelope)))
                 return

@@ -193,6 +193,7 @@ class Transport:
         self._client = client
         self._ws = WSConnection(ConnectionType.CLIENT if client else ConnectionType.SERVER)
         self._max = max_message_size
+        self._max_chars = max_message_size // 4
         self._state = TransportState.CONNECTING
         self._out: list[bytes] = []
         self._events: list[TransportEvent] = []
@@ -396,8 +397,9 @@ class Transport:
                 self._end_drop()
             return
         if event.message_finished and not self._parts:
-            # Fast path: the whole message arrived in one piece.
-            if _utf8_size(text) <= self._max:
+            # Fast path: the whole message arrived in one piece. A character is at most 4 bytes
+            # of UTF-8, so a message of at most max/4 characters needs no counting.
+            if len(text) <= self._max_chars or _utf8_size(text) <= self._max:
                 self._sink(text)
             else:
                 self._start_drop(text, "message too large")

@@ -28,7 +28,7 @@ from _thread import LockType
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-__all__ = ["Spawner", "WaitTimeout", "Waiter", "order_key", "run_callback"]
+__all__ = ["Spawner", "WaitTimeout", "Waiter", "lazy", "order_key", "run_callback"]
 
 logger = logging.getLogger("relay_sync")
 
@@ -89,6 +89,10 @@ def _wake(sleepers: list[LockType]) -> None:
     else:
         for lock in sleepers:
             lock.release()
+
+
+# Guards the first creation of a lazily made table (see lazy).
+_LAZY_LOCK = threading.Lock()
 
 
 class Waiter(Generic[T]):
@@ -188,6 +192,21 @@ class Waiter(Generic[T]):
                             self._sleepers = None
         if not self._done:
             raise WaitTimeout(f"no result within {timeout} s")
+
+
+def lazy(owner: Any, name: str, factory: Callable[[], T]) -> T:
+    """``owner.<name>``, made with ``factory()`` and stored there the first time (it is
+    ``None`` until then): the tables of a call that most calls never use cost nothing.
+
+    Thread-safe: threads racing for the first one all get the same object."""
+    value: T | None = getattr(owner, name)
+    if value is None:
+        with _LAZY_LOCK:
+            value = getattr(owner, name)
+            if value is None:
+                value = factory()
+                setattr(owner, name, value)
+    return value
 
 
 def run_callback(

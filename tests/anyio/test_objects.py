@@ -194,7 +194,7 @@ async def test_wait_for_with_predicate_and_timeout_recovery() -> None:
     call = make_call(FakeClient())
     with pytest.raises(TimeoutError):
         await call.wait_for("calling.call.play", timeout=0.01)
-    assert call._waiters == []  # the timed-out wait cleaned up after itself
+    assert not call._waiters  # the timed-out wait cleaned up after itself
     result: list[RelayEvent] = []
     async with anyio.create_task_group() as tg:
 

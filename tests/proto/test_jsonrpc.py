@@ -291,7 +291,10 @@ def test_absurdly_long_codes_are_not_numeric() -> None:
     assert frame.code == -1
 
 
-@pytest.mark.parametrize("request_id", ["evt-1", 'é\n"\\', "\ud800", "", 5, None, ["a"]])
+@pytest.mark.parametrize(
+    "request_id",
+    ["evt-1", 'é\n"\\', "\ud800", "", 5, -7, 0, 2**70, 10**150, True, 1.5, None, ["a"]],
+)
 def test_ack_fast_path_matches_the_generic_encoder(request_id: Any) -> None:
     generic = json.dumps(
         {"jsonrpc": "2.0", "id": request_id, "result": {}},
@@ -352,6 +355,30 @@ def test_a_refused_value_leaves_nothing_behind() -> None:
     with pytest.raises(InvalidCommandError):
         encode_one("r-1", "m", params)
     inner["bad"] = 1
+    assert encode_one("r-2", "m", params) == encode_request("r-2", "m", params)
+
+
+class _Flaky(dict[str, Any]):
+    """A mapping whose items cannot be read until ``ready``: an error the encoders do not
+    turn into InvalidCommandError (it propagates as it is, from either encoder)."""
+
+    ready = False
+
+    def items(self) -> Any:
+        if not self.ready:
+            raise LookupError("not ready")
+        return super().items()
+
+
+def test_any_error_mid_way_leaves_nothing_behind() -> None:
+    encode_one = request_encoder()
+    flaky = _Flaky(v=1)
+    params = {"outer": {"inner": flaky}}
+    with pytest.raises(LookupError):
+        encode_request("r-1", "m", params)
+    with pytest.raises(LookupError):
+        encode_one("r-1", "m", params)
+    flaky.ready = True
     assert encode_one("r-2", "m", params) == encode_request("r-2", "m", params)
 
 

@@ -206,6 +206,26 @@ def test_message_at_the_limit_is_delivered_and_limit_counts_utf8_bytes() -> None
     assert client.take_events() == [Dropped("message too large (limit 10 bytes)", "é" * 6)]
 
 
+@pytest.mark.parametrize(
+    ("text", "delivered"),
+    [
+        ("😀" * 3, True),
+        ("😀" * 3 + "x", False),
+        ("x" * 12, True),
+        ("é" * 6, True),
+        ("€" * 5, False),
+    ],
+)
+def test_the_limit_counts_bytes_of_four_byte_characters(text: str, delivered: bool) -> None:
+    # Messages of at most limit/4 characters are delivered without counting their bytes: a
+    # character is never more than 4 bytes of UTF-8.
+    client = started_client(max_message_size=12)
+    peer = raw_server_for(client)
+    client.receive_data(peer.send(TextMessage(data=text)))
+    expected = text if delivered else Dropped("message too large (limit 12 bytes)", text)
+    assert client.take_events() == [expected]
+
+
 def test_oversized_single_frame_is_dropped_and_connection_continues() -> None:
     client = started_client(max_message_size=100)
     peer = raw_server_for(client)
