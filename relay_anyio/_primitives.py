@@ -141,11 +141,13 @@ class Waiter(Generic[T]):
                 gets the result.
             Exception: the error given to :meth:`fail`.
         """
-        if self._done or timeout is not None:
-            return self._wait(timeout)
+        if self._done:
+            return self._wait(None)  # returns (or raises) at once
         loop = _running_loop()
-        if loop is None:  # not asyncio (trio)
-            return self._wait(None)
+        if loop is None:  # not asyncio: trio
+            return self._wait_trio(timeout)
+        if timeout is not None:
+            return self._wait(timeout)
         # The common case on asyncio (a task waiting for a reply, an action, the end of a
         # call) awaits a bare future that set()/fail() resolves with the outcome: no
         # coroutine, no event object. A task cancelled while awaiting it cancels the future,
@@ -154,33 +156,35 @@ class Waiter(Generic[T]):
         self._park(future)
         return future
 
-    async def _wait(self, timeout: float | None) -> T:
-        if not self._done:
-            if _running_loop() is not None:
-                await self._wait_asyncio(timeout)
-            else:
-                await self._wait_trio(timeout)
-            if not self._done:
-                raise WaitTimeout(f"no result within {timeout} s")
+    def _outcome(self) -> T:
         if self._error is not None:
             raise self._error
         return self._value  # type: ignore[return-value]  # set() stored a T
 
-    async def _wait_asyncio(self, timeout: float | None) -> None:
-        loop = _running_loop()
-        assert loop is not None
-        future: asyncio.Future[Any] = loop.create_future()
-        self._park(future)
-        try:
-            with anyio.move_on_after(math.inf if timeout is None else max(timeout, 0.0)):
-                await future  # raises the error fail() stores, as _wait would
-        finally:
-            if not self._done:  # timed out or cancelled: forget this waiter's future
-                self._unpark(future)
+    async def _wait(self, timeout: float | None) -> T:
+        # asyncio, with a timeout (or already done).
+        if not self._done:
+            loop = _running_loop()
+            assert loop is not None
+            future: asyncio.Future[Any] = loop.create_future()
+            self._park(future)
+            try:
+                with anyio.move_on_after(math.inf if timeout is None else max(timeout, 0.0)):
+                    await future  # raises the error fail() stores, as _outcome would
+            finally:
+                if not self._done:  # timed out or cancelled: forget this waiter's future
+                    self._unpark(future)
+            if not self._done:
+                raise WaitTimeout(f"no result within {timeout} s")
+        return self._outcome()
 
-    async def _wait_trio(self, timeout: float | None) -> None:
+    async def _wait_trio(self, timeout: float | None) -> T:
+        # trio: the task parks itself until set()/fail() reschedules it (one coroutine, no
+        # event object).
         import trio
 
+        if self._done:  # set between wait() and this coroutine's start
+            return self._outcome()
         task = trio.lowlevel.current_task()
 
         def abort(_: Any) -> trio.lowlevel.Abort:
@@ -193,6 +197,9 @@ class Waiter(Generic[T]):
         else:
             with trio.move_on_after(max(timeout, 0.0)):
                 await trio.lowlevel.wait_task_rescheduled(abort)
+            if not self._done:
+                raise WaitTimeout(f"no result within {timeout} s")
+        return self._outcome()
 
     def _park(self, parked: object) -> None:
         waiting = self._waiting

@@ -515,3 +515,17 @@ def test_message_copies_its_lists() -> None:
     message = Message(media=media, tags=None)
     media.append("https://x/2.png")
     assert message.media == ["https://x/1.png"] and message.tags == []
+
+
+async def test_waiter_wait_started_after_the_result_came() -> None:
+    # The awaitable wait() returns may be awaited later: a result stored in between is seen.
+    waiter: Waiter[int] = Waiter()
+    pending = waiter.wait()
+    waiter.set(3)
+    with anyio.fail_after(5):  # a lost wake-up would wait for ever
+        assert await pending == 3
+    failing: Waiter[int] = Waiter()
+    pending = failing.wait()
+    failing.fail(RelayError(-1, "gone"))
+    with anyio.fail_after(5), pytest.raises(RelayError, match="gone"):
+        await pending
