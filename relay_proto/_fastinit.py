@@ -101,6 +101,12 @@ def _check_defaults(positional: list[dataclasses.Field[Any]]) -> None:
             raise TypeError(f"non-default argument {field.name!r} follows default argument")
 
 
+def _self_name(fields: tuple[dataclasses.Field[Any], ...]) -> str:
+    # The constructor's first parameter: "self", unless a field has that name (dataclasses
+    # then calls it "__dataclass_self__" too).
+    return "__dataclass_self__" if any(field.name == "self" for field in fields) else "self"
+
+
 def fast_init(cls: type[T]) -> type[T]:
     """Replace the generated ``__init__`` of the frozen, slotted dataclass ``cls``.
 
@@ -142,7 +148,7 @@ def fast_init(cls: type[T]) -> type[T]:
         field.default_factory is not dataclasses.MISSING for field in [*positional, *keyword]
     )
     code = _body(shape).replace(
-        co_varnames=("self", *(field.name for field in [*positional, *keyword])),
+        co_varnames=(_self_name(fields), *(field.name for field in [*positional, *keyword])),
         co_argcount=1 + len(positional),
         co_kwonlyargcount=len(keyword),
     )
