@@ -98,6 +98,11 @@ class AioStream(asyncio.Protocol):
         transport.write(data)
         return True
 
+    @property
+    def paused(self) -> bool:
+        """Whether a writer must wait (:meth:`drain`): the socket's buffer is full."""
+        return self._paused and not self._closed.done()
+
     async def drain(self) -> None:
         """Wait while the socket's write buffer is above its high-water mark."""
         while self._paused and not self._closed.done():

@@ -165,30 +165,47 @@ class SessionRunner:
         if aio is not None:
             # Protocol path: transport.write is synchronous, so no lock keeps the order; wait
             # only while the socket's buffer is full.
-            if self._burst is None:
-                # The first write of this event-loop iteration leaves at once (no added
-                # latency); later ones in the same iteration (hundreds of handlers each sending
-                # a request) are coalesced into one write when the iteration's callbacks run.
-                self._write_aio(aio)
-                self._burst = aio.call_soon(self._end_burst)
+            self._write_soon(aio)
             await aio.drain()
             return
         async with self._write_lock:
-            data = self._conn.data_to_send()
-            stream = self._stream
-            if not data or stream is None:
-                # Nothing to write, or no socket: bytes produced between transports belong to
-                # the dead one (the core replays what matters after the next start()).
-                return
-            try:
-                await stream.send(data)
-            except _SOCKET_ERRORS as exc:
-                logger.debug("write failed: %s", describe_error(exc))
-                failed = True
-            else:
-                failed = False
+            # Whatever other tasks queue while this one sends goes out in the same loop: they
+            # do not wait for the lock (write_nowait), this task writes for them.
+            failed = False
+            while (data := self._conn.data_to_send()) and (stream := self._stream) is not None:
+                # (No socket: bytes produced between transports belong to the dead one; the
+                # core replays what matters after the next start().)
+                try:
+                    await stream.send(data)
+                except _SOCKET_ERRORS as exc:
+                    logger.debug("write failed: %s", describe_error(exc))
+                    failed = True
+                    break
         if failed and not self._lost:
             self._feed(None)
+
+    def write_nowait(self) -> bool:
+        """Write what the core has queued if that needs no waiting; ``False`` when the caller
+        must ``await`` :meth:`flush` instead.
+
+        On asyncio the write is synchronous (or coalesced, see ``_write_soon``), and only a full
+        socket buffer makes a caller wait. On the stream path, while another task is sending,
+        its loop sends this too: a request need not queue on the lock behind it (on trio that
+        was a park and a wake-up per request while any write was in flight).
+        """
+        aio = self._aio
+        if aio is not None:
+            self._write_soon(aio)
+            return not aio.paused
+        return self._write_lock.locked()
+
+    def _write_soon(self, aio: AioStream) -> None:
+        if self._burst is None:
+            # The first write of this event-loop iteration leaves at once (no added latency);
+            # later ones in the same iteration (hundreds of handlers each sending a request)
+            # are coalesced into one write when the iteration's callbacks run.
+            self._write_aio(aio)
+            self._burst = aio.call_soon(self._end_burst)
 
     def _end_burst(self) -> None:
         self._burst = None
@@ -324,7 +341,8 @@ class SessionRunner:
                         logger.debug("read failed: %s", describe_error(exc))
                         data = None
                     self._feed(data)
-                    await self.flush()
+                    if not self.write_nowait():
+                        await self.flush()
         finally:
             self._reader_scope = None
             await self._close_stream()

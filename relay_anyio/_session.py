@@ -171,8 +171,10 @@ class ClientSession:
         """
         waiter = self._router.expect(request_id, on_result, call)
         try:
-            self.runner.pump()
-            await self.runner.flush()
+            runner = self.runner
+            runner.pump()
+            if not runner.write_nowait():
+                await runner.flush()
             return await waiter.wait()
         except BaseException:
             if not waiter.is_set():

@@ -259,7 +259,7 @@ class CallEvent(Event):
         """The event's ``event_type`` (``"calling.call.play"``...), read without building
         :attr:`event`."""
         event = _get_event(self)
-        if type(event) is tuple and len(event) == 4 and event[0] is _UNBUILT:
+        if type(event) is list and event and event[0] is _UNBUILT:
             return event[1]  # type: ignore[no-any-return]
         return event.event_type  # type: ignore[no-any-return]
 
@@ -463,7 +463,7 @@ class ClientClosed(Event):
 # --------------------------------------------------------------------------- lazy CallEvent
 # CallEvent.event is a slot; from here on the class's ``event`` is a property over it that builds
 # the typed event on first read and keeps it. Until then the slot holds the event's source,
-# ``(_UNBUILT, event_type, params, timestamp)``: a tuple, which no typed event is, whose first
+# ``[_UNBUILT, event_type, params, timestamp]``: a list, which no typed event is, whose first
 # item no caller can pass.
 _UNBUILT: Any = object()
 _event_slot: Any = vars(CallEvent)["event"]
@@ -475,15 +475,15 @@ _new_object = object.__new__
 
 
 def _read_event(self: CallEvent) -> RelayEvent:
-    event = _get_event(self)
-    if type(event) is not tuple or len(event) != 4 or event[0] is not _UNBUILT:
-        return event  # type: ignore[no-any-return]  # built, or given to the constructor
-    built = build_event(event[1], event[2], event[3])
-    # Another thread may have built it in the meantime: the object stored first is the one kept.
-    event = _get_event(self)
-    if type(event) is tuple and len(event) == 4 and event[0] is _UNBUILT:
-        _set_event(self, built)
-        return built
+    source = _get_event(self)
+    if type(source) is not list or not source or source[0] is not _UNBUILT:
+        return source  # type: ignore[no-any-return]  # built, or given to the constructor
+    # Threads reading it for the first time at once may each build an event: each appends its
+    # own to the source (list.append is atomic) and all keep the first one appended, so every
+    # read gives the same object whatever the thread switches in between.
+    source.append(build_event(source[1], source[2], source[3]))
+    event = source[4]
+    _set_event(self, event)
     return event  # type: ignore[no-any-return]
 
 
@@ -511,6 +511,6 @@ def lazy_call_event(
     """
     call_event = _new_object(CallEvent)
     _set_call_id(call_event, call_id)
-    _set_event(call_event, (_UNBUILT, event_type, params, timestamp))
+    _set_event(call_event, [_UNBUILT, event_type, params, timestamp])
     _set_call_state(call_event, call_state)
     return call_event

@@ -87,12 +87,28 @@ def _body(shape: tuple[bool, ...]) -> CodeType:
     return code
 
 
+def _check_defaults(positional: list[dataclasses.Field[Any]]) -> None:
+    """Refuse what :mod:`dataclasses` refuses when it writes the constructor: a positional
+    parameter without a default after one with a default (in the class or from a base)."""
+    defaulted = False
+    for field in positional:
+        if (
+            field.default is not dataclasses.MISSING
+            or field.default_factory is not dataclasses.MISSING
+        ):
+            defaulted = True
+        elif defaulted:
+            raise TypeError(f"non-default argument {field.name!r} follows default argument")
+
+
 def fast_init(cls: type[T]) -> type[T]:
     """Replace the generated ``__init__`` of the frozen, slotted dataclass ``cls``.
 
     Raises:
         TypeError: ``cls`` is not a slotted dataclass, has a ``__post_init__``, or a field
-            excluded from ``__init__``: shapes whose constructor this does not reproduce.
+            excluded from ``__init__``: shapes whose constructor this does not reproduce; or
+            a positional field without a default follows one with a default (as
+            :mod:`dataclasses` refuses it).
     """
     if not dataclasses.is_dataclass(cls) or "__slots__" not in vars(cls):
         raise TypeError(f"{cls.__name__} is not a slotted dataclass")
@@ -105,6 +121,7 @@ def fast_init(cls: type[T]) -> type[T]:
     # Parameters in the order dataclasses gives them: positional ones, then keyword-only ones.
     positional = [field for field in fields if not field.kw_only]
     keyword = [field for field in fields if field.kw_only]
+    _check_defaults(positional)
     namespace: dict[str, Any] = {"_NO_VALUE": _NO_VALUE}
     defaults: list[Any] = []
     kwdefaults: dict[str, Any] = {}
@@ -238,6 +255,7 @@ def _frozen_slots(cls: type, kw_only: bool) -> type:
     keep = {name for name in ("__eq__", "__repr__") if name in own}
     if explicit_hash:
         keep.add("__hash__")
+    documented = bool(cls.__doc__)  # dataclasses (below) documents a class without a docstring
     bases = [klass for klass in cls.__mro__[1:] if klass in _BUILT]
     # dataclasses refuses a non-frozen class over a frozen base: the bases built here say
     # "frozen" (below), so they stop saying it while this one is processed.
@@ -261,7 +279,7 @@ def _frozen_slots(cls: type, kw_only: bool) -> type:
     # What dataclass(frozen=True) would have recorded.
     params = new.__dataclass_params__  # type: ignore[attr-defined]
     params.init = params.repr = params.eq = params.frozen = True
-    if not new.__doc__:
+    if not documented:  # with the signature of the constructor above, not the inherited one
         import inspect
 
         signature = str(inspect.signature(new)).replace(" -> None", "")

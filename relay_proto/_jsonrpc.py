@@ -275,8 +275,8 @@ def request_encoder() -> Callable[[Any, str, Any], str]:
 
     The C scanner is built once, with the module encoder's settings, around a circular-reference
     memory that belongs to this encoder alone (so concurrent connections never share it); an
-    error leaves entries in it, so it is emptied then. Without the C accelerator (another
-    Python implementation) this is :func:`encode_request` itself.
+    error (any exception) leaves entries in it, so it is emptied then. Without the C
+    accelerator (another Python implementation) this is :func:`encode_request` itself.
     """
     markers: dict[int, Any] = {}
     scan = _c_scanner(markers)
@@ -291,6 +291,9 @@ def request_encoder() -> Callable[[Any, str, Any], str]:
         except (TypeError, ValueError, RecursionError) as exc:
             markers.clear()  # what the failed call left, or a later value could look circular
             raise InvalidCommandError(f"cannot encode as JSON: {exc}") from None
+        except BaseException:  # raised by a value's own code (a mapping's items()...), or an
+            markers.clear()  # interrupt: propagated as encode_request does, nothing left
+            raise
 
     return encode_one
 

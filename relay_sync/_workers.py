@@ -135,6 +135,9 @@ class WorkerPool:
             self._more_threads.notify()
 
     def _start_threads(self) -> None:
+        # One thread at a time, looking at the queue again before each: starting one takes a
+        # while (it has to get the GIL to run), and meanwhile busy workers that finish take
+        # queued jobs themselves; a thread started for a job already taken would only park.
         while True:
             with self._more_threads:
                 while not self._missing_threads():
@@ -142,14 +145,10 @@ class WorkerPool:
                         self._starter = None
                         return
                     self._more_threads.wait()
-                count = self._missing_threads()
-                self._threads += count
-                first = self._serial + 1
-                self._serial += count
-            for serial in range(first, first + count):
-                threading.Thread(
-                    target=self._work, name=f"{self._name}-{serial}", daemon=True
-                ).start()
+                self._threads += 1
+                self._serial += 1
+                serial = self._serial
+            threading.Thread(target=self._work, name=f"{self._name}-{serial}", daemon=True).start()
 
     def _work(self) -> None:
         me = _Parked()

@@ -358,6 +358,30 @@ def test_a_refused_value_leaves_nothing_behind() -> None:
     assert encode_one("r-2", "m", params) == encode_request("r-2", "m", params)
 
 
+class _Flaky(dict[str, Any]):
+    """A mapping whose items cannot be read until ``ready``: an error the encoders do not
+    turn into InvalidCommandError (it propagates as it is, from either encoder)."""
+
+    ready = False
+
+    def items(self) -> Any:
+        if not self.ready:
+            raise LookupError("not ready")
+        return super().items()
+
+
+def test_any_error_mid_way_leaves_nothing_behind() -> None:
+    encode_one = request_encoder()
+    flaky = _Flaky(v=1)
+    params = {"outer": {"inner": flaky}}
+    with pytest.raises(LookupError):
+        encode_request("r-1", "m", params)
+    with pytest.raises(LookupError):
+        encode_one("r-1", "m", params)
+    flaky.ready = True
+    assert encode_one("r-2", "m", params) == encode_request("r-2", "m", params)
+
+
 def test_without_the_c_accelerator_the_general_encoder_is_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -8,11 +8,16 @@ import copy
 import dataclasses
 import gc
 import json
+import os
 import pickle
+import sys
+import threading
+from types import FrameType
 from typing import Any
 
 import pytest
 
+import relay_proto
 from relay_proto import (
     EVENT_CLASSES,
     ActionCompleted,
@@ -23,6 +28,7 @@ from relay_proto import (
     commands,
     parse_event,
 )
+from relay_proto._conn_events import lazy_call_event
 
 from .helpers import Pair
 
@@ -99,11 +105,11 @@ def tracked_pair() -> Pair:
 
 
 def held_objects(event: CallEvent) -> list[Any]:
-    """What ``event`` refers to, looking into the tuples it holds."""
+    """What ``event`` refers to, looking into the tuples and lists it holds."""
     held = []
     for obj in gc.get_referents(event):
         held.append(obj)
-        if type(obj) is tuple:
+        if type(obj) in (tuple, list):
             held.extend(gc.get_referents(obj))
     return held
 
@@ -232,3 +238,45 @@ def test_the_ended_event_is_the_one_later_actions_complete_with() -> None:
     [not_started] = pair.client_events_of(ActionCompleted)
     assert isinstance(not_started, ActionCompleted) and not_started.reason == "not_started"
     assert not_started.event is ended.event
+
+
+def _read_with_a_rival_at_line(event: CallEvent, switch_at: int) -> tuple[Any, Any, bool]:
+    """Read ``event.event`` in this thread; at the ``switch_at``-th line the core runs for that
+    read, another thread reads it from start to end (a thread switch there, made certain).
+    Returns (what this thread read, what the other read, whether the switch happened)."""
+    core = os.path.dirname(relay_proto.__file__)
+    rival: list[Any] = []
+    lines = 0
+
+    def trace_lines(frame: FrameType, what: str, arg: Any) -> Any:
+        nonlocal lines
+        if what == "line":
+            if lines == switch_at:
+                thread = threading.Thread(target=lambda: rival.append(event.event))
+                thread.start()
+                thread.join()
+            lines += 1
+        return trace_lines
+
+    def trace_calls(frame: FrameType, what: str, arg: Any) -> Any:
+        return trace_lines if frame.f_code.co_filename.startswith(core) else None
+
+    sys.settrace(trace_calls)
+    try:
+        mine = event.event
+    finally:
+        sys.settrace(None)
+    return mine, (rival[0] if rival else None), bool(rival)
+
+
+def test_two_threads_reading_the_event_first_get_the_same_object() -> None:
+    switch_at = 0
+    while True:
+        params = {"call_id": CALL, "control_id": "c", "state": "playing"}
+        event = lazy_call_event(CALL, "answered", "calling.call.play", params, 1.0)
+        mine, rival, switched = _read_with_a_rival_at_line(event, switch_at)
+        if not switched:
+            break  # the read took fewer lines: every switch point was tried
+        assert mine is rival is event.event, f"thread switch at line {switch_at}"
+        switch_at += 1
+    assert switch_at > 3

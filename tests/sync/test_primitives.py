@@ -359,6 +359,54 @@ def test_closing_the_pool_ends_its_parked_workers() -> None:
     assert not pool.submit(lambda: None, "late")
 
 
+def test_no_thread_is_started_for_jobs_a_busy_worker_took(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pool = WorkerPool(3, 100, "lazy")
+    parked = pool._parked = _Announced()
+    gate = threading.Event()
+    # The starter is slow to start each worker: it waits for the test's go.
+    starting = [threading.Event(), threading.Event()]
+    go = [threading.Event(), threading.Event()]
+    starts: list[int] = []
+    done = threading.Semaphore(0)
+    original = threading.Thread.start
+
+    def slow_start(thread: threading.Thread) -> None:
+        if threading.current_thread().name == "lazy-starter":
+            index = len(starts)
+            starts.append(index)
+            if index < 2:
+                starting[index].set()
+                go[index].wait(WAIT)
+        original(thread)
+
+    def long_job() -> None:
+        done.release()
+        gate.wait(WAIT)
+
+    monkeypatch.setattr(threading.Thread, "start", slow_start)
+    try:
+        assert pool.submit(long_job, "A")  # the starter is starting worker 1 for it
+        assert starting[0].wait(WAIT)
+        assert pool.submit(done.release, "B")
+        assert pool.submit(done.release, "C")  # three jobs queued, two threads wanted more
+        go[0].set()
+        assert done.acquire(timeout=WAIT)  # worker 1 took A
+        assert starting[1].wait(WAIT)  # the starter is starting worker 2
+        gate.set()  # worker 1 is free again: it takes B and C from the queue itself
+        assert done.acquire(timeout=WAIT) and done.acquire(timeout=WAIT)
+        go[1].set()
+        for _ in range(2):
+            assert parked.parked.acquire(timeout=WAIT)  # workers 1 and 2 park
+        assert pool._serial == 2 and pool._threads == 2  # no third thread for a taken job
+    finally:
+        for event in (*go, gate):
+            event.set()
+        monkeypatch.undo()
+        pool.close(drain=True)
+
+
 def test_pool_arguments_are_checked() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         WorkerPool(0, 1, "x")
