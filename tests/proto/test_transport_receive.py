@@ -327,3 +327,32 @@ def test_a_handler_exception_keeps_the_rest_for_the_next_call() -> None:
             client.receive_data(text("boom") + text("after") + text("par"), handle)
         client.receive_data(b"", handle)
         assert seen == ["boom", "after", "par"], fast
+
+
+def test_without_wsprotos_trailing_bytes_wsproto_parses_everything(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # If wsproto's handshake stopped exposing the bytes that follow the upgrade response, the
+    # transport could not know where wsproto's frames end: wsproto then parses everything.
+    client, _, response = handshaken(fast=True, max_size=1000, pipelined=True)
+    handshake = client._ws.handshake
+    original = handshake.events
+
+    def events() -> object:
+        for event in original():
+            del handshake._h11_connection
+            yield event
+
+    monkeypatch.setattr(handshake, "events", events)
+    client.receive_data(response + text("a")[:2])
+    fed: list[bytes] = []
+    ws_receive = client._ws.receive_data
+
+    def spy(data: bytes) -> None:
+        fed.append(data)
+        ws_receive(data)
+
+    monkeypatch.setattr(client._ws, "receive_data", spy)
+    client.receive_data(text("a")[2:] + text("b"))
+    assert client.take_events() == [Opened("/", "relay.test"), "a", "b"]
+    assert fed == [text("a")[2:] + text("b")]
