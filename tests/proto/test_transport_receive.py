@@ -356,3 +356,19 @@ def test_without_wsprotos_trailing_bytes_wsproto_parses_everything(
     client.receive_data(text("a")[2:] + text("b"))
     assert client.take_events() == [Opened("/", "relay.test"), "a", "b"]
     assert fed == [text("a")[2:] + text("b")]
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_a_close_between_reads_hands_a_frame_begun_to_wsproto(pipelined: bool) -> None:
+    data = text("first") + text("x" * 300) + text("after") + frame(8, struct.pack("!H", 1000))
+    for cut in range(1, len(data)):
+        outcomes = []
+        for fast in (True, False):
+            client, _, response = handshaken(fast=fast, max_size=1000, pipelined=pipelined)
+            client.receive_data(response + data[:cut])
+            client.close(1000)  # the application closes between two reads
+            client.receive_data(data[cut:])
+            outcomes.append(client.take_events())
+        assert outcomes[0] == outcomes[1]
+        assert outcomes[0][-1] == Closed("close handshake complete", 1000)
+        assert "after" in outcomes[0]
