@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import field
 from typing import Any
 
+from ._call_rules import kept_state_event
 from ._constants import ENDED_CALL_MEMORY
 from ._events import RelayEvent
 from ._fastinit import dataclass
@@ -224,6 +225,11 @@ class CallRegistry:
         """(last snapshot, ended event) of a recently ended call, or ``None``."""
         return self._ended.get(call_id)
 
+    def ended_event(self, call_id: str, default: RelayEvent) -> RelayEvent:
+        """The event kept for the ended call ``call_id``, or ``default``."""
+        ended = self._ended.get(call_id)
+        return default if ended is None else ended[1]
+
     def was_passed(self, call_id: str) -> bool:
         """True when ``call_id`` is remembered because it was handed over, not because it ended."""
         return call_id in self._passed
@@ -251,7 +257,19 @@ class CallRegistry:
         call_id = record.call_id
         self._tracked.pop(call_id, None)
         self.forget(call_id)
-        self._ended[call_id] = (record.snapshot(), event)
+        snapshot = record.snapshot()
+        # Kept for up to ENDED_CALL_MEMORY calls: an equal event sharing the snapshot's strings
+        # and device instead of holding the decoded frame's copies (see kept_state_event).
+        kept = kept_state_event(
+            event,
+            call_id=call_id,
+            node_id=snapshot.node_id,
+            direction=snapshot.direction,
+            tag=snapshot.tag,
+            segment_id=snapshot.segment_id,
+            device=snapshot.device,
+        )
+        self._ended[call_id] = (snapshot, kept)
         if passed:
             self._passed.add(call_id)
         # Bounded FIFO (D15): the server stops talking about a call soon after it ends, so the

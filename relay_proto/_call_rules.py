@@ -21,10 +21,11 @@ the handler had handed the call on (:func:`decide_after_handler_error`).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ._constants import CALL_STATE_ANSWERED, CALL_STATE_ENDED, CALL_STATES
 from ._errors import InvalidCommandError, LocalProtocolError
+from ._events import CallStateEvent, RelayEvent, parse_event
 from ._types import CallInfo
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "check_on_handler_error",
     "decide_after_handler_error",
     "fires_on_completed",
+    "kept_state_event",
     "state_wait_finished",
 ]
 
@@ -167,3 +169,66 @@ def decide_after_handler_error(policy: str, call: CallInfo | None) -> HandlerErr
     if call.state == CALL_STATE_ANSWERED:
         return HandlerErrorDecision(True, "hanging the call up")
     return HandlerErrorDecision(True, "rejecting the unanswered call")
+
+
+# The keys of a state event's params and of a phone/SIP device, one string object for every
+# event kept (a decoded frame has its own copy of each key).
+_KEYS = {
+    key: key
+    for key in (
+        "call_id",
+        "node_id",
+        "tag",
+        "call_state",
+        "end_reason",
+        "direction",
+        "device",
+        "segment_id",
+        "peer",
+        "timestamp",
+        "type",
+        "params",
+        "from_number",
+        "to_number",
+        "from",
+        "to",
+    )
+}
+_STATE_NAMES = {state: state for state in CALL_STATES}
+
+
+def kept_state_event(
+    event: RelayEvent,
+    *,
+    call_id: str,
+    node_id: str = "",
+    direction: str = "",
+    tag: str = "",
+    segment_id: str = "",
+    device: dict[str, Any] | None = None,
+) -> RelayEvent:
+    """An event equal to the ``calling.call.state`` event ``event``, for keeping.
+
+    A call's latest state event (and the ``ended`` one of a call the core remembers) is kept as
+    long as the call: built from a decoded frame, its params hold their own copy of every key,
+    of the call's ids and of its whole device. The copy shares the call's strings (the keyword
+    arguments), one string per key and state name, and, when its device equals ``device``, a
+    shallow copy of that. It compares equal to ``event`` (same class, params and fields).
+    Anything but a :class:`~relay_proto.CallStateEvent` is returned as it is.
+    """
+    if type(event) is not CallStateEvent:
+        return event
+    known = {call_id: call_id, node_id: node_id, direction: direction, tag: tag}
+    if segment_id:
+        known[segment_id] = segment_id
+    params: dict[str, Any] = {}
+    for decoded_key, value in event.params.items():
+        key = _KEYS.get(decoded_key, decoded_key)
+        if type(value) is str:
+            params[key] = known.get(value) or _STATE_NAMES.get(value, value)
+        elif key == "device" and device is not None and value == device:
+            params[key] = dict(device)  # shares its parts with ``device``
+        else:
+            params[key] = value
+    envelope = {"event_type": event.event_type, "params": params, "timestamp": event.timestamp}
+    return parse_event(envelope)

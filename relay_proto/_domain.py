@@ -349,7 +349,12 @@ class Domain:
                 self._emit(lazy_call_event(call_id, state, event_type, params, timestamp))
                 return
             event = parse_event(envelope)
-        pending = self._calls.archive(record, event) if state == "ended" else ()
+        pending: list[str] | tuple[()] = ()
+        if state == "ended":
+            pending = self._calls.archive(record, event)
+            # The archive keeps an equal copy of the event (sharing the call's strings): report
+            # that one, so that the adapters keep the same object and not a second one.
+            event = self._calls.ended_event(call_id, event)
         self._emit(CallEvent(call_id=call_id, event=event, call_state=state))
         if completed:
             self._emit(ActionCompleted(call_id=call_id, control_id=control_id, event=event))

@@ -31,10 +31,9 @@ from relay_proto import (
     EVENT_CALL_STATE,
     CallCommand,
     CallEvent,
-    CallStateEvent,
     RelayEvent,
     call_state_reached,
-    parse_event,
+    kept_state_event,
     state_wait_finished,
 )
 
@@ -283,40 +282,25 @@ class CallBase:
         ):
             typed = event.event
             if event_type == EVENT_CALL_STATE and event.call_state != CALL_STATE_ENDED:
-                # Kept as the latest state: an equal copy holding what the call holds already.
+                # Kept as the latest state: an equal copy holding what the call holds already
+                # (the core keeps such a copy of the ended event itself).
                 typed = self._compact_state(typed)
             self._dispatch(typed, event.call_state)
         else:
             self.state = event.call_state
 
     def _compact_state(self, event: RelayEvent) -> RelayEvent:
-        """An event equal to the state event ``event`` whose params share the call's own
-        strings and device (and interned keys) instead of holding a decoded frame's: the call
-        keeps its latest state event for as long as it lives (``wait_for`` with a predicate
-        returns it), and everything in it but its state is what the call knows already.
-
-        The ``ended`` event is not copied: the core keeps it too (its memory of ended calls).
-        """
-        if type(event) is not CallStateEvent:
-            return event  # built by hand: kept as it is
-        known = {
-            self.call_id: self.call_id,
-            self.node_id: self.node_id,
-            self.direction: self.direction,
-            self.tag: self.tag,
-            self.segment_id: self.segment_id,
-        }
-        params: dict[str, Any] = {}
-        for decoded_key, value in event.params.items():
-            key = _KEYS.get(decoded_key, decoded_key)
-            if type(value) is str:
-                params[key] = known.get(value) or _STATES.get(value, value)
-            elif key == "device" and value == self.device:
-                params[key] = dict(self.device)  # shares its parts, as self.device the core's
-            else:
-                params[key] = value
-        envelope = {"event_type": event.event_type, "params": params, "timestamp": event.timestamp}
-        return parse_event(envelope)
+        # Kept as the latest state for as long as the call lives: an equal copy holding the
+        # call's own strings and device (see relay_proto.kept_state_event).
+        return kept_state_event(
+            event,
+            call_id=self.call_id,
+            node_id=self.node_id,
+            direction=self.direction,
+            tag=self.tag,
+            segment_id=self.segment_id,
+            device=self.device,
+        )
 
     def _dispatch(self, event: RelayEvent, call_state: str) -> None:
         """Apply one routed event: state, ``ended`` waiter, listeners, then waits."""
@@ -373,38 +357,6 @@ class CallBase:
                 continue
             if matched or ended:
                 waiter.set(event)
-
-
-# The keys of a state event's params (and of its device), one string each for every call.
-_KEYS = {
-    key: key
-    for key in (
-        "call_id",
-        "node_id",
-        "tag",
-        "call_state",
-        "end_reason",
-        "direction",
-        "device",
-        "segment_id",
-        "peer",
-        "type",
-        "params",
-        "from_number",
-        "to_number",
-        "timestamp",
-    )
-}
-_STATES = {
-    state: state
-    for state in (
-        CALL_STATE_ANSWERED,
-        CALL_STATE_ENDED,
-        CALL_STATE_ENDING,
-        CALL_STATE_RINGING,
-        "created",
-    )
-}
 
 
 def _discard(entries: list[Any], entry: object) -> None:

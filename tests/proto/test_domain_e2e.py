@@ -31,6 +31,7 @@ from relay_proto import (
     SessionReady,
     commands,
     counter_ids,
+    parse_event,
 )
 from relay_proto._connection import RelayConnection
 from relay_proto._server import RelayServerConnection
@@ -534,3 +535,54 @@ def test_the_overflow_pass_still_works() -> None:
     # "c" was never tracked: offered again, it is still over the limit.
     [again] = _receive(pair, "c")
     assert isinstance(again, CallOverflow)
+
+
+def test_the_ended_event_kept_shares_the_calls_strings(wire: Wire) -> None:
+    # The core remembers each ended call's ended event (D15): it keeps, and reports, an equal
+    # copy whose params share the call's strings and a shallow copy of its device instead of
+    # the decoded frame's own copies of them.
+    wire.inbound_call()
+    [received_call] = [wire.client.get_call("call-1")]
+    assert received_call is not None
+    events = wire.event(
+        "calling.call.state",
+        call_id="call-1",
+        node_id="node-1",
+        call_state="ended",
+        end_reason="hangup",
+        device=DEV,
+    )
+    [call_event] = events
+    assert isinstance(call_event, CallEvent) and call_event.call_state == "ended"
+    ended = call_event.event
+    params = {
+        "call_id": "call-1",
+        "node_id": "node-1",
+        "call_state": "ended",
+        "end_reason": "hangup",
+        "device": DEV,
+    }
+    assert ended.params == params
+    assert ended == parse_event(
+        {"event_type": "calling.call.state", "params": params, "timestamp": ended.timestamp}
+    )
+    # Later actions on the ended call complete with that same object.
+    play = CallCommand(
+        method="calling.play",
+        params={"play": []},
+        action="play",
+        uses_control_id=True,
+        control_id="p",
+    )
+    wire.client.call_command("call-1", play, now=wire.now)
+    wire.pump()
+    [completed] = [e for e in wire.take_client() if isinstance(e, ActionCompleted)]
+    assert completed.reason == "not_started" and completed.event is ended
+    # Its strings are the call's: one copy per call, not one per kept event.
+    snapshot = wire.client._domain._calls.ended("call-1")
+    assert snapshot is not None
+    info, kept = snapshot
+    assert kept is ended
+    assert kept.params["call_id"] is info.call_id and kept.params["node_id"] is info.node_id
+    assert kept.params["device"] == info.device and kept.params["device"] is not info.device
+    assert kept.params["device"]["params"] is info.device["params"]
