@@ -21,9 +21,9 @@ function giving their values, the repr template) plus the :func:`fast_init` cons
 behave as the generated ones do: assignment and deletion raise
 :class:`~dataclasses.FrozenInstanceError`, ``==`` compares the fields of two instances of the
 same class, ``hash`` is the hash of the fields' tuple, ``repr`` lists the fields, ``copy`` and
-``pickle`` restore the slots. Any other combination of options
-(or a ``__post_init__``, a field that opts out of ``init``/``repr``/``compare``/``hash``, a
-base dataclass not built here) goes to :func:`dataclasses.dataclass` unchanged.
+``pickle`` restore the slots. Any other combination of options (or a ``__post_init__``, an
+``InitVar``, a field that opts out of ``init``/``repr``/``compare``/``hash``, a base dataclass
+not built here) goes to :func:`dataclasses.dataclass` unchanged.
 """
 
 from __future__ import annotations
@@ -248,6 +248,15 @@ def _supported(cls: type) -> bool:
     for value in own.values():
         if isinstance(value, dataclasses.Field) and (
             not value.init or not value.repr or not value.compare or value.hash is not None
+        ):
+            return False
+    # An InitVar is a constructor parameter that is not a field: the constructor written here
+    # knows only fields. (A string annotation naming it is enough to go to dataclasses.)
+    for annotation in own.get("__annotations__", {}).values():
+        if (
+            annotation is dataclasses.InitVar
+            or isinstance(annotation, dataclasses.InitVar)
+            or (isinstance(annotation, str) and "InitVar" in annotation)
         ):
             return False
     return True

@@ -16,7 +16,14 @@ What it adds to wsproto:
   core sends is one final, unfragmented text frame and no extension is ever negotiated (none is
   offered or accepted), so the frame is a fixed header, the client's masking key and the
   payload. That is the bytes wsproto builds, for a fraction of its per-frame work; wsproto still
-  frames everything else (handshake, close, pongs) and parses everything that comes in.
+  frames everything else (handshake, close, pongs);
+* in the client role, incoming text messages that fit in one final, unmasked frame without RSV
+  bits are parsed here too (:meth:`Transport._receive_frames`) while the transport is open:
+  such a frame is its header and its UTF-8 payload, and decoding it here costs a fraction of
+  wsproto's frame parser. Every other frame (control, binary, fragments and whatever comes
+  while a fragmented message is in progress, masked, RSV bits, invalid UTF-8, over the size
+  limit) goes to wsproto whole and in order, so wsproto judges it exactly as before; the
+  server role (the emulator) and a transport that is not open use wsproto alone.
 
 Incoming results are a plain ``str`` for each complete text message (the fast path), or an
 :class:`Opened` / :class:`Dropped` / :class:`Closed` record. They go to the handler given to
@@ -77,6 +84,8 @@ _HOST_RE = re.compile(r"[^\s\x00-\x1f\x7f/?#@\\]+")
 # or 126/127 and 16/64 bits; the high bit of the second byte says a masking key follows.
 _FIN_TEXT = 0x81
 _MASKED = 0x80
+_unpack16 = struct.Struct("!H").unpack_from
+_unpack64 = struct.Struct("!Q").unpack_from
 _pack_head16 = struct.Struct("!BBH").pack
 _pack_head64 = struct.Struct("!BBQ").pack
 _urandom = os.urandom
@@ -208,6 +217,16 @@ class Transport:
         # Masking keys not used yet (client role): self._keys[self._key_at:].
         self._keys = b""
         self._key_at = 0
+        # Inbound frames parsed here while open (client role; see _receive_frames). _fbuf holds
+        # the start of a frame not complete yet (it needs _fneed bytes to make progress); its
+        # first _ws_given bytes already went to wsproto. _ws_owed: bytes of the current frame
+        # that are still wsproto's. _ws_frag: wsproto holds a fragmented message in progress.
+        self._fast = client
+        self._fbuf = bytearray()
+        self._fneed = 0
+        self._ws_given = 0
+        self._ws_owed = 0
+        self._ws_frag = False
 
     # ---------------------------------------------------------------- state
     @property
@@ -313,11 +332,14 @@ class Transport:
             self._finish("eof")
             return
         try:
-            self._ws.receive_data(data)
-            for event in self._ws.events():
-                self._handle(event)
-                if self._state is TransportState.CLOSED:
-                    break
+            if self._fast and self._state is TransportState.OPEN:
+                self._receive_frames(data)
+            else:
+                if self._fbuf:  # the transport left OPEN with a frame begun: wsproto's now
+                    data = bytes(self._fbuf[self._ws_given :]) + data
+                    self._fbuf = bytearray()
+                    self._ws_given = 0
+                self._to_ws(data)
         except (WsProtocolError, ValueError) as exc:
             # ValueError: wsproto decodes the Host header and request target without guarding
             # against bad bytes (UnicodeError).
@@ -327,6 +349,109 @@ class Transport:
             raise RemoteProtocolError(self._broken)
 
     # ---------------------------------------------------------------- internals
+    def _to_ws(self, data: bytes) -> None:
+        """Give ``data`` to wsproto and handle what it parses."""
+        self._ws.receive_data(data)
+        for event in self._ws.events():
+            self._handle(event)
+            if self._state is TransportState.CLOSED:
+                break
+
+    def _receive_frames(self, data: bytes) -> None:
+        """(client role, open) Parse final unmasked text frames here, hand the rest to wsproto.
+
+        ``buf[pos:]`` always starts at a frame boundary (or inside a frame that is wsproto's).
+        A text frame is taken here only when it is complete; every other frame goes to wsproto
+        as soon as its header is known, streamed (so a frame over the size limit is never
+        buffered here), and wsproto never holds part of a frame parsed here.
+        """
+        if self._fbuf:
+            self._fbuf += data
+            if len(self._fbuf) < self._fneed:
+                return
+            buf: bytes = bytes(self._fbuf)
+            self._fbuf = bytearray()
+        else:
+            buf = data
+        pos = 0
+        end = len(buf)
+        need = 0  # stays 0 if a handler's exception stops the loop: parse again next time
+        try:
+            while pos < end:
+                owed = self._ws_owed
+                if owed:  # the rest (or part) of a frame that is wsproto's
+                    n = owed if owed < end - pos else end - pos
+                    self._ws_owed = owed - n
+                    pos += n
+                    self._to_ws(buf[pos - n : pos])
+                elif end - pos < 2:
+                    need = 2
+                    break
+                else:
+                    b0 = buf[pos]
+                    b1 = buf[pos + 1]
+                    n = b1 & 0x7F
+                    head = 2 if n < 126 else 4 if n == 126 else 10
+                    if b1 & _MASKED:
+                        head += 4
+                    if end - pos < head:
+                        need = head
+                        break
+                    if n == 126:
+                        n = _unpack16(buf, pos + 2)[0]
+                        minimal = n > 125
+                    elif n == 127:
+                        n = _unpack64(buf, pos + 2)[0]
+                        minimal = 65535 < n < 1 << 63
+                    else:
+                        minimal = True
+                    text = None
+                    if (
+                        b0 == _FIN_TEXT
+                        and not b1 & _MASKED
+                        and n <= self._max
+                        and minimal
+                        and not self._ws_given
+                        and not self._ws_frag
+                    ):
+                        if end - pos < head + n:
+                            need = head + n
+                            break
+                        try:
+                            text = str(buf[pos + head : pos + head + n], "utf-8")
+                        except UnicodeDecodeError:
+                            text = None  # wsproto reports it (1007), with its own message
+                    if text is None:
+                        pos += self._to_wsproto(b0, head + n)
+                    else:
+                        pos += head + n
+                        self._sink(text)
+                if self._state is not TransportState.OPEN:
+                    if self._state is not TransportState.CLOSED and pos < end:
+                        # Closing: the rest is wsproto's, from a frame boundary.
+                        rest = buf[pos + self._ws_given :]
+                        self._ws_given = 0
+                        pos = end
+                        self._to_ws(rest)
+                    break
+        finally:
+            if pos < end and self._state is not TransportState.CLOSED:
+                self._fbuf = bytearray(buf[pos:])
+                self._fneed = need
+
+    def _to_wsproto(self, b0: int, size: int) -> int:
+        """The frame at the current position (``size`` bytes) is wsproto's: what wsproto does
+        not have of it yet becomes owed to it. Returns how many of its bytes wsproto has."""
+        if not b0 & 0x08:  # a data frame: a non-final one leaves a message in progress
+            self._ws_frag = not b0 & 0x80
+        given = self._ws_given
+        if given >= size:  # wsproto already has all of it (bytes that followed the handshake)
+            self._ws_given = given - size
+            return size
+        self._ws_given = 0
+        self._ws_owed = size - given
+        return given
+
     def _finish(self, reason: str, code: int | None = None, *, broken: bool = False) -> None:
         self._state = TransportState.CLOSED
         self._parts.clear()
@@ -349,6 +474,7 @@ class Transport:
             self._accept(event)
         elif isinstance(event, AcceptConnection):
             self._state = TransportState.OPEN
+            self._after_handshake()
             self._sink(Opened("/", self._host))
         elif isinstance(event, RejectConnection):
             self._finish(f"websocket handshake rejected (HTTP {event.status_code})")
@@ -364,6 +490,21 @@ class Transport:
         trailing = getattr(h11_conn, "trailing_data", (b"", False))[0]
         if trailing:
             self._ws.receive_data(bytes(trailing))
+
+    def _after_handshake(self) -> None:
+        # (client role) Bytes that came right after the upgrade response are in wsproto already
+        # and it parses them now; keep a copy so the frame parser knows where wsproto's frames
+        # end. If wsproto's handshake ever hides them, wsproto alone parses this connection.
+        if not self._fast:
+            return
+        h11_conn = getattr(self._ws.handshake, "_h11_connection", None)
+        trailing = getattr(h11_conn, "trailing_data", None)
+        if not isinstance(trailing, tuple) or not isinstance(trailing[0], (bytes, bytearray)):
+            self._fast = False
+        elif trailing[0]:
+            self._fbuf = bytearray(trailing[0])
+            self._ws_given = len(trailing[0])
+            self._fneed = 0
 
     def _reject_handshake(self, exc: Exception) -> None:
         # A server answers a bad upgrade request with an HTTP error (wsproto's hint, else 400).

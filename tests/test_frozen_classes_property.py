@@ -121,3 +121,18 @@ def test_field_names_the_constructor_uses_itself_are_fields_like_any_other() -> 
 
         results.append((str(inspect.signature(Odd)), repr(Odd(7)), repr(Odd(self=8, a0=9))))
     assert results[0] == results[1]
+
+
+def test_init_only_variables_are_constructor_parameters_as_with_dataclasses() -> None:
+    made = []
+    for decorate in (dataclass, dataclasses.dataclass):
+
+        @decorate(frozen=True, slots=True)
+        class WithInitVar:
+            a: int
+            b: dataclasses.InitVar[int] = 0
+            _: dataclasses.KW_ONLY
+            k: int = 1
+
+        made.append((str(inspect.signature(WithInitVar)), repr(WithInitVar(1, 2, k=3))))
+    assert made[0] == made[1]

@@ -9,8 +9,9 @@ import anyio
 import pytest
 
 from relay_anyio import RelayEvent
-from relay_proto import CallEvent, PlayEvent, _conn_events, parse_event
+from relay_proto import CallEvent, CallStateEvent, PlayEvent, _conn_events, parse_event
 from relay_proto._conn_events import lazy_call_event
+from relay_proto._events import build_event
 
 from .test_objects import FakeClient, make_call
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.anyio
 def builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The event types of the typed events built by CallEvents from here on."""
     built: list[str] = []
-    build = _conn_events.build_event
+    build = build_event
 
     def counting(event_type: str, params: dict[str, Any], timestamp: object) -> RelayEvent:
         built.append(event_type)
@@ -84,6 +85,7 @@ async def test_the_latest_state_event_holds_what_the_call_holds() -> None:
     assert seen == [latest]  # listeners, waits and the kept event: one object
     assert latest == answered.event
     assert latest.params["call_id"] is call.call_id and latest.params["node_id"] is call.node_id
+    assert isinstance(latest, CallStateEvent)
     kept = latest.params["device"]
     assert kept == call.device and kept is not call.device
     assert kept["params"] is call.device["params"] and latest.device is kept
