@@ -35,6 +35,7 @@ __all__ = [
     "check_on_handler_error",
     "decide_after_handler_error",
     "fires_on_completed",
+    "kept_device",
     "kept_state_event",
     "state_wait_finished",
 ]
@@ -195,6 +196,26 @@ _KEYS = {
     )
 }
 _STATE_NAMES = {state: state for state in CALL_STATES}
+_DEVICE_TYPES = {kind: kind for kind in ("phone", "sip", "webrtc", "agora")}
+
+
+def kept_device(device: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a decoded ``device`` object, equal to it, for keeping with a call.
+
+    A decoded frame's objects each hold their own copy of every key; the device a call keeps
+    for its whole life uses one string per known key (and device type) instead, at its two
+    levels (``{"type", "params": {...}}``). Values are shared, not copied.
+    """
+    kept: dict[str, Any] = {}
+    for decoded_key, value in device.items():
+        key = _KEYS.get(decoded_key, decoded_key)
+        if key == "params" and type(value) is dict:
+            kept[key] = {_KEYS.get(k, k): v for k, v in value.items()}
+        elif key == "type" and type(value) is str:
+            kept[key] = _DEVICE_TYPES.get(value, value)
+        else:
+            kept[key] = value
+    return kept
 
 
 def kept_state_event(

@@ -86,6 +86,7 @@ from ._actions import (
     dict_field,
     str_field,
 )
+from ._call_rules import kept_device
 from ._conn_events import (
     ActionCompleted,
     CallEvent,
@@ -273,7 +274,8 @@ class Domain:
             context=str_field(params, "context") or str_field(params, "protocol"),
             tag=str_field(params, "tag"),
             direction=str_field(params, "direction") or "inbound",
-            device=dict_field(params, "device"),
+            # Kept for the call's life: without the decoded frame's own copies of the keys.
+            device=kept_device(dict_field(params, "device")),
             state=str_field(params, "call_state") or "created",
             segment_id=str_field(params, "segment_id"),
         )

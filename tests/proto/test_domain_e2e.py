@@ -31,6 +31,7 @@ from relay_proto import (
     SessionReady,
     commands,
     counter_ids,
+    kept_device,
     parse_event,
 )
 from relay_proto._connection import RelayConnection
@@ -586,3 +587,26 @@ def test_the_ended_event_kept_shares_the_calls_strings(wire: Wire) -> None:
     assert kept.params["call_id"] is info.call_id and kept.params["node_id"] is info.node_id
     assert kept.params["device"] == info.device and kept.params["device"] is not info.device
     assert kept.params["device"]["params"] is info.device["params"]
+
+
+def test_a_tracked_calls_device_holds_one_string_per_key(wire: Wire) -> None:
+    # A call's device is kept for the call's life: the core keeps it with one string object
+    # per known key (and device type), not the decoded frame's own copies, and equal to it.
+    wire.inbound_call()
+    wire.inbound_call("call-2")
+    first, second = wire.client.get_call("call-1"), wire.client.get_call("call-2")
+    assert first is not None and second is not None
+    assert first.device == DEV and second.device == DEV
+    for a, b in zip(first.device, second.device, strict=True):
+        assert a is b
+    for a, b in zip(first.device["params"], second.device["params"], strict=True):
+        assert a is b
+    assert first.device["type"] is second.device["type"]
+
+
+def test_kept_device_is_an_equal_copy() -> None:
+    decoded = json.loads('{"type": "sip", "params": {"from": "a", "to": "b", "x": [1]}, "y": 2}')
+    kept = kept_device(decoded)
+    assert kept == decoded and kept is not decoded and kept["params"] is not decoded["params"]
+    assert kept["params"]["x"] is decoded["params"]["x"]  # values are shared, not copied
+    assert kept_device({"params": "odd"}) == {"params": "odd"}
