@@ -262,11 +262,13 @@ def _read_with_a_rival_at_line(event: CallEvent, switch_at: int) -> tuple[Any, A
     def trace_calls(frame: FrameType, what: str, arg: Any) -> Any:
         return trace_lines if frame.f_code.co_filename.startswith(core) else None
 
+    # Put back the tracer that was there (coverage measures the suite with one).
+    previous = sys.gettrace()
     sys.settrace(trace_calls)
     try:
         mine = event.event
     finally:
-        sys.settrace(None)
+        sys.settrace(previous)
     return mine, (rival[0] if rival else None), bool(rival)
 
 
