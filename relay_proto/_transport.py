@@ -332,9 +332,13 @@ class Transport:
             self._finish("eof")
             return
         try:
+            if self._ws_given and self._fast and self._state is TransportState.OPEN:
+                # wsproto holds bytes that came with the upgrade response: the events a
+                # handler's exception left unparsed in them come before anything new.
+                self._ws_events()
             if self._fast and self._state is TransportState.OPEN:
                 self._receive_frames(data)
-            else:
+            elif self._state is not TransportState.CLOSED:
                 if self._fbuf:  # the transport left OPEN with a frame begun: wsproto's now
                     data = bytes(self._fbuf[self._ws_given :]) + data
                     self._fbuf = bytearray()
@@ -352,6 +356,10 @@ class Transport:
     def _to_ws(self, data: bytes) -> None:
         """Give ``data`` to wsproto and handle what it parses."""
         self._ws.receive_data(data)
+        self._ws_events()
+
+    def _ws_events(self) -> None:
+        """Handle what wsproto has parsed (until the transport closes)."""
         for event in self._ws.events():
             self._handle(event)
             if self._state is TransportState.CLOSED:

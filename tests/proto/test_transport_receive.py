@@ -372,3 +372,28 @@ def test_a_close_between_reads_hands_a_frame_begun_to_wsproto(pipelined: bool) -
         assert outcomes[0] == outcomes[1]
         assert outcomes[0][-1] == Closed("close handshake complete", 1000)
         assert "after" in outcomes[0]
+
+
+@pytest.mark.parametrize("raise_on", [Opened("/", "relay.test"), "t1", "t2"])
+def test_a_handler_exception_on_frames_pipelined_with_the_response_keeps_their_order(
+    raise_on: object,
+) -> None:
+    # wsproto parses the frames that came with the upgrade response; a handler's exception
+    # leaves the rest of them in wsproto, and they still come before the next read's frames.
+    outcomes = []
+    for fast in (True, False):
+        client, _, response = handshaken(fast=fast, max_size=1000, pipelined=True)
+        seen: list[object] = []
+
+        def handle(event: object, seen: list[object] = seen) -> None:
+            seen.append(event)
+            if event == raise_on:
+                raise KeyError(event)
+
+        with pytest.raises(KeyError):
+            client.receive_data(response + text("t1") + text("t2"), handle)
+        client.receive_data(text("t3") + text("t4"), handle)
+        client.receive_data(frame(9, b"p") + text("t5"), handle)
+        outcomes.append(seen)
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0] == [Opened("/", "relay.test"), "t1", "t2", "t3", "t4", "t5"]
