@@ -40,12 +40,12 @@ from relay_proto import (
 )
 
 from ._config import ConnectionSlots, new_id, resolve_settings
-from ._errors import RelayError
+from ._errors import RelayError, core_errors
 from ._handlers import in_handler
 from ._message import Message
 from ._router import Router
 from ._runner import serve_until_signal, spawn_detached
-from ._session import ClientSession, core_errors
+from ._session import ClientSession
 
 if TYPE_CHECKING:
     from ._actions import Action

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable, Coroutine
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -25,14 +24,12 @@ import sniffio
 from relay_proto import (
     SESSION_EVENTS,
     Event,
-    InvalidCommandError,
-    LocalProtocolError,
     RelayConnection,
     decide_session_event,
 )
 
 from ._config import make_ssl_context
-from ._errors import RelayError
+from ._errors import RelayError, core_errors
 from ._handlers import HandlerPool
 from ._primitives import Waiter
 from ._runner import SessionRunner, frame_tracer
@@ -44,7 +41,7 @@ if TYPE_CHECKING:
     from ._client import RelayClient
     from ._message import Message
 
-__all__ = ["ClientSession", "core_errors"]
+__all__ = ["ClientSession"]
 
 logger = logging.getLogger("relay_anyio")
 
@@ -52,33 +49,6 @@ logger = logging.getLogger("relay_anyio")
 _CLOSE_WAIT = 5.0
 # Bound on the best-effort unreceive sent when a graceful stop begins.
 _UNRECEIVE_WAIT = 2.0
-
-
-class _CoreErrors:
-    """See :func:`core_errors` (a class, not a generator: it wraps every request)."""
-
-    __slots__ = ()
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if isinstance(exc, LocalProtocolError) and not isinstance(exc, InvalidCommandError):
-            raise RelayError(-1, str(exc)) from None
-
-
-_CORE_ERRORS = _CoreErrors()
-
-
-def core_errors() -> _CoreErrors:
-    """Report the core refusing a command in its current state (closed...) as a RelayError;
-    invalid arguments stay ValueErrors."""
-    return _CORE_ERRORS
 
 
 class ClientSession:

@@ -13,8 +13,16 @@ from __future__ import annotations
 
 import socket
 import ssl
+from types import TracebackType
 
-from relay_proto import AuthRejected, DialFailed, RequestFailed, RequestTimedOut
+from relay_proto import (
+    AuthRejected,
+    DialFailed,
+    InvalidCommandError,
+    LocalProtocolError,
+    RequestFailed,
+    RequestTimedOut,
+)
 
 __all__ = [
     "ConnectCertificateError",
@@ -26,6 +34,7 @@ __all__ = [
     "RelayError",
     "RelayTimeoutError",
     "SessionReplacedError",
+    "core_errors",
     "error_from_event",
 ]
 
@@ -148,3 +157,30 @@ class ConnectCertificateError(ConnectTLSError, ssl.SSLCertVerificationError):
 
 class ConnectTimeoutError(RelayConnectError, TimeoutError):
     """The connection did not open in time."""
+
+
+class _CoreErrors:
+    """See :func:`core_errors` (a class, not a generator: it wraps every request)."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if isinstance(exc, LocalProtocolError) and not isinstance(exc, InvalidCommandError):
+            raise RelayError(-1, str(exc)) from None
+
+
+_CORE_ERRORS = _CoreErrors()
+
+
+def core_errors() -> _CoreErrors:
+    """Report the core refusing a command in its current state (closed...) as a RelayError;
+    invalid arguments stay ValueErrors."""
+    return _CORE_ERRORS

@@ -23,7 +23,6 @@ import os
 import random
 import threading
 from collections.abc import Callable, Iterator
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from relay_proto import (
@@ -31,15 +30,13 @@ from relay_proto import (
     SESSION_EVENTS,
     CallInfo,
     Event,
-    InvalidCommandError,
-    LocalProtocolError,
     decide_session_event,
     mask_frame,
 )
 from relay_proto._connection import RelayConnection
 
 from ._config import ConnectionSlots, make_ssl_context
-from ._errors import RelayError
+from ._errors import RelayError, core_errors
 from ._primitives import Waiter
 from ._router import Router, _Request
 from ._runner import SessionRunner, now
@@ -53,7 +50,7 @@ if TYPE_CHECKING:
     from ._call_base import CallBase
     from ._message import Message
 
-__all__ = ["CallCommandWork", "ClientSession", "HandlerCount", "core_errors"]
+__all__ = ["CallCommandWork", "ClientSession", "HandlerCount"]
 
 logger = logging.getLogger("relay_sync")
 frame_logger = logging.getLogger("relay_sync.frames")
@@ -519,33 +516,6 @@ class HandlerCount:
         """Wait (at most ``timeout`` seconds) until no handler runs or the session is over."""
         with self._cond:
             return self._cond.wait_for(lambda: self.running == 0 or self._over, timeout)
-
-
-class _CoreErrors:
-    """See :func:`core_errors` (a class, not a generator: it wraps every request)."""
-
-    __slots__ = ()
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if isinstance(exc, LocalProtocolError) and not isinstance(exc, InvalidCommandError):
-            raise RelayError(-1, str(exc)) from None
-
-
-_CORE_ERRORS = _CoreErrors()
-
-
-def core_errors() -> _CoreErrors:
-    """Report the core refusing a command in its current state (closed...) as a RelayError;
-    invalid arguments stay ValueErrors."""
-    return _CORE_ERRORS
 
 
 def uuid4_strings(count: int) -> Iterator[str]:
