@@ -168,21 +168,42 @@ class SessionRunner:
             self._write_soon(aio)
             await aio.drain()
             return
+        try:
+            failed = await self._write_all()
+        except BaseException:
+            # Cancelled: other tasks may have left their bytes to this one (write_nowait) and
+            # they wait for replies to them; another task writes them.
+            if self._stream is not None:
+                spawn_detached(self._write_handed_off, "relay-anyio-write")
+            raise
+        if failed and not self._lost:
+            self._feed(None)
+
+    async def _write_all(self) -> bool:
+        # Stream path. True when a write failed.
         async with self._write_lock:
             # Whatever other tasks queue while this one sends goes out in the same loop: they
-            # do not wait for the lock (write_nowait), this task writes for them.
-            failed = False
-            while (data := self._conn.data_to_send()) and (stream := self._stream) is not None:
-                # (No socket: bytes produced between transports belong to the dead one; the
-                # core replays what matters after the next start().)
+            # do not wait for the lock (write_nowait), this task writes for them. A cancelled
+            # task takes nothing more out of the core (its send would raise before writing it).
+            while True:
+                await anyio.lowlevel.checkpoint_if_cancelled()
+                data = self._conn.data_to_send()
+                if not data or (stream := self._stream) is None:
+                    # (No socket: bytes produced between transports belong to the dead one;
+                    # the core replays what matters after the next start().)
+                    return False
                 try:
                     await stream.send(data)
                 except _SOCKET_ERRORS as exc:
                     logger.debug("write failed: %s", describe_error(exc))
-                    failed = True
-                    break
-        if failed and not self._lost:
-            self._feed(None)
+                    return True
+
+    async def _write_handed_off(self) -> None:
+        # A detached task (it must not raise): what a cancelled writer left in the core. When
+        # this task is cancelled in turn (the run ends), nothing is handed on again.
+        with contextlib.suppress(Exception):
+            if await self._write_all() and not self._lost:
+                self._feed(None)
 
     def write_nowait(self) -> bool:
         """Write what the core has queued if that needs no waiting; ``False`` when the caller

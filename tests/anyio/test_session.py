@@ -10,6 +10,7 @@ from typing import Any
 
 import anyio
 import pytest
+from anyio.abc import ByteStream
 
 from relay_anyio import Call, CallEndedResult, RelayClient, RelayError
 from relay_proto import ClientRequest, SessionReady, TransportLost
@@ -453,3 +454,55 @@ async def test_a_refused_duplicate_control_id_leaves_the_pending_action_alone(
         assert isinstance(ended, CallEndedResult) and ended.reason == "call_ended"
         assert ended.ended_event is not None
         assert ended.ended_event.params["call_state"] == "ended"
+
+
+async def test_a_writer_cancelled_mid_write_leaves_others_requests_to_be_sent(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Stream path (trio's, and asyncio's when asked for): a request made while another task's
+    # write is in flight leaves its bytes to that writer. The writer is cancelled then: the
+    # bytes must still go out, not wait for the request's timeout.
+    monkeypatch.setenv("RELAY_ANYIO_TRANSPORT", "stream")
+    client = client_for(server)
+    async with client:
+        assert client._session is not None
+        runner = client._session.runner
+        assert runner._stream is not None
+        real: ByteStream = runner._stream
+        sent_a, go_on = anyio.Event(), anyio.Event()
+
+        class Gated:
+            """The real stream; its first write then holds its writer until ``go_on``."""
+
+            async def send(self, data: bytes) -> None:
+                await real.send(data)
+                if not sent_a.is_set():
+                    sent_a.set()
+                    with anyio.CancelScope(shield=True):
+                        await go_on.wait()
+
+            def __getattr__(self, name: str) -> Any:
+                return getattr(real, name)
+
+        runner._stream = Gated()  # type: ignore[assignment]
+        scope_a = anyio.CancelScope()
+        replies: list[object] = []
+
+        async def request_a() -> None:
+            with scope_a:
+                await client.execute("test.a", {})
+
+        async def request_b() -> None:
+            replies.append(await client.execute("test.b", {}))
+
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(request_a)
+                await sent_a.wait()
+                tg.start_soon(request_b)
+                await anyio.wait_all_tasks_blocked()  # b's bytes wait for a's write loop
+                scope_a.cancel()
+                go_on.set()
+        assert scope_a.cancelled_caught
+        assert replies == [{"code": "200", "message": "OK"}]
+        assert server.methods()[-2:] == ["test.a", "test.b"]
