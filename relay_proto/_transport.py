@@ -22,7 +22,8 @@ What it adds to wsproto:
   such a frame is its header and its UTF-8 payload, and decoding it here costs a fraction of
   wsproto's frame parser. Every other frame (control, binary, fragments and whatever comes
   while a fragmented message is in progress, masked, RSV bits, invalid UTF-8, over the size
-  limit) goes to wsproto whole and in order, so wsproto judges it exactly as before; the
+  limit, not complete in the bytes at hand) goes to wsproto whole and in order, so wsproto
+  judges it exactly as before (and as soon as before); the
   server role (the emulator) and a transport that is not open use wsproto alone.
 
 Incoming results are a plain ``str`` for each complete text message (the fast path), or an
@@ -218,7 +219,9 @@ class Transport:
         self._keys = b""
         self._key_at = 0
         # Inbound frames parsed here while open (client role; see _receive_frames). _fbuf holds
-        # the start of a frame not complete yet (it needs _fneed bytes to make progress); its
+        # what is not parsed yet, from a frame boundary: a frame header not complete (it needs
+        # _fneed bytes to make progress), bytes that came with the upgrade response, or a read
+        # held back behind events a handler's exception left in wsproto; its
         # first _ws_given bytes already went to wsproto. _ws_owed: bytes of the current frame
         # that are still wsproto's. _ws_frag: wsproto holds a fragmented message in progress.
         self._fast = client
@@ -333,8 +336,11 @@ class Transport:
             return
         try:
             if self._ws_given and self._fast and self._state is TransportState.OPEN:
-                # wsproto holds bytes that came with the upgrade response: the events a
-                # handler's exception left unparsed in them come before anything new.
+                # wsproto holds bytes of the frame begun in _fbuf (or that came with the upgrade
+                # response): the events a handler's exception left unparsed in them come before
+                # anything new, which waits in _fbuf meanwhile (a handler may raise again).
+                self._fbuf += data
+                data = b""
                 self._ws_events()
             if self._fast and self._state is TransportState.OPEN:
                 self._receive_frames(data)
@@ -369,9 +375,10 @@ class Transport:
         """(client role, open) Parse final unmasked text frames here, hand the rest to wsproto.
 
         ``buf[pos:]`` always starts at a frame boundary (or inside a frame that is wsproto's).
-        A text frame is taken here only when it is complete; every other frame goes to wsproto
-        as soon as its header is known, streamed (so a frame over the size limit is never
-        buffered here), and wsproto never holds part of a frame parsed here.
+        A text frame is taken here only when it is complete in the bytes at hand; every other
+        frame goes to wsproto as soon as its header is known (or its first two bytes show it
+        cannot be a final unmasked text frame), streamed: only a header is ever buffered here,
+        and wsproto never holds part of a frame parsed here.
         """
         if self._fbuf:
             self._fbuf += data
@@ -404,6 +411,15 @@ class Transport:
                         head += 4
                     if end - pos < head:
                         need = head
+                        if b0 != _FIN_TEXT or b1 & _MASKED:
+                            # wsproto's frame whatever its length: it judges the header bytes
+                            # there are now and gets each new one (it refuses a bad header as
+                            # soon as it can, as without this path).
+                            need = 0
+                            given = self._ws_given
+                            if given < end - pos:
+                                self._ws_given = end - pos
+                                self._to_ws(buf[pos + given : end])
                         break
                     if n == 126:
                         n = _unpack16(buf, pos + 2)[0]
@@ -421,10 +437,10 @@ class Transport:
                         and minimal
                         and not self._ws_given
                         and not self._ws_frag
+                        and end - pos >= head + n
                     ):
-                        if end - pos < head + n:
-                            need = head + n
-                            break
+                        # Complete only: wsproto takes one begun (it judges its UTF-8 as it
+                        # arrives, so a bad byte is refused at once, as without this path).
                         try:
                             text = str(buf[pos + head : pos + head + n], "utf-8")
                         except UnicodeDecodeError:
@@ -561,9 +577,11 @@ class Transport:
             if event.message_finished:
                 self._end_drop()
         elif event.message_finished:
-            self._sink("".join(self._parts))
+            # Reset before the handler runs: its exception must not leave parts behind.
+            text = "".join(self._parts)
             self._parts.clear()
             self._size = 0
+            self._sink(text)
 
     def _binary(self, event: BytesMessage) -> None:
         # latin-1 maps each byte to one character, so the preview does not depend on chunking.
@@ -585,6 +603,7 @@ class Transport:
         reason = self._dropping
         if reason == "message too large":
             reason = f"message too large (limit {self._max} bytes)"
-        self._sink(Dropped(reason, self._drop_preview))
-        self._dropping = ""
+        preview = self._drop_preview
+        self._dropping = ""  # reset before the handler runs (it may raise)
         self._drop_preview = ""
+        self._sink(Dropped(reason, preview))

@@ -96,25 +96,41 @@ def run(
     max_size: int = 1000,
     pipelined: bool = False,
     close_on: str | None = None,
+    raise_on: object = None,
+    close_before: int | None = None,
+    eof: bool = False,
 ) -> Outcome:
     """Feed ``data`` cut at ``cuts`` and collect everything observable. The handler closes the
-    transport when it sees the message ``close_on``."""
+    transport when it sees the message ``close_on`` and raises (twice at most) on ``raise_on``;
+    the application closes before the piece ``close_before``; ``eof`` ends the stream."""
     client, peer, response = handshaken(fast=fast, max_size=max_size, pipelined=pipelined)
     data = response + data
     events: list[object] = []
+    raised: list[object] = []
 
     def handle(event: object) -> None:
         events.append(_norm(event))
         if event == close_on:
             client.close(1000)
+        if event == raise_on and len(raised) < 2:
+            raised.append(event)
+            raise KeyError(event)
 
     errors: list[str] = []
     bounds = [0, *sorted({c for c in cuts if 0 < c < len(data)}), len(data)]
-    for a, b in itertools.pairwise(bounds):
+    # Two empty reads after the data: what a handler's exception left is parsed then.
+    pieces = [data[a:b] for a, b in itertools.pairwise(bounds)] + [b"", b""]
+    for i, piece in enumerate(pieces):
+        if i == close_before:
+            client.close(1000)
         try:
-            client.receive_data(data[a:b], handle)
+            client.receive_data(piece, handle)
         except RemoteProtocolError as exc:
             errors.append(_POSITION.sub("position N", str(exc)))
+        except KeyError:
+            errors.append("handler raised")
+    if eof:
+        client.receive_data(None, handle)
     peer_events: list[Event] = []
     out = client.data_to_send()
     if out and peer.state.name != "CLOSED":
@@ -182,6 +198,9 @@ def frames(draw: st.DrawFn) -> bytes:
     st.sampled_from([1, 126, 1000, 65536, 70000]),
     st.booleans(),
     st.sampled_from([None, "close me"]),
+    st.sampled_from([None, None, "raise", Opened("/", "relay.test")]),
+    st.sampled_from([None, None, 1, 2]),
+    st.booleans(),
     st.data(),
 )
 def test_any_frames_in_any_chunks_give_the_wsproto_outcome(
@@ -190,14 +209,29 @@ def test_any_frames_in_any_chunks_give_the_wsproto_outcome(
     max_size: int,
     pipelined: bool,
     close_on: str | None,
+    raise_on: object,
+    close_before: int | None,
+    eof: bool,
     data: st.DataObject,
 ) -> None:
     if close_on:
         script.insert(data.draw(st.integers(0, len(script))), text(close_on))
+    if raise_on == "raise":
+        for _ in range(2):
+            script.insert(data.draw(st.integers(0, len(script))), text("raise"))
     stream = b"".join(script)
     # Cuts near the frame boundaries matter most: add some there.
     small = data.draw(st.lists(st.integers(0, len(stream)), max_size=6))
-    same(stream, cuts + small, max_size=max_size, pipelined=pipelined, close_on=close_on)
+    same(
+        stream,
+        cuts + small,
+        max_size=max_size,
+        pipelined=pipelined,
+        close_on=close_on,
+        raise_on=raise_on,
+        close_before=close_before,
+        eof=eof,
+    )
 
 
 # --------------------------------------------------------------------------- focused cases
@@ -397,3 +431,38 @@ def test_a_handler_exception_on_frames_pipelined_with_the_response_keeps_their_o
         outcomes.append(seen)
     assert outcomes[0] == outcomes[1]
     assert outcomes[0] == [Opened("/", "relay.test"), "t1", "t2", "t3", "t4", "t5"]
+
+
+@pytest.mark.parametrize(
+    "begun",
+    [
+        text("m", mask=b"1234")[:2],  # masked: refused before its masking key is there
+        frame(3, b"x")[:2],  # unknown opcode
+        frame(9, b"p" * 200, form=2)[:2],  # a control frame over 125 bytes
+        frame(1, b"\xffabc")[:3],  # invalid UTF-8 at the start of a text frame
+    ],
+)
+def test_a_bad_frame_begun_is_refused_at_once(begun: bytes) -> None:
+    # wsproto refuses these with the bytes there are: the stream breaks now, not at the next
+    # read (nor as a plain EOF, nor after the application closed meanwhile).
+    for kw in ({"eof": True}, {"close_before": 1}):
+        outcome = same(begun + b"tail", [len(begun)], **kw)
+        assert outcome.events[-1].broken  # type: ignore[attr-defined]
+        assert outcome.errors
+
+
+def test_a_bad_header_arriving_byte_by_byte_is_refused_as_soon_as_wsproto_can() -> None:
+    # Masked, 16-bit length: wsproto refuses it with its first four bytes, before the key.
+    data = text("x" * 200, mask=b"1234")
+    outcome = same(data[:4], [1, 2, 3], eof=True)
+    assert outcome.events[-1].broken  # type: ignore[attr-defined]
+
+
+def test_a_handler_exception_leaves_no_message_half_assembled() -> None:
+    data = frame(1, b"ab", fin=False) + frame(0, b"cd") + text("next")
+    data += frame(2, b"bin") + text("last")
+    dropped = Dropped("binary message", "bin")
+    for raise_on in ("abcd", dropped):
+        for cuts in [[], *every_cut(data)]:
+            outcome = same(data, cuts, raise_on=raise_on)
+            assert outcome.events == ["abcd", "next", dropped, "last"]
