@@ -174,7 +174,9 @@ class SessionRunner:
             # Cancelled: other tasks may have left their bytes to this one (write_nowait) and
             # they wait for replies to them; another task writes them.
             if self._stream is not None:
-                spawn_detached(self._write_handed_off, "relay-anyio-write")
+                # (A run that is ending may refuse new tasks: the cancellation goes on as is.)
+                with contextlib.suppress(RuntimeError):
+                    spawn_detached(self._write_handed_off, "relay-anyio-write")
             raise
         if failed and not self._lost:
             self._feed(None)
