@@ -36,6 +36,9 @@ _allocate_lock = _thread.allocate_lock
 
 # A worker thread with nothing to do for this long exits (a new one starts when needed).
 _IDLE_EXIT = 60.0
+# After the system refused to start a thread, seconds before the starter tries again (a new
+# job, or a worker leaving, makes it try at once).
+_RETRY_START = 5.0
 
 
 class _Parked:
@@ -127,10 +130,15 @@ class WorkerPool:
     def _wake_starter(self) -> None:
         # Lock held.
         if self._starter is None:
-            self._starter = threading.Thread(
+            starter = threading.Thread(
                 target=self._start_threads, name=f"{self._name}-starter", daemon=True
             )
-            self._starter.start()  # only the first time: later wake-ups are a notify
+            try:
+                starter.start()  # only the first time: later wake-ups are a notify
+            except RuntimeError as exc:  # the system refuses more threads
+                logger.error("%s: cannot start a thread (%s); jobs stay queued", self._name, exc)
+                return  # the next submit tries again; running workers take queued jobs
+            self._starter = starter
         else:
             self._more_threads.notify()
 
@@ -148,7 +156,26 @@ class WorkerPool:
                 self._threads += 1
                 self._serial += 1
                 serial = self._serial
-            threading.Thread(target=self._work, name=f"{self._name}-{serial}", daemon=True).start()
+            worker = threading.Thread(target=self._work, name=f"{self._name}-{serial}", daemon=True)
+            try:
+                worker.start()
+            except RuntimeError as exc:  # the system refuses more threads (for now)
+                self._start_failed(exc)
+
+    def _start_failed(self, exc: RuntimeError) -> None:
+        # The thread counted for the queued jobs does not exist: uncount it, and try again on
+        # the next job or after a while (workers already running keep taking queued jobs).
+        with self._more_threads:
+            self._threads -= 1
+            logger.error(
+                "%s: cannot start a worker thread (%s); %d job(s) wait, %d thread(s) running",
+                self._name,
+                exc,
+                len(self._jobs),
+                self._threads,
+            )
+            if not self._closed:
+                self._more_threads.wait(_RETRY_START)
 
     def _work(self) -> None:
         me = _Parked()

@@ -539,3 +539,44 @@ def test_strands_keep_order_per_key_and_run_keys_in_parallel() -> None:
     assert done.acquire(timeout=WAIT)
     assert order["a"] == list(range(20))
     strands.close(drain=True)
+
+
+@pytest.mark.parametrize("refused_thread", ["worker", "starter"])
+def test_pool_survives_the_system_refusing_a_thread(
+    monkeypatch: pytest.MonkeyPatch, refused_thread: str
+) -> None:
+    # The first worker (or starter) thread cannot be started (the system is out of threads):
+    # the job stays queued, the error is logged, and the next job makes the pool try again;
+    # both then run.
+    real_start = threading.Thread.start
+    refusals = [1]
+
+    def start(thread: threading.Thread) -> None:
+        kind = "starter" if thread.name.endswith("-starter") else "worker"
+        if thread.name.startswith("refusing-pool-") and kind == refused_thread and refusals[0]:
+            refusals[0] -= 1
+            raise RuntimeError("can't start new thread")
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    refused = threading.Event()
+
+    class Seen(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "cannot start a" in record.getMessage():
+                refused.set()
+
+    seen = Seen(logging.ERROR)
+    logging.getLogger("relay_sync").addHandler(seen)
+    try:
+        pool = WorkerPool(2, 100, "refusing-pool")
+        ran = [threading.Event(), threading.Event()]
+        assert pool.submit(ran[0].set, "first job")
+        assert refused.wait(WAIT)  # logged by submit or the starter (which waits to retry)
+        assert not ran[0].is_set()
+        assert pool.submit(ran[1].set, "second job")  # wakes the starter: it tries again
+        assert ran[0].wait(WAIT) and ran[1].wait(WAIT)
+        assert refusals == [0]
+        pool.close(drain=True)
+    finally:
+        logging.getLogger("relay_sync").removeHandler(seen)
