@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import logging
-import os
 import random
 import threading
 from collections.abc import Callable, Iterator
@@ -35,7 +34,7 @@ from relay_proto import (
 )
 from relay_proto._connection import RelayConnection
 
-from ._config import ConnectionSlots, make_ssl_context
+from ._config import ConnectionSlots, make_ssl_context, uuid4_strings
 from ._errors import RelayError, core_errors
 from ._primitives import Waiter
 from ._router import Router, _Request
@@ -71,7 +70,6 @@ _MAX_QUEUED_CALLBACKS = 100_000
 
 # Ids made per os.urandom read (see ClientSession._new_id).
 _IDS_PER_READ = 64
-_VARIANT = "89ab"
 
 NOT_CONNECTED = f"{MSG_CLIENT_NOT_CONNECTED}: use connect(), with, serve() or run()"
 
@@ -516,20 +514,6 @@ class HandlerCount:
         """Wait (at most ``timeout`` seconds) until no handler runs or the session is over."""
         with self._cond:
             return self._cond.wait_for(lambda: self.running == 0 or self._over, timeout)
-
-
-def uuid4_strings(count: int) -> Iterator[str]:
-    """``count`` random (version 4) UUIDs, as ``str(uuid.uuid4())`` gives them (and
-    ``_config.new_id``, one at a time), from one ``os.urandom`` read."""
-    raw = os.urandom(16 * count).hex()
-    ids = []
-    for start in range(0, 32 * count, 32):
-        h = raw[start : start + 32]
-        # Version 4 in the 13th digit; the variant (binary 10) in the top bits of the 17th.
-        ids.append(
-            f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
-        )
-    return iter(ids)
 
 
 def _report(on_error: Callable[[Exception], Any] | None, error: Exception, what: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from relay_proto import RelayEvent
+from relay_sync._config import uuid4_strings
 from relay_sync._primitives import (
     Waiter,
     hold_wakeups,
@@ -22,7 +23,6 @@ from relay_sync._primitives import (
     release_wakeups,
     run_callback,
 )
-from relay_sync._session import uuid4_strings
 from relay_sync._signals import Interrupts
 from relay_sync._workers import Strands, WorkerPool
 
